@@ -1,0 +1,672 @@
+#!/usr/bin/env python3
+"""Bring up what xero_connector runs on, then run the demo or the test suite.
+
+``setup/demo`` and ``setup/test`` call this file. It only uses the standard
+library, because it runs before anything is installed. Every step first looks
+for what is already there (a running PostgreSQL, an Odoo 19, the virtual
+environment and Odoo of an earlier run in the cache) and installs only what is
+missing. A step that cannot be done stops the run with one sentence saying what
+to provide instead.
+
+The cache lives outside the checkout (``$XERO_CONNECTOR_CACHE``, by default
+``~/.cache/xero_connector``) so that every clone of the project reuses it.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = ROOT / "setup"
+RUN_DIR = ROOT / ".run"
+CACHE = Path(
+    os.environ.get("XERO_CONNECTOR_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xero_connector"
+)
+LOG = CACHE / "logs" / "setup.log"
+
+ODOO_SERIES = (19, 0)
+PYTHONS = ("3.13", "3.12", "3.11", "3.10")
+# Debian's odoo-19 lives in the suite sid only. The web client's fonts and
+# JavaScript libraries are symlinks into the Debian packages below; Odoo 19
+# links to the bookworm builds (Font Awesome 4.7 file names), except Montserrat,
+# which only sid carries.
+ODOO_PACKAGE = ("odoo-19", "sid")
+ASSET_PACKAGES = (
+    ("fonts-font-awesome", "bookworm"),
+    ("fonts-roboto-unhinted", "bookworm"),
+    ("fonts-ocr-b", "bookworm"),
+    ("fonts-inconsolata", "bookworm"),
+    ("fonts-glyphicons-halflings", "bookworm"),
+    ("libjs-jquery", "bookworm"),
+    ("libjs-jquery-form", "bookworm"),
+    ("libjs-underscore", "bookworm"),
+    ("fonts-montserrat", "sid"),
+)
+# Debian removed this file from Odoo's source; every backend bundle then logs an
+# error. It only powers the video-call background blur, so an empty file is fine.
+MISSING_ASSET = "odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js"
+KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
+BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
+DEMO_APPS = "contacts,crm,sale_management,xero_connector"
+TEST_MODULES = "xero_connector,xero_connector_tests"
+
+
+class Stop(Exception):
+    """A step that cannot be done; the message says what the user should provide."""
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def say(message):
+    print(f"[setup] {message}", flush=True)
+
+
+def log_command(cmd):
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    with LOG.open("a", encoding="utf-8") as log:
+        log.write(f"\n$ {shlex.join(str(c) for c in cmd)}\n")
+
+
+def run(cmd, *, check=True, quiet=True, env=None, cwd=None):
+    """Run a command; its output goes to the log file unless ``quiet`` is off."""
+    log_command(cmd)
+    if quiet:
+        with LOG.open("a", encoding="utf-8") as log:
+            result = subprocess.run(
+                [str(c) for c in cmd],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd,
+                check=False,
+            )
+    else:
+        result = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, check=False)
+    if check and result.returncode:
+        raise Stop(
+            f"'{shlex.join(str(c) for c in cmd[:3])} …' failed (exit {result.returncode}); "
+            f"its output is at the end of {LOG}"
+        )
+    return result.returncode
+
+
+def output(cmd, env=None):
+    try:
+        return subprocess.run(
+            [str(c) for c in cmd], capture_output=True, text=True, env=env, check=False
+        )
+    except OSError:
+        return None
+
+
+def sha256(*parts):
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else str(part).encode())
+    return digest.hexdigest()
+
+
+def root_prefix():
+    """The command prefix that runs as root, or None when we cannot become root."""
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("sudo") and output(["sudo", "-n", "true"]).returncode == 0:
+        return ["sudo", "-n"]
+    return None
+
+
+def free_port(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+# ---------------------------------------------------------------- system packages
+
+
+def apt_install(packages, why):
+    """Install Debian packages, or stop saying who needs them."""
+    hint = f"install {' '.join(packages)} ({why}) and run this command again"
+    if not shutil.which("apt-get"):
+        raise Stop(f"This machine has no apt-get: {hint}.")
+    prefix = root_prefix()
+    if prefix is None:
+        raise Stop(f"Installing packages needs root: {hint}, e.g. with sudo apt-get install.")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    say(f"installing {', '.join(packages)} with apt ({why})")
+    if run(install, check=False, env=env):
+        run([*prefix, "apt-get", "update", "-q"], check=False, env=env)
+        if run(install, check=False, env=env):
+            raise Stop(f"apt-get could not install the packages: {hint}; details in {LOG}.")
+
+
+def installed_deb(package):
+    result = output(["dpkg-query", "-W", "-f=${Status}", package])
+    return bool(result) and result.returncode == 0 and "install ok installed" in result.stdout
+
+
+# ---------------------------------------------------------------- python
+
+
+def python_version_of(executable):
+    result = output([executable, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    return result.stdout.strip() if result and result.returncode == 0 else None
+
+
+def find_python():
+    candidates = [sys.executable, *(shutil.which(f"python{v}") for v in PYTHONS)]
+    for candidate in filter(None, candidates):
+        if python_version_of(candidate) in PYTHONS:
+            return candidate
+    raise Stop(
+        "Odoo 19 needs Python 3.10 to 3.13 and none was found: install one of them "
+        "(with its venv module) and run this command again."
+    )
+
+
+# ---------------------------------------------------------------- odoo
+
+
+def is_odoo19_path(path):
+    release = Path(path) / "odoo" / "release.py"
+    if not release.is_file():
+        return False
+    match = re.search(r"version_info\s*=\s*\((\d+),\s*(\d+)", release.read_text())
+    return bool(match) and (int(match[1]), int(match[2])) == ODOO_SERIES
+
+
+def odoo_from_env():
+    path = os.environ.get("ODOO_PATH")
+    if not path:
+        return None
+    if not is_odoo19_path(path):
+        raise Stop(
+            f"ODOO_PATH={path} does not hold Odoo 19 (no odoo/release.py of version 19.0): "
+            "point it to the folder that contains Odoo 19's 'odoo' package."
+        )
+    return Path(path).resolve()
+
+
+def odoo_importable(python):
+    """An Odoo 19 that the chosen Python already imports (e.g. installed by hand)."""
+    code = (
+        "import odoo.release, pathlib, sys;"
+        "assert odoo.release.version_info[:2] == (19, 0);"
+        "print(pathlib.Path(list(odoo.__path__)[0]).parent)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = output([python, "-c", code], env=env)
+    if result and result.returncode == 0:
+        path = Path(result.stdout.strip())
+        if is_odoo19_path(path) and not str(path).startswith(str(CACHE)):
+            return path
+    return None
+
+
+def cached_odoo():
+    for prefix in sorted(CACHE.glob("odoo-19_*"), reverse=True):
+        if (prefix / ".complete").is_file():
+            return prefix / "usr/lib/python3/dist-packages"
+    return None
+
+
+def debian_archive():
+    """The Debian archive this machine's apt already uses (never a hard-coded host)."""
+    if not (shutil.which("apt-get") and shutil.which("dpkg-deb") and KEYRING.is_file()):
+        return None
+    result = output(["apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(SITE)"])
+    if not result or result.returncode:
+        return None
+    codename = ""
+    os_release = Path("/etc/os-release")
+    if os_release.is_file():
+        fields = dict(
+            line.split("=", 1) for line in os_release.read_text().splitlines() if "=" in line
+        )
+        if fields.get("ID", "").strip('"') != "debian":
+            return None
+        codename = fields.get("VERSION_CODENAME", "").strip('"')
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] == codename and "security" not in parts[0]:
+            return parts[0]
+    return None
+
+
+def download_odoo():
+    """Fetch Debian's odoo-19 and the web assets it links to, unpack them into the cache."""
+    archive = debian_archive()
+    if not archive:
+        raise Stop(
+            "Odoo 19 is not installed and this machine has no Debian archive to fetch "
+            "Debian's odoo-19 from: set ODOO_PATH to a folder holding Odoo 19's 'odoo' package."
+        )
+    apt_dir = CACHE / "apt"
+    for sub in ("lists/partial", "cache/archives/partial", "debs"):
+        (apt_dir / sub).mkdir(parents=True, exist_ok=True)
+    sources = apt_dir / "sources.list"
+    suites = sorted({suite for _name, suite in (ODOO_PACKAGE, *ASSET_PACKAGES)})
+    sources.write_text(
+        "".join(f"deb [signed-by={KEYRING}] {archive} {suite} main\n" for suite in suites)
+    )
+    apt = [
+        "apt-get",
+        "-q",
+        f"-o=Dir::Etc::SourceList={sources}",
+        "-o=Dir::Etc::SourceParts=/dev/null",
+        f"-o=Dir::State::Lists={apt_dir / 'lists'}",
+        f"-o=Dir::Cache={apt_dir / 'cache'}",
+        "-o=APT::Sandbox::User=root" if os.geteuid() == 0 else "-o=Debug::NoLocking=1",
+    ]
+    say(f"downloading Debian's {ODOO_PACKAGE[0]} (about 125 MB) from {archive}")
+    if run([*apt, "update"], check=False):
+        raise Stop(
+            f"Could not read the Debian archive {archive} (no network?): "
+            "set ODOO_PATH to a folder holding Odoo 19's 'odoo' package, or retry online."
+        )
+    debs = apt_dir / "debs"
+    for old in debs.glob("*.deb"):
+        old.unlink()
+    wanted = [f"{name}/{suite}" for name, suite in (ODOO_PACKAGE, *ASSET_PACKAGES)]
+    if run([*apt, "download", *wanted], check=False, cwd=debs):
+        raise Stop(f"apt-get could not download {', '.join(wanted)}; details in {LOG}.")
+    odoo_deb = next(debs.glob(f"{ODOO_PACKAGE[0]}_*.deb"))
+    version = output(["dpkg-deb", "-f", odoo_deb, "Version"]).stdout.strip()
+    final = CACHE / f"odoo-19_{version.replace(':', '_')}"
+    staging = Path(tempfile.mkdtemp(prefix="odoo-unpack-", dir=CACHE))
+    say(f"unpacking {odoo_deb.name} and {len(ASSET_PACKAGES)} asset packages")
+    for deb in sorted(debs.glob("*.deb")):
+        run(["dpkg-deb", "-x", deb, staging])
+    site = staging / "usr/lib/python3/dist-packages"
+    placeholder = site / MISSING_ASSET
+    placeholder.parent.mkdir(parents=True, exist_ok=True)
+    placeholder.touch()
+    broken = [p for p in (site / "odoo/addons").rglob("*") if p.is_symlink() and not p.exists()]
+    if broken:
+        raise Stop(
+            f"{len(broken)} web asset links of Odoo stay unresolved (e.g. {broken[0]}): "
+            "set ODOO_PATH to an Odoo 19 source checkout instead."
+        )
+    (staging / ".complete").write_text(version)
+    shutil.rmtree(final, ignore_errors=True)
+    staging.rename(final)
+    return final / "usr/lib/python3/dist-packages"
+
+
+def find_odoo(python):
+    path = odoo_from_env() or odoo_importable(python) or cached_odoo() or download_odoo()
+    say(f"Odoo 19 from {path}")
+    return path
+
+
+def addons_paths(odoo_path):
+    """Odoo's addons folders and this checkout.
+
+    A source checkout keeps most addons in ``addons/``; Debian's package keeps them
+    all in ``odoo/addons/`` and ships a stray ``addons/`` of Python files only
+    (no views, no static files), which must stay off the path.
+    """
+    found = [odoo_path / "odoo" / "addons"]
+    if (odoo_path / "addons" / "web" / "static").is_dir():
+        found.insert(0, odoo_path / "addons")
+    return [*map(str, found), str(ROOT)]
+
+
+# ---------------------------------------------------------------- virtualenv
+
+
+def ensure_build_tools(python):
+    """psycopg2 compiles against libpq: it needs pg_config, a C compiler and Python.h."""
+    missing = []
+    if not shutil.which("pg_config"):
+        missing.append("libpq-dev")
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        missing.append("gcc")
+    include = output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"])
+    if not (Path(include.stdout.strip()) / "Python.h").is_file():
+        if not python.startswith("/usr/bin/"):
+            raise Stop(
+                f"{python} has no C headers (Python.h) to build psycopg2: install its "
+                "development files, or put a Python 3.10-3.13 with them first on PATH."
+            )
+        missing.append(f"python{python_version_of(python)}-dev")
+    if missing:
+        apt_install(missing, "building psycopg2, Odoo's PostgreSQL driver")
+
+
+def ensure_venv(python, odoo_path):
+    venv = CACHE / "venv"
+    vpython = venv / "bin" / "python"
+    requirements = [SETUP / "odoo-requirements.txt", ROOT / "requirements.txt"]
+    stamp = sha256(python_version_of(python), odoo_path, *(r.read_bytes() for r in requirements))
+    if vpython.exists() and python_version_of(vpython) != python_version_of(python):
+        shutil.rmtree(venv)
+    if not vpython.exists():
+        say(f"creating the virtual environment {venv}")
+        if run([python, "-m", "venv", venv], check=False):
+            raise Stop(
+                f"'{python} -m venv' failed: install Python's venv module "
+                "(on Debian: apt-get install python3-venv) and run this command again."
+            )
+    site = Path(
+        output(
+            [vpython, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        ).stdout.strip()
+    )
+    (site / "odoo-19.pth").write_text(f"{odoo_path}\n")
+    stamp_file = venv / ".requirements-stamp"
+    if stamp_file.is_file() and stamp_file.read_text() == stamp:
+        return vpython
+    ensure_build_tools(python)
+    say("installing Odoo's and the project's Python packages into the virtual environment")
+    args = [vpython, "-m", "pip", "install", "-q", "--upgrade", "pip", "setuptools", "wheel"]
+    files = [arg for requirement in requirements for arg in ("-r", requirement)]
+    if run(args, check=False) or run([vpython, "-m", "pip", "install", "-q", *files], check=False):
+        raise Stop(
+            f"pip could not install the Python packages (see the end of {LOG}): check that "
+            "the package index configured for pip is reachable, then run this command again."
+        )
+    stamp_file.write_text(stamp)
+    return vpython
+
+
+# ---------------------------------------------------------------- postgresql
+
+
+def pg_probe(vpython):
+    """Connect to the server as libpq's defaults say; returns (ok, error text)."""
+    code = (
+        "import psycopg2, sys\n"
+        "try:\n"
+        "    psycopg2.connect(dbname='postgres', connect_timeout=5).close()\n"
+        "except psycopg2.Error as e:\n"
+        "    print(str(e).strip()); sys.exit(1)\n"
+    )
+    result = output([vpython, "-c", code])
+    return result.returncode == 0, (result.stdout + result.stderr).strip()
+
+
+def start_clusters():
+    prefix = root_prefix()
+    if prefix is None:
+        raise Stop(
+            "PostgreSQL is installed but not running, and starting it needs root: start it "
+            "(e.g. sudo pg_ctlcluster <version> main start) and run this command again."
+        )
+    listing = output(["pg_lsclusters", "--no-header"])
+    clusters = [line.split() for line in listing.stdout.splitlines() if line.strip()]
+    if not clusters:
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
+        if not versions:
+            raise Stop("PostgreSQL's server is not installed: install it and run this again.")
+        version = versions[-1].parent.parent.name
+        say(f"creating the PostgreSQL {version} cluster 'main'")
+        run([*prefix, "pg_createcluster", version, "main"])
+        clusters = [[version, "main", "", "down"]]
+    for version, name, *_rest in clusters:
+        say(f"starting PostgreSQL {version}/{name}")
+        run(
+            [*prefix, "pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"],
+            check=False,
+        )
+
+
+def create_role():
+    user = os.environ.get("PGUSER") or os.environ.get("USER") or output(["id", "-un"]).stdout
+    user = user.strip()
+    prefix = root_prefix()
+    if prefix is None or not shutil.which("psql"):
+        raise Stop(
+            f"PostgreSQL has no role '{user}': create it (sudo -u postgres createuser -d {user}) "
+            "and run this command again."
+        )
+    say(f"creating the PostgreSQL role '{user}'")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if not prefix else [*prefix, "-u", "postgres"]
+    sql = f'CREATE ROLE "{user}" LOGIN CREATEDB'
+    run([*as_postgres, "psql", "-q", "-d", "postgres", "-c", sql])
+
+
+def ensure_postgres(vpython):
+    ok, error = pg_probe(vpython)
+    if ok:
+        return
+    local = not os.environ.get("PGHOST") or os.environ["PGHOST"].startswith("/")
+    if "does not exist" in error and "role" in error and local:
+        create_role()
+    elif local:
+        if not shutil.which("pg_lsclusters") and not list(Path("/usr/lib/postgresql").glob("*")):
+            apt_install(["postgresql"], "the database server")
+        start_clusters()
+        for _ in range(30):
+            ok, error = pg_probe(vpython)
+            if ok or "role" in error:
+                break
+            time.sleep(1)
+        if not ok and "role" in error and "does not exist" in error:
+            create_role()
+    ok, error = pg_probe(vpython)
+    if not ok:
+        raise Stop(
+            f"Cannot connect to PostgreSQL ({error.splitlines()[0] if error else 'no answer'}): "
+            "start a server this user can log into, or set PGHOST/PGPORT/PGUSER/PGPASSWORD."
+        )
+    say("PostgreSQL is ready")
+
+
+def drop_database(vpython, name, data_dir):
+    code = (
+        "import psycopg2, sys\n"
+        "c = psycopg2.connect(dbname='postgres'); c.autocommit = True\n"
+        "c.cursor().execute('DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)' % sys.argv[1])\n"
+    )
+    run([vpython, "-c", code, name])
+    shutil.rmtree(Path(data_dir) / "filestore" / name, ignore_errors=True)
+
+
+def database_ready(vpython, name):
+    """True when the database exists and holds an installed xero_connector."""
+    code = (
+        "import psycopg2, sys\n"
+        "try:\n"
+        "    c = psycopg2.connect(dbname=sys.argv[1])\n"
+        "except psycopg2.OperationalError:\n"
+        "    sys.exit(1)\n"
+        "cr = c.cursor()\n"
+        "cr.execute(\"SELECT 1 FROM pg_tables WHERE tablename = 'ir_module_module'\")\n"
+        "if not cr.fetchone(): sys.exit(1)\n"
+        "cr.execute(\"SELECT state FROM ir_module_module WHERE name = 'xero_connector'\")\n"
+        "row = cr.fetchone()\n"
+        "sys.exit(0 if row and row[0] == 'installed' else 1)\n"
+    )
+    return output([vpython, "-c", code, name]).returncode == 0
+
+
+# ---------------------------------------------------------------- browser & linters
+
+
+def ensure_browser():
+    for name in BROWSERS:
+        if shutil.which(name):
+            return shutil.which(name)
+    apt_install(["chromium"], "the browser tests run in headless Chromium")
+    found = next(filter(None, map(shutil.which, BROWSERS)), None)
+    if not found:
+        raise Stop("Chromium is still not on PATH: install Chromium and run this again.")
+    return found
+
+
+def ensure_node():
+    if shutil.which("node") and shutil.which("npm"):
+        return
+    apt_install(["nodejs", "npm"], "pre-commit runs prettier for XML")
+
+
+# ---------------------------------------------------------------- odoo config
+
+
+def write_config(name, odoo_path, **options):
+    data_dir = CACHE / "data"
+    values = {
+        "addons_path": ",".join(addons_paths(odoo_path)),
+        "data_dir": str(data_dir),
+        "http_interface": "127.0.0.1",
+        "proxy_mode": "False",
+        **{k: str(v) for k, v in options.items()},
+    }
+    RUN_DIR.mkdir(exist_ok=True)
+    path = RUN_DIR / f"{name}.conf"
+    path.write_text("[options]\n" + "".join(f"{k} = {v}\n" for k, v in values.items()))
+    return path, data_dir
+
+
+def odoo_cmd(vpython, config, *args):
+    return [vpython, "-m", "odoo", *args, "-c", config]
+
+
+def prepare(with_browser=False):
+    """Everything both commands need; returns (venv python, odoo path)."""
+    if platform.system() != "Linux":
+        raise Stop(
+            f"{platform.system()} is not supported by these set-up commands: use a Debian or "
+            "Ubuntu machine, or run Odoo 19 yourself with this folder on its addons path."
+        )
+    CACHE.mkdir(parents=True, exist_ok=True)
+    python = find_python()
+    odoo_path = find_odoo(python)
+    vpython = ensure_venv(python, odoo_path)
+    ensure_postgres(vpython)
+    if with_browser:
+        say(f"browser for tours: {ensure_browser()}")
+    return vpython, odoo_path
+
+
+# ---------------------------------------------------------------- commands
+
+
+def test_database_name():
+    return os.environ.get("XERO_TEST_DB") or f"xero_test_{sha256(ROOT)[:6]}"
+
+
+def command_test(pytest_args):
+    vpython, odoo_path = prepare(with_browser=True)
+    ensure_node()
+    db = test_database_name()
+    config, data_dir = write_config(
+        "test", odoo_path, db_name=db, max_cron_threads=0, log_level="warn"
+    )
+    say(f"creating the test database {db} with {TEST_MODULES}")
+    drop_database(vpython, db, data_dir)
+    started = time.monotonic()
+    install = odoo_cmd(vpython, config, "-d", db, "-i", TEST_MODULES, "--stop-after-init")
+    if run(install, check=False, quiet=False):
+        raise Stop(f"Installing {TEST_MODULES} into {db} failed: see the errors above.")
+    say(f"database ready in {time.monotonic() - started:.0f}s; running the suite")
+    lint = run_precommit(vpython)
+    pytest = [
+        vpython,
+        "-m",
+        "pytest",
+        f"--odoo-config={config}",
+        f"--odoo-database={db}",
+        "--odoo-log-level=warn",
+        "--odoo-http",
+        *pytest_args,
+    ]
+    code = run(pytest, check=False, quiet=False, cwd=ROOT)
+    if lint:
+        say("pre-commit found problems (see above)")
+    return code or lint
+
+
+def run_precommit(vpython):
+    if not (ROOT / ".git").exists():
+        say("not a git checkout: pre-commit skipped")
+        return 0
+    say("pre-commit run --all-files")
+    precommit = [vpython, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"]
+    return run(precommit, check=False, quiet=False, cwd=ROOT)
+
+
+def command_demo(args):
+    if not free_port(args.port):
+        raise Stop(f"Port {args.port} is already in use: stop what runs there or pass --port.")
+    vpython, odoo_path = prepare()
+    config, data_dir = write_config("demo", odoo_path, db_name=args.db, dbfilter=f"^{args.db}$")
+    if args.reset:
+        say(f"dropping the demo database {args.db}")
+        drop_database(vpython, args.db, data_dir)
+    if database_ready(vpython, args.db):
+        say(f"updating xero_connector in the existing demo database {args.db}")
+        step = odoo_cmd(vpython, config, "-d", args.db, "-u", "xero_connector", "--stop-after-init")
+    else:
+        drop_database(vpython, args.db, data_dir)
+        say(f"creating the demo database {args.db} with demo data ({DEMO_APPS})")
+        step = odoo_cmd(
+            vpython, config, "-d", args.db, "-i", DEMO_APPS, "--with-demo", "--stop-after-init"
+        )
+    if run(step, check=False, quiet=False):
+        raise Stop(f"Preparing the demo database {args.db} failed: see the errors above.")
+    url = f"http://127.0.0.1:{args.port}/odoo"
+    say(f"Odoo is starting at {url}  (login admin / password admin; Ctrl+C stops it)")
+    serve = odoo_cmd(vpython, config, "-d", args.db, f"--http-port={args.port}")
+    process = subprocess.Popen([str(c) for c in serve])
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        return process.wait()
+
+
+def command_env(_args):
+    vpython, odoo_path = prepare()
+    info = {"python": str(vpython), "odoo": str(odoo_path), "cache": str(CACHE)}
+    print(json.dumps(info))
+    return 0
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="setup/stack.py")
+    sub = parser.add_subparsers(dest="command", required=True)
+    test = sub.add_parser("test", help="run the whole test suite in a fresh database")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    demo = sub.add_parser("demo", help="serve Odoo with demo data and the addon")
+    demo.add_argument("--port", type=int, default=8069)
+    demo.add_argument("--db", default="xero_demo")
+    demo.add_argument("--reset", action="store_true", help="recreate the demo database")
+    sub.add_parser("env", help="set up, then print the interpreter and Odoo paths")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "test":
+            return command_test(args.pytest_args)
+        if args.command == "demo":
+            return command_demo(args)
+        return command_env(args)
+    except Stop as stop:
+        print(f"[setup] {stop}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - one sentence instead of a traceback
+        print(
+            f"[setup] Unexpected failure: {error!r}; details in {LOG}. Please report it.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
