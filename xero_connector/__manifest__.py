@@ -1,0 +1,18 @@
+# Copyright 2026 xero_connector contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Xero Connector",
+    "summary": "Customers, invoices and payments in sync between Odoo and Xero",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "author": "xero_connector contributors",
+    "license": "LGPL-3",
+    "depends": ["contacts", "sale_management", "crm", "sale_crm"],
+    "external_dependencies": {"python": ["xero-python>=15.2,<16"]},
+    "data": [
+        "security/xero_connector_security.xml",
+        "views/res_config_settings_views.xml",
+        "views/xero_connector_menus.xml",
+    ],
+    "application": True,
+}
