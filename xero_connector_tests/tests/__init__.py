@@ -1,0 +1,1 @@
+from . import test_access, test_module_lifecycle, test_packaging, test_ui
