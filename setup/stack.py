@@ -641,17 +641,21 @@ def command_env(_args):
 def main(argv):
     parser = argparse.ArgumentParser(prog="setup/stack.py")
     sub = parser.add_subparsers(dest="command", required=True)
-    test = sub.add_parser("test", help="run the whole test suite in a fresh database")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    sub.add_parser(
+        "test", add_help=False, help="run the whole suite in a fresh database; args go to pytest"
+    )
     demo = sub.add_parser("demo", help="serve Odoo with demo data and the addon")
     demo.add_argument("--port", type=int, default=8069)
     demo.add_argument("--db", default="xero_demo")
     demo.add_argument("--reset", action="store_true", help="recreate the demo database")
     sub.add_parser("env", help="set up, then print the interpreter and Odoo paths")
-    args = parser.parse_args(argv)
+    # everything after "test" belongs to pytest, options included
+    args, pytest_args = parser.parse_known_args(argv)
+    if pytest_args and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
     try:
         if args.command == "test":
-            return command_test(args.pytest_args)
+            return command_test(pytest_args)
         if args.command == "demo":
             return command_demo(args)
         return command_env(args)

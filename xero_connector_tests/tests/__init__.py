@@ -1,1 +1,7 @@
-from . import test_access, test_module_lifecycle, test_packaging, test_ui
+from . import (
+    test_access,
+    test_module_lifecycle,
+    test_packaging,
+    test_setup_commands,
+    test_ui,
+)

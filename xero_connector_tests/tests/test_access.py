@@ -64,3 +64,14 @@ class TestXeroAccess(TransactionCase):
             groups="sales_team.group_sale_salesman,xero_connector.group_xero_manager",
         )
         self.assertNotIn("xero_connector.menu_xero_root", self.visible_apps(manager))
+
+    def test_settings_block_only_for_xero_managers(self):
+        admin_without_xero = new_test_user(self.env, "plain_admin", groups="base.group_system")
+        self.assertFalse(admin_without_xero.has_group("xero_connector.group_xero_user"))
+        Settings = self.env["res.config.settings"]
+        plain_arch = Settings.with_user(admin_without_xero).get_views([(False, "form")])
+        admin_arch = Settings.with_user(self.env.ref("base.user_admin")).get_views(
+            [(False, "form")]
+        )
+        self.assertNotIn('name="xero_connector"', plain_arch["views"]["form"]["arch"])
+        self.assertIn('name="xero_connector"', admin_arch["views"]["form"]["arch"])
