@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -620,15 +621,30 @@ def command_demo(args):
         )
     if run(step, check=False, quiet=False):
         raise Stop(f"Preparing the demo database {args.db} failed: see the errors above.")
-    url = f"http://127.0.0.1:{args.port}/odoo"
-    say(f"Odoo is starting at {url}  (login admin / password admin; Ctrl+C stops it)")
     serve = odoo_cmd(vpython, config, "-d", args.db, f"--http-port={args.port}")
-    process = subprocess.Popen([str(c) for c in serve])
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.send_signal(signal.SIGINT)
-        return process.wait()
+    say(f"starting Odoo on 127.0.0.1:{args.port}")
+    return serve_until_stopped(serve, f"http://127.0.0.1:{args.port}")
+
+
+def serve_until_stopped(command, base_url):
+    """Run a server in its own process group, say when it answers, forward stop signals."""
+    process = subprocess.Popen([str(c) for c in command], start_new_session=True)
+
+    def forward(signum, _frame):
+        process.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    deadline = time.monotonic() + 180
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base_url}/web/login", timeout=5) as answer:
+                if answer.status == 200:
+                    say(f"Odoo is ready: {base_url}/odoo (admin / admin; Ctrl+C stops it)")
+                    break
+        except OSError:
+            time.sleep(1)
+    return process.wait()
 
 
 def command_env(_args):
