@@ -559,7 +559,7 @@ def prepare(with_browser=False):
 
 
 def test_database_name():
-    return os.environ.get("XERO_TEST_DB") or f"xero_test_{sha256(ROOT)[:6]}"
+    return os.environ.get("XERO_TEST_DB") or "xero_connector_test"
 
 
 def command_test(pytest_args):
