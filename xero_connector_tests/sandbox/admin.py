@@ -1,0 +1,343 @@
+"""Test controls and the accountant's side: an admin JSON API and a small HTML page.
+
+Everything an accountant does here goes through the same rules as the API (and
+so raises webhooks and bumps ``UpdatedDateUTC`` the same way).
+"""
+
+import html as html_lib
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from . import oauth
+from .errors import ElementError
+from .http import Response, html
+from .xerojson import parse_datetime
+
+ACCOUNTANT = "Accountant (sandbox)"
+
+
+def _json(status, body):
+    return Response(status, json.dumps(body, default=str).encode())
+
+
+def _body(request):
+    return json.loads(request.body or b"{}", parse_float=Decimal)
+
+
+# ------------------------------------------------------------------ routing
+
+
+def handle(sandbox, request):
+    if request.path == "/":
+        return html(page(sandbox))
+    route = request.path[len("/admin") :].strip("/")
+    try:
+        with sandbox.lock:
+            return _dispatch(sandbox, request, route)
+    except ElementError as error:
+        return _json(400, {"error": error.messages})
+    except (KeyError, ValueError, TypeError) as error:
+        return _json(400, {"error": [f"bad admin request: {error!r}"]})
+
+
+def _dispatch(sandbox, request, route):
+    method = request.method
+    for pattern, methods, handler in ADMIN_ROUTES:
+        match = re.fullmatch(pattern, route)
+        if match and method in methods:
+            return handler(sandbox, request, *match.groups())
+    return _json(404, {"error": [f"no admin route {method} /admin/{route}"]})
+
+
+# ------------------------------------------------------------------ controls
+
+
+def state(sandbox, _request):
+    return _json(
+        200,
+        {
+            "clock": sandbox.clock.now().isoformat(),
+            "describe": sandbox.describe() if sandbox.base_url else None,
+            "limits": vars(sandbox.limiter.limits),
+            "faults": sandbox.faults.pending(),
+            "webhook": {"url": sandbox.app.webhooks.url, "status": sandbox.app.webhooks.status},
+            "calls": len(sandbox.calls),
+        },
+    )
+
+
+def clock(sandbox, request):
+    body = _body(request)
+    if "set" in body:
+        sandbox.clock.set(parse_datetime(body["set"]))
+    else:
+        sandbox.clock.advance(
+            float(body.get("advance_seconds", 0)) + 86400 * float(body.get("advance_days", 0))
+        )
+    return _json(200, {"clock": sandbox.clock.now().isoformat()})
+
+
+def faults(sandbox, request):
+    if request.method == "GET":
+        return _json(200, sandbox.faults.pending())
+    if request.method == "DELETE":
+        sandbox.faults.clear()
+        return _json(200, [])
+    body = _body(request)
+    return _json(200, sandbox.faults.add(**body))
+
+
+def calls(sandbox, request):
+    if request.method == "DELETE":
+        sandbox.calls.clear()
+        return _json(200, [])
+    return _json(200, sandbox.calls)
+
+
+def limits(sandbox, request):
+    for key, value in _body(request).items():
+        if not hasattr(sandbox.limiter.limits, key):
+            raise ValueError(f"unknown limit {key}")
+        setattr(sandbox.limiter.limits, key, int(value))
+    if request.query.flag("reset"):
+        sandbox.limiter.reset()
+    return _json(200, vars(sandbox.limiter.limits))
+
+
+def webhook(sandbox, request, action=None):
+    hooks = sandbox.app.webhooks
+    if action == "intent":
+        return _json(200, hooks.intent_to_receive())
+    if action == "deliveries":
+        return _json(200, hooks.log)
+    if request.method == "POST":
+        body = _body(request)
+        hooks.configure(url=body.get("url"), key=body.get("key"), status=body.get("status"))
+    return _json(200, {"url": hooks.url, "key": hooks.key, "status": hooks.status})
+
+
+def expire_tokens(sandbox, _request):
+    sandbox.expire_access_tokens()
+    return _json(200, {"expired": True})
+
+
+def revoke_grants(sandbox, _request):
+    """The user disconnects the app in Xero: every grant of the app goes."""
+    for grant in [g for g in sandbox.grants.values() if g.client_id == sandbox.app.client_id]:
+        oauth.revoke_grant(sandbox, grant.grant_id)
+    return _json(200, {"revoked": True})
+
+
+# ------------------------------------------------------------------ the accountant
+
+
+def _books(sandbox, tenant_id):
+    return sandbox.tenants[tenant_id].books
+
+
+def contacts(sandbox, request, tenant_id, contact_id=None, action=None):
+    books = _books(sandbox, tenant_id)
+    if request.method == "GET":
+        return _json(200, [books.contact_view(c) for c in books.contacts.values()])
+    body = _body(request)
+    if contact_id is None:
+        return _json(
+            200, books.contact_view(books.save_contact(body, ACCOUNTANT, create_only=True))
+        )
+    contact = books.contacts[contact_id]
+    if action == "archive":
+        body = {"ContactStatus": "ARCHIVED"}
+    elif action == "merge":
+        return _json(
+            200,
+            books.contact_view(
+                books.merge_contacts(contact, books.contacts[body["into"]], ACCOUNTANT)
+            ),
+        )
+    return _json(200, books.contact_view(books.save_contact(body, ACCOUNTANT, target=contact)))
+
+
+def invoices(sandbox, request, tenant_id, invoice_id=None, action=None):
+    books = _books(sandbox, tenant_id)
+    if request.method == "GET":
+        return _json(200, [books.document_view("invoice", d) for d in books.invoices.values()])
+    body = _body(request)
+    if invoice_id is None:
+        invoice = books.save_document("invoice", body, ACCOUNTANT, create_only=True)
+    else:
+        invoice = books.invoices[invoice_id]
+        body = {"void": {"Status": "VOIDED"}, "approve": {"Status": "AUTHORISED"}}.get(action, body)
+        books.save_document("invoice", body, ACCOUNTANT, target=invoice)
+    return _json(200, books.document_view("invoice", invoice))
+
+
+def payments(sandbox, request, tenant_id, payment_id=None):
+    books = _books(sandbox, tenant_id)
+    if request.method == "DELETE":
+        return _json(
+            200, books.payment_view(books.delete_payment(books.payments[payment_id], ACCOUNTANT))
+        )
+    body = _body(request)
+    invoice = books.invoices[body["invoice_id"]]
+    payment = books.create_payment(
+        {
+            "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            "Account": {"Code": body.get("account_code", "090")},
+            "Date": body.get("date") or books.today().isoformat(),
+            "Amount": body.get("amount", invoice["AmountDue"]),
+            "Reference": body.get("reference"),
+        },
+        ACCOUNTANT,
+    )
+    return _json(200, books.payment_view(payment))
+
+
+ID = r"([0-9a-fA-F-]{36})"
+ADMIN_ROUTES = [
+    (r"state", ("GET",), state),
+    (r"clock", ("POST",), clock),
+    (r"faults", ("GET", "POST", "DELETE"), faults),
+    (r"calls", ("GET", "DELETE"), calls),
+    (r"limits", ("POST",), limits),
+    (r"webhook", ("GET", "POST"), webhook),
+    (r"webhook/(intent|deliveries)", ("GET", "POST"), webhook),
+    (r"tokens/expire", ("POST",), expire_tokens),
+    (r"grants/revoke", ("POST",), revoke_grants),
+    (rf"tenants/{ID}/contacts", ("GET", "POST"), contacts),
+    (rf"tenants/{ID}/contacts/{ID}", ("POST",), contacts),
+    (rf"tenants/{ID}/contacts/{ID}/(archive|merge)", ("POST",), contacts),
+    (rf"tenants/{ID}/invoices", ("GET", "POST"), invoices),
+    (rf"tenants/{ID}/invoices/{ID}", ("POST",), invoices),
+    (rf"tenants/{ID}/invoices/{ID}/(void|approve)", ("POST",), invoices),
+    (rf"tenants/{ID}/payments", ("POST",), payments),
+    (rf"tenants/{ID}/payments/{ID}", ("DELETE",), payments),
+]
+
+
+# ------------------------------------------------------------------ HTML
+
+
+def _e(value):
+    return html_lib.escape(str(value if value is not None else ""))
+
+
+def _button(label, path, body="{}"):
+    return f"<button onclick=\"act('{path}', {body})\">{_e(label)}</button>"
+
+
+def _invoice_rows(tenant_id, books):
+    rows = []
+    for invoice in books.invoices.values():
+        if invoice["Type"] != "ACCREC" or invoice["Status"] == "DELETED":
+            continue
+        invoice_id = invoice["InvoiceID"]
+        contact = books.contacts[invoice["Contact"]["ContactID"]]["Name"]
+        actions = ""
+        if invoice["Status"] == "AUTHORISED":
+            payment = f"{{invoice_id: '{invoice_id}'}}"
+            actions = _button("Record full payment", f"tenants/{tenant_id}/payments", payment)
+            if not invoice["AmountPaid"] and not invoice["AmountCredited"]:
+                actions += _button("Void", f"tenants/{tenant_id}/invoices/{invoice_id}/void")
+        overdue = (
+            invoice["Status"] == "AUTHORISED"
+            and (invoice.get("DueDate") or books.today()) < books.today()
+        )
+        cells = (
+            invoice.get("InvoiceNumber"),
+            contact,
+            invoice["Status"] + (" (overdue)" if overdue else ""),
+            invoice.get("DueDate"),
+            invoice["Total"],
+            invoice["AmountDue"],
+        )
+        rows.append(_row(cells, actions))
+    return "".join(rows)
+
+
+def _row(cells, actions=""):
+    return "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in cells) + f"<td>{actions}</td></tr>"
+
+
+def _contact_rows(tenant_id, books):
+    rows = []
+    for contact in sorted(books.contacts.values(), key=lambda c: c["Name"].lower()):
+        balances = books.balances(contact["ContactID"])["AccountsReceivable"]
+        archive = ""
+        if contact["ContactStatus"] == "ACTIVE":
+            archive = _button(
+                "Archive", f"tenants/{tenant_id}/contacts/{contact['ContactID']}/archive"
+            )
+        cells = (
+            contact["Name"],
+            contact.get("EmailAddress"),
+            contact["ContactStatus"],
+            balances["Outstanding"],
+            balances["Overdue"],
+        )
+        rows.append(_row(cells, archive))
+    return "".join(rows)
+
+
+def _head(*titles):
+    return "<tr>" + "".join(f"<th>{title}</th>" for title in titles) + "</tr>"
+
+
+INVOICE_HEAD = _head("Number", "Contact", "Status", "Due", "Total", "Due amount", "")
+CONTACT_HEAD = _head("Name", "E-mail", "Status", "Outstanding", "Overdue", "")
+LINE_HEAD = _head("Description", "Quantity", "Unit price", "Amount")
+
+
+def page(sandbox):
+    with sandbox.lock:
+        sections = "".join(
+            f"<h2>{_e(t.name)} <small>{_e(t.tenant_id)}</small></h2>"
+            f"<h3>Invoices</h3><table>{INVOICE_HEAD}{_invoice_rows(t.tenant_id, t.books)}</table>"
+            f"<h3>Contacts</h3><table>{CONTACT_HEAD}{_contact_rows(t.tenant_id, t.books)}</table>"
+            for t in sandbox.tenants.values()
+        )
+        now = sandbox.clock.now()
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Xero sandbox</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1em}}
+td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}button{{margin-right:.3em}}</style>
+<script>
+async function act(path, body) {{
+  const answer = await fetch('/admin/' + path, {{method: 'POST', body: JSON.stringify(body)}});
+  if (!answer.ok) {{ alert((await answer.json()).error.join('\\n')); }}
+  location.reload();
+}}
+</script></head><body>
+<h1>Xero sandbox: the accountant's side</h1>
+<p>Sandbox time: {_e(now.strftime("%Y-%m-%d %H:%M"))} UTC
+<button onclick="act('clock', {{advance_days: 1}})">+1 day</button>
+<button onclick="act('clock', {{advance_days: 31}})">+31 days</button></p>
+{sections}</body></html>"""
+
+
+def online_invoice(sandbox, request):
+    token = request.path.rsplit("/", 1)[-1]
+    with sandbox.lock:
+        for tenant in sandbox.tenants.values():
+            for invoice in tenant.books.invoices.values():
+                if invoice.get("_online") == token:
+                    return html(_online_html(tenant, invoice))
+    return html("<h1>This invoice link is not valid.</h1>", 404)
+
+
+def _online_html(tenant, invoice):
+    books = tenant.books
+    contact = books.contacts[invoice["Contact"]["ContactID"]]
+    lines = "".join(
+        f"<tr><td>{_e(line['Description'])}</td><td>{_e(line.get('Quantity'))}</td>"
+        f"<td>{_e(line.get('UnitAmount'))}</td><td>{_e(line['LineAmount'])}</td></tr>"
+        for line in invoice["LineItems"]
+    )
+    due = invoice.get("DueDate") or (invoice["Date"] + timedelta(days=0))
+    return f"""<!doctype html><html><head><meta charset="utf-8">
+<title>Invoice {_e(invoice.get("InvoiceNumber"))}</title></head><body>
+<h1>{_e(tenant.name)}: invoice {_e(invoice.get("InvoiceNumber"))}</h1>
+<p>To {_e(contact["Name"])}, due {_e(due)}. Status: <b id="status">{_e(invoice["Status"])}</b></p>
+<table>{LINE_HEAD}{lines}</table>
+<p>Total {_e(invoice["Total"])} {_e(invoice["CurrencyCode"])}; amount due
+<b id="due">{_e(invoice["AmountDue"])}</b></p></body></html>"""

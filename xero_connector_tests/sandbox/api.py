@@ -1,0 +1,643 @@
+"""The Accounting API: routing, authentication, limits, faults, idempotency, and the endpoints."""
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+from .errors import ElementError, HttpError, NotFound
+from .faults import AFTER
+from .http import Response, problem
+from .limits import RateLimited
+from .where import WhereError, compile_order, compile_where
+from .xerojson import ms_date, parse_datetime
+
+BASE = "/api.xro/2.0"
+MAX_BODY = 3_500_000
+SETTINGS = {"accounting.settings", "accounting.settings.read"}
+CONTACTS = {"accounting.contacts", "accounting.contacts.read"}
+INVOICES = {
+    "accounting.transactions",
+    "accounting.transactions.read",
+    "accounting.invoices",
+    "accounting.invoices.read",
+}
+PAYMENTS = {
+    "accounting.transactions",
+    "accounting.transactions.read",
+    "accounting.payments",
+    "accounting.payments.read",
+}
+ITEMS = SETTINGS | INVOICES
+ID = r"([^/]+)"
+
+
+@dataclass
+class Context:
+    sandbox: object
+    request: object
+    books: object
+    token: object
+    tenant: object
+
+    @property
+    def query(self):
+        return self.request.query
+
+    @property
+    def app(self):
+        return self.sandbox.apps[self.token.client_id]
+
+    @property
+    def user(self):
+        return self.app.name
+
+    @property
+    def unitdp(self):
+        return 4 if self.query.integer("unitdp") == 4 else 2
+
+    def envelope(self, plural, records, pagination=None):
+        body = {
+            "Id": str(uuid.uuid4()),
+            "Status": "OK",
+            "ProviderName": self.app.name,
+            "DateTimeUTC": ms_date(self.sandbox.clock.now(), offset=False),
+        }
+        if pagination:
+            body["pagination"] = pagination
+        body[plural] = records
+        return Response(200, body)
+
+
+# ------------------------------------------------------------------ pipeline
+
+
+def handle(sandbox, request):
+    rest = request.path[len(BASE) :]
+    route = _find_route(request.method, rest)
+    if route is None:
+        return Response(
+            404, "The resource you're looking for cannot be found", content_type="text/plain"
+        )
+    handler, scopes, args = route
+    if request.method != "GET":
+        scopes = {s for s in scopes if not s.endswith(".read")}
+    auth = sandbox.authenticate(request, scopes)
+    if isinstance(auth, Response):
+        return auth
+    token, tenant = auth
+    try:
+        sandbox.limiter.acquire(tenant.tenant_id, token.client_id)
+    except RateLimited as limited:
+        return _too_many(sandbox, tenant, token, limited.problem, limited.retry_after)
+    try:
+        context = Context(sandbox, request, tenant.books, token, tenant)
+        response = _faulty(context, rest, lambda: _process(context, handler, args))
+    finally:
+        sandbox.limiter.release(tenant.tenant_id, token.client_id)
+    response.headers.update(sandbox.limiter.remaining(tenant.tenant_id, token.client_id))
+    response.headers["Xero-Correlation-Id"] = str(uuid.uuid4())
+    return response
+
+
+def _too_many(sandbox, tenant, token, problem_name, retry_after):
+    response = Response(429, b"", content_type="text/plain")
+    response.headers.update(sandbox.limiter.remaining(tenant.tenant_id, token.client_id))
+    response.headers.update({"X-Rate-Limit-Problem": problem_name, "Retry-After": str(retry_after)})
+    return response
+
+
+def _faulty(context, rest, run):
+    """Apply an injected fault around processing the request."""
+    fault = context.sandbox.faults.take(context.request.method, rest, context.tenant.tenant_id)
+    if fault is None:
+        return run()
+    kind = fault["kind"]
+    if kind == "drop":
+        return Response(drop=True)
+    if kind == "429":
+        response = Response(429, b"", content_type="text/plain")
+        response.headers.update(
+            {"X-Rate-Limit-Problem": "minute", "Retry-After": str(fault["retry_after"])}
+        )
+        return response
+    if kind == "503":
+        return Response(
+            503,
+            "The Xero API is currently unavailable, please try again later.",
+            content_type="text/plain",
+        )
+    if kind == "500":
+        return problem(500, "An error occurred", "An error occurred in Xero. Please try again.")
+    response = run()
+    if kind == "slow":
+        time.sleep(fault["delay"])
+        return response
+    assert kind in AFTER
+    return problem(500, "An error occurred", "An error occurred in Xero. Please try again.")
+
+
+def _process(context, handler, args):
+    request, sandbox = context.request, context.sandbox
+    if len(request.body) > MAX_BODY:
+        return Response(413, "Request Entity Too Large", content_type="text/plain")
+    key = request.header("idempotency-key") if request.method in ("PUT", "POST") else None
+    if not key:
+        return _run(context, handler, args)
+    if len(key) > 128:
+        return _validation(["The Idempotency-Key header must not be longer than 128 characters."])
+    scope = (context.tenant.tenant_id, context.token.client_id, key)
+    fingerprint = sandbox.fingerprint(request)
+    with sandbox.key_lock(scope):
+        remembered = sandbox.remembered(scope, fingerprint)
+        if remembered is not None:
+            return Response(
+                remembered.status,
+                remembered.body,
+                dict(remembered.headers),
+                remembered.content_type,
+            )
+        response = _run(context, handler, args)
+        if response.status < 500:
+            sandbox.remember(scope, fingerprint, response)
+        return response
+
+
+def _run(context, handler, args):
+    try:
+        with context.sandbox.lock:
+            return handler(context, *args)
+    except HttpError as error:
+        return Response(
+            error.status,
+            error.body,
+            error.headers,
+            "text/plain" if isinstance(error.body, str) else "application/json",
+        )
+    except WhereError as error:
+        return Response(
+            400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(error)}
+        )
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        return Response(
+            400,
+            {
+                "ErrorNumber": 14,
+                "Type": "PostDataInvalidException",
+                "Message": f"Invalid request data: {error}",
+            },
+        )
+
+
+def _validation(messages, element=None):
+    element = dict(element or {})
+    element["ValidationErrors"] = [{"Message": m} for m in messages]
+    return Response(
+        400,
+        {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": "A validation exception occurred",
+            "Elements": [element],
+        },
+    )
+
+
+# ------------------------------------------------------------------ generic listing and writing
+
+
+def _modified_since(context):
+    header = context.request.header("if-modified-since")
+    if not header:
+        return None
+    try:
+        return parse_datetime(header)
+    except ValueError:
+        return None
+
+
+def listing(context, plural, records, view, paged=True, searchable=(), page_view=None, id_key=None):
+    """GET of a collection: IDs, If-Modified-Since, searchTerm, where, order, paging."""
+    query = context.query
+    since = _modified_since(context)
+    ids = {i.lower() for i in query.items_of("IDs")}
+    if since:
+        records = [r for r in records if r.get("UpdatedDateUTC") and r["UpdatedDateUTC"] > since]
+    if ids and id_key:
+        records = [r for r in records if str(r.get(id_key, "")).lower() in ids]
+    page = query.integer("page") if paged else None
+    make = (page_view or view) if page else view
+    term = (query.get("searchTerm") or "").lower() if searchable else ""
+    if not (term or query.get("where") or query.get("order")):
+        # nothing to look at in the views: page first, build only the page's views
+        records, pagination = _page(records, page, query)
+        return context.envelope(plural, [make(r) for r in records], pagination)
+    views = [make(r) for r in records]
+    if term:
+        views = [
+            v for v in views if any(term in str(v.get(key) or "").lower() for key in searchable)
+        ]
+    if query.get("where"):
+        views = list(filter(compile_where(query.get("where")), views))
+    if query.get("order"):
+        views = compile_order(query.get("order"))(views)
+    views, pagination = _page(views, page, query)
+    return context.envelope(plural, views, pagination)
+
+
+def _page(rows, page, query):
+    if not page:
+        return rows, None
+    size = min(max(query.integer("pageSize", 100), 1), 1000)
+    start = (max(page, 1) - 1) * size
+    pagination = {
+        "page": page,
+        "pageSize": size,
+        "pageCount": -(-len(rows) // size),
+        "itemCount": len(rows),
+    }
+    return rows[start : start + size], pagination
+
+
+def elements(context, plural, bare_ok=False):
+    body = context.request.json()
+    if isinstance(body, dict) and isinstance(body.get(plural), list):
+        return body[plural]
+    if bare_ok and isinstance(body, dict):
+        return [body]
+    raise HttpError(
+        400,
+        {
+            "ErrorNumber": 14,
+            "Type": "PostDataInvalidException",
+            "Message": f"Invalid JSON: expected {plural}",
+        },
+    )
+
+
+def write(context, plural, items, save, view, flag="HasValidationErrors"):
+    """PUT/POST of elements: each element succeeds or fails on its own."""
+    summarize = context.query.flag("summarizeErrors", True)
+    results = []
+    for element in items:
+        if not isinstance(element, dict):
+            raise TypeError(f"each of {plural} must be an object")
+        try:
+            results.append((True, view(save(element))))
+        except ElementError as error:
+            failed = dict(element)
+            failed.update(
+                {
+                    flag: True,
+                    "StatusAttributeString": "ERROR",
+                    "ValidationErrors": [{"Message": m} for m in error.messages],
+                }
+            )
+            results.append((False, failed))
+    if summarize and not all(ok for ok, _ in results):
+        return Response(
+            400,
+            {
+                "ErrorNumber": 10,
+                "Type": "ValidationException",
+                "Message": "A validation exception occurred",
+                "Elements": [element for ok, element in results if not ok],
+            },
+        )
+    if not summarize:
+        for ok, element in results:
+            if ok:
+                element["StatusAttributeString"] = "OK"
+    return context.envelope(plural, [element for _ok, element in results])
+
+
+def one(records, key, value, fallback=None):
+    record = records.get(value) or (fallback(value) if fallback else None)
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def history(context, record_id):
+    if context.request.method == "GET":
+        return Response(200, {"HistoryRecords": context.books.history_of(record_id)})
+    notes = elements(context, "HistoryRecords")
+    added = []
+    for note in notes:
+        try:
+            added.append(context.books.add_note(record_id, note.get("Details"), context.user))
+        except ElementError as error:
+            return _validation(error.messages, note)
+    return Response(200, {"HistoryRecords": added})
+
+
+# ------------------------------------------------------------------ organisation & settings
+
+
+def organisation(context):
+    view = {k: v for k, v in context.books.organisation.items() if not k.startswith("_")}
+    return context.envelope("Organisations", [view])
+
+
+def tax_rates(context, tax_type=None):
+    books = context.books
+    if context.request.method == "GET":
+        if tax_type:
+            return context.envelope("TaxRates", [one(books.tax_rates, "TaxType", tax_type)])
+        return listing(context, "TaxRates", list(books.tax_rates.values()), dict, paged=False)
+    items = elements(context, "TaxRates")
+    return write(context, "TaxRates", items, books.save_tax_rate, dict)
+
+
+def accounts(context, account_id=None):
+    books = context.books
+    method = context.request.method
+    if method == "GET" and not account_id:
+        return listing(context, "Accounts", list(books.accounts.values()), dict, paged=False)
+    if method == "PUT":
+        return write(
+            context,
+            "Accounts",
+            elements(context, "Accounts", bare_ok=True),
+            books.create_account,
+            dict,
+        )
+    account = one(books.accounts, "AccountID", account_id)
+    if method == "POST":
+        (values,) = elements(context, "Accounts", bare_ok=True)
+        return write(
+            context, "Accounts", [values], lambda v: books.update_account(account, v), dict
+        )
+    if method == "DELETE":
+        try:
+            return context.envelope("Accounts", [books.delete_account(account)])
+        except ElementError as error:
+            return _validation(error.messages, {"AccountID": account_id})
+    return context.envelope("Accounts", [account])
+
+
+def currencies(context):
+    books = context.books
+    if context.request.method == "GET":
+        return listing(context, "Currencies", list(books.currencies.values()), dict, paged=False)
+    return write(
+        context,
+        "Currencies",
+        elements(context, "Currencies", bare_ok=True),
+        books.add_currency,
+        dict,
+    )
+
+
+def branding_themes(context, theme_id=None):
+    themes = context.books.branding_themes
+    if theme_id:
+        return context.envelope("BrandingThemes", [one(themes, "BrandingThemeID", theme_id)])
+    return context.envelope("BrandingThemes", list(themes.values()))
+
+
+def _item_view(item):
+    return {k: v for k, v in item.items() if not k.startswith("_")}
+
+
+def items(context, item_id=None, sub=None):
+    books, method = context.books, context.request.method
+    if item_id is None:
+        if method == "GET":
+            return listing(context, "Items", list(books.items.values()), _item_view, paged=False)
+        save = lambda v: books.save_item(v, create_only=method == "PUT")  # noqa: E731
+        return write(context, "Items", elements(context, "Items"), save, _item_view)
+    item = one(books.items, "ItemID", item_id, books.item_by_code)
+    if sub:
+        return history(context, item["ItemID"])
+    if method == "DELETE":
+        books.delete_item(item)
+        return Response(204, None)
+    if method == "POST":
+        save = lambda v: books.save_item({**v, "ItemID": item["ItemID"]})  # noqa: E731
+        return write(context, "Items", elements(context, "Items"), save, _item_view)
+    return context.envelope("Items", [_item_view(item)])
+
+
+# ------------------------------------------------------------------ contacts
+
+
+def contacts(context, contact_id=None, sub=None):
+    books, method = context.books, context.request.method
+    if contact_id is None:
+        if method == "GET":
+            return _list_contacts(context)
+        save = lambda v: books.save_contact(v, context.user, create_only=method == "PUT")  # noqa: E731
+        return write(context, "Contacts", elements(context, "Contacts"), save, books.contact_view)
+    contact = one(books.contacts, "ContactID", contact_id, books.contact_by_number)
+    if sub:
+        return history(context, contact["ContactID"])
+    if method == "POST":
+        save = lambda v: books.save_contact(v, context.user, target=contact)  # noqa: E731
+        return write(context, "Contacts", elements(context, "Contacts"), save, books.contact_view)
+    return context.envelope("Contacts", [books.contact_view(contact)])
+
+
+def _list_contacts(context):
+    books, query = context.books, context.query
+    records = list(books.contacts.values())
+    if not query.flag("includeArchived"):
+        records = [c for c in records if c["ContactStatus"] != "ARCHIVED"]
+    summary = query.flag("summaryOnly")
+    return listing(
+        context,
+        "Contacts",
+        records,
+        lambda c: books.contact_view(c, summary=summary),
+        searchable=("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress"),
+        id_key="ContactID",
+    )
+
+
+# ------------------------------------------------------------------ invoices and credit notes
+
+
+def _document_filters(context, kind, records):
+    query = context.query
+    numbers = set(query.items_of("InvoiceNumbers")) if kind == "invoice" else set()
+    contacts_ids = {c.lower() for c in query.items_of("ContactIDs")}
+    statuses = set(query.items_of("Statuses"))
+    if numbers:
+        records = [r for r in records if r.get("InvoiceNumber") in numbers]
+    if contacts_ids:
+        records = [r for r in records if r["Contact"]["ContactID"].lower() in contacts_ids]
+    if statuses:
+        records = [r for r in records if r["Status"] in statuses]
+    elif not query.get("where"):
+        records = [r for r in records if r["Status"] != "DELETED"]
+    if query.flag("createdByMyApp"):
+        records = [r for r in records if r.get("_app") == context.token.client_id]
+    return records
+
+
+def documents(context, kind, plural, document_id=None, sub=None, sub_id=None):
+    books, method = context.books, context.request.method
+    store = books.store(kind)
+    flag = "HasErrors"
+    if document_id is None:
+        if method == "GET":
+            return _list_documents(context, kind, plural)
+        create_only = method == "PUT"
+        save = lambda v: books.save_document(  # noqa: E731
+            kind, v, context.user, context.token.client_id, create_only, unitdp=context.unitdp
+        )
+        view = lambda d: books.document_view(kind, d, unitdp=context.unitdp)  # noqa: E731
+        return write(context, plural, elements(context, plural), save, view, flag)
+    number_key = "InvoiceNumber" if kind == "invoice" else "CreditNoteNumber"
+    document = one(store, number_key, document_id, lambda n: books.document_by_number(kind, n))
+    doc_id = document.get("InvoiceID") or document["CreditNoteID"]
+    if sub:
+        return _document_sub(context, kind, document, doc_id, sub.lower(), sub_id)
+    view = lambda d: books.document_view(kind, d, unitdp=context.unitdp)  # noqa: E731
+    if method == "POST":
+        save = lambda v: books.save_document(  # noqa: E731
+            kind, v, context.user, target=document, unitdp=context.unitdp
+        )
+        return write(context, plural, elements(context, plural), save, view, flag)
+    return context.envelope(plural, [view(document)])
+
+
+def _list_documents(context, kind, plural):
+    books, query = context.books, context.query
+    records = _document_filters(context, kind, list(books.store(kind).values()))
+    summary = query.flag("summaryOnly")
+    unitdp = context.unitdp
+    return listing(
+        context,
+        plural,
+        records,
+        lambda d: books.document_view(kind, d, lines=False, summary=summary, unitdp=unitdp),
+        searchable=("InvoiceNumber", "CreditNoteNumber", "Reference"),
+        page_view=lambda d: books.document_view(kind, d, summary=summary, unitdp=unitdp),
+        id_key="InvoiceID" if kind == "invoice" else "CreditNoteID",
+    )
+
+
+def _document_sub(context, kind, document, doc_id, sub, sub_id):
+    books, method = context.books, context.request.method
+    if sub == "history":
+        return history(context, doc_id)
+    if kind == "invoice" and sub == "onlineinvoice" and method == "GET":
+        try:
+            token = books.online_invoice_token(document)
+        except ElementError as error:
+            return _validation(error.messages, {"InvoiceID": doc_id})
+        url = f"{context.sandbox.base_url}/online/{token}"
+        return Response(200, {"OnlineInvoices": [{"OnlineInvoiceUrl": url}]})
+    if kind == "invoice" and sub == "email" and method == "POST":
+        try:
+            books.email_document(document, context.user)
+        except ElementError as error:
+            return _validation(error.messages, {"InvoiceID": doc_id})
+        return Response(204, None)
+    if kind == "credit" and sub == "allocations":
+        return _allocations(context, document, sub_id)
+    raise NotFound()
+
+
+def _allocations(context, credit, allocation_id):
+    books = context.books
+    if context.request.method == "DELETE" and allocation_id:
+        try:
+            allocation = books.delete_allocation(credit, allocation_id, context.user)
+        except ElementError as error:
+            return _validation(error.messages, {"AllocationID": allocation_id})
+        view = books.allocation_view(allocation) | {"IsDeleted": True}
+        view.pop("Invoice", None)
+        view["Invoice"] = {"InvoiceID": allocation["InvoiceID"]}
+        return Response(200, view)
+    if context.request.method != "PUT":
+        raise NotFound()
+    save = lambda v: books.allocate_credit(credit, v, context.user)  # noqa: E731
+    return write(
+        context, "Allocations", elements(context, "Allocations"), save, books.allocation_view
+    )
+
+
+def invoices(context, *args):
+    return documents(context, "invoice", "Invoices", *args)
+
+
+def credit_notes(context, *args):
+    return documents(context, "credit", "CreditNotes", *args)
+
+
+# ------------------------------------------------------------------ payments
+
+
+def payments(context, payment_id=None, sub=None):
+    books, method = context.books, context.request.method
+    view = books.payment_view
+    if payment_id is None:
+        if method == "GET":
+            return listing(
+                context, "Payments", list(books.payments.values()), view, id_key="PaymentID"
+            )
+        create = lambda v: books.create_payment(v, context.user)  # noqa: E731
+        return write(
+            context,
+            "Payments",
+            elements(context, "Payments", bare_ok=method == "POST"),
+            create,
+            view,
+        )
+    payment = one(books.payments, "PaymentID", payment_id)
+    if sub:
+        return history(context, payment["PaymentID"])
+    if method == "POST":
+        (change,) = elements(context, "Payments", bare_ok=True)
+        if change.get("Status") != "DELETED":
+            return _validation(
+                ["A payment can only be deleted (Status DELETED), not edited."], change
+            )
+        delete = lambda _v: books.delete_payment(payment, context.user)  # noqa: E731
+        return write(context, "Payments", [change], delete, view)
+    return context.envelope("Payments", [view(payment)])
+
+
+# ------------------------------------------------------------------ routing table
+
+
+ROUTES = [
+    ("GET", r"/Organisation", organisation, SETTINGS),
+    ("GET|PUT|POST", r"/TaxRates", tax_rates, SETTINGS),
+    ("GET", rf"/TaxRates/{ID}", tax_rates, SETTINGS),
+    ("GET|PUT", r"/Accounts", accounts, SETTINGS),
+    ("GET|POST|DELETE", rf"/Accounts/{ID}", accounts, SETTINGS),
+    ("GET|PUT", r"/Currencies", currencies, SETTINGS),
+    ("GET", r"/BrandingThemes", branding_themes, SETTINGS),
+    ("GET", rf"/BrandingThemes/{ID}", branding_themes, SETTINGS),
+    ("GET|PUT|POST", r"/Items", items, ITEMS),
+    ("GET|POST|DELETE", rf"/Items/{ID}", items, ITEMS),
+    ("GET|PUT", rf"/Items/{ID}/(History)", items, ITEMS),
+    ("GET|PUT|POST", r"/Contacts", contacts, CONTACTS),
+    ("GET|POST", rf"/Contacts/{ID}", contacts, CONTACTS),
+    ("GET|PUT", rf"/Contacts/{ID}/(History)", contacts, CONTACTS),
+    ("GET|PUT|POST", r"/Invoices", invoices, INVOICES),
+    ("GET|POST", rf"/Invoices/{ID}", invoices, INVOICES),
+    ("GET|PUT|POST", rf"/Invoices/{ID}/(History|OnlineInvoice|Email)", invoices, INVOICES),
+    ("GET|PUT|POST", r"/CreditNotes", credit_notes, INVOICES),
+    ("GET|POST", rf"/CreditNotes/{ID}", credit_notes, INVOICES),
+    ("GET|PUT", rf"/CreditNotes/{ID}/(History|Allocations)", credit_notes, INVOICES),
+    ("DELETE", rf"/CreditNotes/{ID}/(Allocations)/{ID}", credit_notes, INVOICES),
+    ("GET|PUT|POST", r"/Payments", payments, PAYMENTS),
+    ("GET|POST", rf"/Payments/{ID}", payments, PAYMENTS),
+    ("GET|PUT", rf"/Payments/{ID}/(History)", payments, PAYMENTS),
+]
+_COMPILED = [
+    (set(methods.split("|")), re.compile(f"^{pattern}$", re.IGNORECASE), handler, scopes)
+    for methods, pattern, handler, scopes in ROUTES
+]
+
+
+def _find_route(method, rest):
+    for methods, pattern, handler, scopes in _COMPILED:
+        match = pattern.match(rest)
+        if match and method in methods:
+            return handler, scopes, match.groups()
+    return None

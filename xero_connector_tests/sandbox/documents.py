@@ -1,0 +1,657 @@
+"""Invoices and credit notes: lines, tax per line, totals, numbers, statuses, edit rules."""
+
+import calendar
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from .common import money, text
+from .errors import ElementError
+from .xerojson import parse_date
+
+KINDS = {
+    "invoice": {
+        "store": "invoices",
+        "id": "InvoiceID",
+        "number": "InvoiceNumber",
+        "types": ("ACCREC", "ACCPAY"),
+        "category": "INVOICE",
+        "label": "Invoice",
+        "prefix": "INV-",
+    },
+    "credit": {
+        "store": "credit_notes",
+        "id": "CreditNoteID",
+        "number": "CreditNoteNumber",
+        "types": ("ACCRECCREDIT", "ACCPAYCREDIT"),
+        "category": "CREDITNOTE",
+        "label": "Credit Note",
+        "prefix": "CN-",
+    },
+}
+SALES_TYPES = ("ACCREC", "ACCRECCREDIT")
+AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+EDITABLE = ("DRAFT", "SUBMITTED")
+QUANTITY = Decimal("0.0001")
+# fields that may still change once money is allocated to a document
+FREE_FIELDS = {
+    "Reference",
+    "DueDate",
+    "ExpectedPaymentDate",
+    "PlannedPaymentDate",
+    "SentToContact",
+    "BrandingThemeID",
+    "Url",
+}
+# what clients (xero-python among them) send back although Xero ignores it
+READ_ONLY = {
+    "InvoiceID",
+    "CreditNoteID",
+    "Status",
+    "HasAttachments",
+    "HasErrors",
+    "IsDiscounted",
+    "StatusAttributeString",
+}
+EDIT_ALLOCATED = (
+    "This document cannot be edited as it has a payment or credit note allocated to it."
+)
+LINE_KEYS = ("Description", "Quantity", "UnitAmount", "ItemCode", "AccountCode", "TaxType")
+ACCOUNT_TAX_FLAGS = {
+    "REVENUE": "CanApplyToRevenue",
+    "EXPENSE": "CanApplyToExpenses",
+    "ASSET": "CanApplyToAssets",
+    "LIABILITY": "CanApplyToLiabilities",
+    "EQUITY": "CanApplyToEquity",
+}
+
+
+def due_from_terms(bill_date, term):
+    """A due date from Xero payment terms (Day + Type)."""
+    day, kind = term["Day"], term["Type"]
+    if kind == "DAYSAFTERBILLDATE":
+        return bill_date + timedelta(days=day)
+    month_end = bill_date.replace(day=calendar.monthrange(bill_date.year, bill_date.month)[1])
+    if kind == "DAYSAFTERBILLMONTH":
+        return month_end + timedelta(days=day)
+    if kind == "OFFOLLOWINGMONTH":
+        bill_date = month_end + timedelta(days=1)
+    last = calendar.monthrange(bill_date.year, bill_date.month)[1]
+    return bill_date.replace(day=min(max(day, 1), last))
+
+
+def line_tax(amount, rate, amount_type):
+    """Tax of one line, rounded half-up to the cent (Xero rounds per line, then sums)."""
+    if amount_type == "NoTax" or not rate:
+        return Decimal("0.00")
+    if amount_type == "Inclusive":
+        return money(amount * rate / (100 + rate))
+    return money(amount * rate / 100)
+
+
+class DocumentsMixin:
+    # ------------------------------------------------------------ lookups
+
+    def store(self, kind):
+        return getattr(self, KINDS[kind]["store"])
+
+    def document_by_number(self, kind, number, doc_type=None):
+        key = KINDS[kind]["number"]
+        return next(
+            (
+                d
+                for d in self.store(kind).values()
+                if d.get(key) == number and (doc_type is None or d["Type"] == doc_type)
+            ),
+            None,
+        )
+
+    def document_for_upsert(self, kind, values, create_only):
+        meta = KINDS[kind]
+        if values.get(meta["id"]):
+            document = self.store(kind).get(values[meta["id"]])
+            if not document:
+                raise ElementError(
+                    f"An existing {meta['label']} with the specified {meta['id']} "
+                    "could not be found"
+                )
+            return document
+        if create_only or not values.get(meta["number"]):
+            return None
+        return self.document_by_number(kind, values[meta["number"]], self._sales_type(kind))
+
+    @staticmethod
+    def _sales_type(kind):
+        return KINDS[kind]["types"][0]
+
+    # ------------------------------------------------------------ saving
+
+    def save_document(self, kind, values, user, app=None, create_only=False, target=None, unitdp=2):
+        document = target or self.document_for_upsert(kind, values, create_only)
+        if document is None:
+            return self._create_document(kind, values, user, app, unitdp)
+        return self._update_document(kind, document, values, user, unitdp)
+
+    def _create_document(self, kind, values, user, app, unitdp):
+        meta = KINDS[kind]
+        doc_type = values.get("Type")
+        if doc_type not in meta["types"]:
+            raise ElementError(f"{meta['label']} Type must be {' or '.join(meta['types'])}.")
+        status = values.get("Status") or "DRAFT"
+        if status not in CREATE_STATUSES:
+            raise ElementError(
+                f"{meta['label']} Status must be DRAFT, SUBMITTED or AUTHORISED when created."
+            )
+        document = {
+            meta["id"]: self.new_id(),
+            "Type": doc_type,
+            "Status": "DRAFT",
+            "LineAmountTypes": "Exclusive",
+            "AmountPaid": Decimal("0.00"),
+            "AmountCredited": Decimal("0.00"),
+            "SentToContact": False,
+            "HasAttachments": False,
+            "_payments": [],
+            "_allocations": [],
+            "_app": app,
+        }
+        if not values.get("LineItems"):
+            raise ElementError(f"{meta['label']} must have at least one line item.")
+        self._fill_document(kind, document, values, status, unitdp)
+        self.touch(document)
+        self.store(kind)[document[meta["id"]]] = document
+        self.log(document[meta["id"]], "Created", self._describe(kind, document), user)
+        if status == "AUTHORISED":
+            self.log(document[meta["id"]], "Approved", self._describe(kind, document), user)
+        self.notify(meta["category"], "CREATE", document[meta["id"]])
+        return document
+
+    def _update_document(self, kind, document, values, user, unitdp):
+        meta = KINDS[kind]
+        status = values.get("Status") or document["Status"]
+        self._check_editable(kind, document, values, status)
+        before = dict(document)
+        if status in ("VOIDED", "DELETED"):
+            document["Status"] = status
+            self._zero_due(document)
+        else:
+            self._fill_document(kind, document, values, status, unitdp)
+        if before != document:
+            if not self._quiet_change(document, values):
+                self.touch(document)
+            change = {"VOIDED": "Voided", "DELETED": "Deleted"}.get(status, "Updated")
+            if status == "AUTHORISED" and before["Status"] != "AUTHORISED":
+                change = "Approved"
+            self.log(document[meta["id"]], change, self._describe(kind, document), user)
+            self.notify(meta["category"], "UPDATE", document[meta["id"]])
+        return document
+
+    @staticmethod
+    def _quiet_change(document, values):
+        """A new due date or SentToContact keeps a part-paid document's UpdatedDateUTC."""
+        part_paid = document["AmountPaid"] or document["AmountCredited"]
+        keys = {k for k in values if k not in READ_ONLY}
+        return bool(part_paid) and keys <= {"DueDate", "SentToContact"}
+
+    def _check_editable(self, kind, document, values, status):
+        label, current = KINDS[kind]["label"], document["Status"]
+        if current in ("VOIDED", "DELETED"):
+            raise ElementError(f"{label} not of valid status for modification")
+        allocated = document["AmountPaid"] or document["AmountCredited"]
+        if status == "DELETED" and current not in EDITABLE:
+            raise ElementError(
+                f"Only DRAFT or SUBMITTED documents can be deleted; void this {label.lower()} "
+                "instead."
+            )
+        if status == "VOIDED":
+            if current not in ("AUTHORISED", "PAID"):
+                raise ElementError(
+                    f"Only AUTHORISED documents can be voided; delete this {label.lower()} instead."
+                )
+            if allocated:
+                raise ElementError(
+                    "This document cannot be voided as it has a payment or credit note allocated "
+                    "to it."
+                )
+        if current in ("AUTHORISED", "PAID") and status in EDITABLE:
+            raise ElementError(f"An approved {label.lower()} cannot go back to {status}.")
+        if allocated:
+            self._check_allocated_changes(document, values)
+
+    def _check_allocated_changes(self, document, values):
+        for key, value in values.items():
+            if key in FREE_FIELDS or key in ("Status", "InvoiceID", "CreditNoteID", "Type"):
+                continue
+            if key == "Date" and parse_date(value) != document["Date"]:
+                raise ElementError(
+                    "Date cannot be changed on an invoice that has payment or credit notes "
+                    "allocated to it"
+                )
+            if key == "LineItems" and not self._same_lines(document["LineItems"], value):
+                raise ElementError(EDIT_ALLOCATED)
+            if key in ("Contact", "CurrencyCode", "LineAmountTypes") and self._differs(
+                document, key, value
+            ):
+                raise ElementError(EDIT_ALLOCATED)
+
+    @staticmethod
+    def _differs(document, key, value):
+        if key == "Contact":
+            return value.get("ContactID") not in (None, document["Contact"]["ContactID"])
+        return value != document.get(key)
+
+    @staticmethod
+    def _same_lines(lines, given):
+        def shape(line):
+            return tuple(
+                str(line.get(key) if line.get(key) is not None else "") for key in LINE_KEYS
+            )
+
+        try:
+            normal = [
+                {**g, "Quantity": Decimal(str(g.get("Quantity", 1))).quantize(QUANTITY)}
+                for g in given
+            ]
+        except (ArithmeticError, ValueError):
+            return False
+        return [shape(line) for line in lines] == [shape(line) for line in normal]
+
+    def _zero_due(self, document):
+        if "AmountDue" in document:
+            document["AmountDue"] = Decimal("0.00")
+        if "RemainingCredit" in document:
+            document["RemainingCredit"] = Decimal("0.00")
+
+    # ------------------------------------------------------------ filling in
+
+    def _fill_document(self, kind, document, values, status, unitdp):
+        if values.get("Contact") is not None or "Contact" not in document:
+            document["Contact"] = {
+                "ContactID": self._document_contact(values.get("Contact"), document)
+            }
+        if values.get("LineAmountTypes") is not None:
+            if values["LineAmountTypes"] not in AMOUNT_TYPES:
+                raise ElementError("LineAmountTypes must be Exclusive, Inclusive or NoTax.")
+            document["LineAmountTypes"] = values["LineAmountTypes"]
+        document["CurrencyCode"] = self.enabled_currency(
+            values.get("CurrencyCode") or document.get("CurrencyCode") or self.base_currency()
+        )
+        document["CurrencyRate"] = self._currency_rate(document, values)
+        self._fill_dates(kind, document, values)
+        self._fill_texts(kind, document, values)
+        if values.get("LineItems") is not None:
+            document["LineItems"] = [
+                self._line(document, line, unitdp) for line in values["LineItems"]
+            ]
+        self._compute_totals(document)
+        self._check_total(document, values)
+        self._fill_number(kind, document, values)
+        self._set_status(kind, document, status)
+
+    def _document_contact(self, given, document):
+        if given is None:
+            raise ElementError(
+                "The Contact must contain at least 1 of the following elements to identify the "
+                "contact: Name, ContactID, ContactNumber"
+            )
+        contact = self._find_document_contact(given)
+        if contact["ContactStatus"] == "ARCHIVED" and (
+            "Contact" not in document or document["Contact"]["ContactID"] != contact["ContactID"]
+        ):
+            raise ElementError(
+                f"The contact {contact['Name']} has been archived. The contact must be "
+                "un-archived before creating new invoices or credit notes."
+            )
+        return contact["ContactID"]
+
+    def _find_document_contact(self, given):
+        if given.get("ContactID"):
+            contact = self.contacts.get(given["ContactID"])
+            if not contact:
+                raise ElementError(f"Contact with ContactID {given['ContactID']} does not exist.")
+            return contact
+        if given.get("ContactNumber"):
+            contact = self.contact_by_number(given["ContactNumber"])
+            if not contact:
+                raise ElementError(
+                    f"Contact with ContactNumber {given['ContactNumber']} does not exist."
+                )
+            return contact
+        if not given.get("Name"):
+            raise ElementError(
+                "The Contact must contain at least 1 of the following elements to identify the "
+                "contact: Name, ContactID, ContactNumber"
+            )
+        # Xero creates a contact on the fly when none has that name
+        return self.active_contact_named(given["Name"]) or self.save_contact(
+            {"Name": given["Name"]}, "System Generated"
+        )
+
+    def base_currency(self):
+        return self.organisation["BaseCurrency"]
+
+    def _currency_rate(self, document, values):
+        if document["CurrencyCode"] == self.base_currency():
+            return Decimal("1.000000")
+        if values.get("CurrencyRate") is not None:
+            return Decimal(str(values["CurrencyRate"]))
+        return document.get("CurrencyRate") or self.organisation.get("_rates", {}).get(
+            document["CurrencyCode"], Decimal("1.000000")
+        )
+
+    def _fill_dates(self, kind, document, values):
+        for key in ("Date", "DueDate", "ExpectedPaymentDate", "PlannedPaymentDate"):
+            if values.get(key) is not None:
+                try:
+                    document[key] = parse_date(values[key])
+                except ValueError as error:
+                    raise ElementError(f"{key} is not a valid date.") from error
+        document.setdefault("Date", self.today())
+        if kind == "invoice" and not document.get("DueDate"):
+            document["DueDate"] = self._default_due_date(document)
+
+    def _default_due_date(self, document):
+        side = "Sales" if document["Type"] in SALES_TYPES else "Bills"
+        contact = self.contacts[document["Contact"]["ContactID"]]
+        term = (contact.get("PaymentTerms") or {}).get(side) or (
+            self.organisation.get("PaymentTerms") or {}
+        ).get(side)
+        return due_from_terms(document["Date"], term) if term else None
+
+    def _fill_texts(self, kind, document, values):
+        for key, limit in (("Reference", 255), ("Url", 2000)):
+            if key in values:
+                document[key] = text(values, key, limit)
+        if values.get("BrandingThemeID"):
+            if values["BrandingThemeID"] not in self.branding_themes:
+                raise ElementError("The BrandingThemeID is not valid for this organisation.")
+            document["BrandingThemeID"] = values["BrandingThemeID"]
+        if values.get("SentToContact"):
+            if (
+                document["Status"] not in ("AUTHORISED", "PAID")
+                and values.get("Status") != "AUTHORISED"
+            ):
+                raise ElementError("SentToContact can only be set on an approved document.")
+            document["SentToContact"] = True
+
+    # ------------------------------------------------------------ lines and totals
+
+    def _line(self, document, values, unitdp):
+        sales = document["Type"] in SALES_TYPES
+        item = self._line_item(values)
+        details = (item or {}).get("SalesDetails" if sales else "PurchaseDetails") or {}
+        description = (
+            values.get("Description")
+            or (item or {}).get("Description" if sales else "PurchaseDescription")
+            or (item or {}).get("Name")
+        )
+        if not description:
+            raise ElementError("Description must be specified for each line item.")
+        line = {"LineItemID": values.get("LineItemID") or self.new_id(), "Description": description}
+        if item:
+            line["ItemCode"] = item["Code"]
+        quantity, unit = self._line_quantity_and_price(values, details, unitdp)
+        if quantity is None:
+            line.update(LineAmount=Decimal("0.00"), TaxAmount=Decimal("0.00"))
+            return line
+        line.update(Quantity=quantity, UnitAmount=unit)
+        account = self._line_account(values, details, document)
+        if account:
+            line["AccountCode"] = account["Code"]
+            line["AccountID"] = account["AccountID"]
+        line["TaxType"] = self._line_tax_type(values, details, document, account)
+        self._line_amounts(line, values, document)
+        if values.get("Tracking"):
+            if len(values["Tracking"]) > 2:
+                raise ElementError("A line item can have at most 2 tracking categories.")
+            line["Tracking"] = values["Tracking"]
+        return line
+
+    def _line_item(self, values):
+        if not values.get("ItemCode"):
+            return None
+        item = self.item_by_code(values["ItemCode"])
+        if not item:
+            raise ElementError(f"Item code '{values['ItemCode']}' is not valid.")
+        return item
+
+    @staticmethod
+    def _line_quantity_and_price(values, details, unitdp):
+        given = {k: values.get(k) for k in ("Quantity", "UnitAmount", "LineAmount")}
+        if all(v is None for v in given.values()) and details.get("UnitPrice") is None:
+            return None, None
+        try:
+            quantity = Decimal(str(given["Quantity"] if given["Quantity"] is not None else 1))
+            if given["UnitAmount"] is not None:
+                unit = Decimal(str(given["UnitAmount"]))
+            elif given["LineAmount"] is not None:
+                unit = Decimal(str(given["LineAmount"])) / quantity
+            else:
+                unit = details["UnitPrice"]
+        except (ArithmeticError, ValueError) as error:
+            raise ElementError("Quantity, UnitAmount and LineAmount must be numbers.") from error
+        places = Decimal("0.0001") if unitdp == 4 else Decimal("0.01")
+        return quantity.quantize(QUANTITY, ROUND_HALF_UP), unit.quantize(places, ROUND_HALF_UP)
+
+    def _line_account(self, values, details, document):
+        code = values.get("AccountCode") or details.get("AccountCode")
+        if not code:
+            contact = self.contacts[document["Contact"]["ContactID"]]
+            key = (
+                "SalesDefaultAccountCode"
+                if document["Type"] in SALES_TYPES
+                else "PurchasesDefaultAccountCode"
+            )
+            code = contact.get(key)
+        return self.usable_account(code) if code else None
+
+    def _line_tax_type(self, values, details, document, account):
+        contact = self.contacts[document["Contact"]["ContactID"]]
+        side = (
+            "AccountsReceivableTaxType"
+            if document["Type"] in SALES_TYPES
+            else "AccountsPayableTaxType"
+        )
+        tax_type = (
+            values.get("TaxType")
+            or details.get("TaxType")
+            or contact.get(side)
+            or (account or {}).get("TaxType")
+            or "NONE"
+        )
+        rate = self.active_tax_rate(tax_type)
+        flag = ACCOUNT_TAX_FLAGS.get((account or {}).get("Class"))
+        if account and flag and not rate.get(flag, True):
+            raise ElementError(
+                f"The TaxType code '{tax_type}' cannot be used with account code "
+                f"'{account['Code']}'."
+            )
+        return tax_type
+
+    def _line_amounts(self, line, values, document):
+        gross = line["Quantity"] * line["UnitAmount"]
+        rate, amount = values.get("DiscountRate"), values.get("DiscountAmount")
+        discount = Decimal(0)
+        if rate is not None or amount is not None:
+            if document["Type"] not in SALES_TYPES:
+                raise ElementError("Discounts can only be applied to sales documents.")
+            if rate is not None and amount is not None:
+                raise ElementError(
+                    "A line item can have a DiscountRate or a DiscountAmount, not both."
+                )
+            if rate is not None:
+                rate = Decimal(str(rate))
+                if not 0 <= rate <= 100:
+                    raise ElementError("DiscountRate must be between 0 and 100.")
+                line["DiscountRate"] = rate.quantize(Decimal("0.01"))
+                discount = money(gross * rate / 100)
+            else:
+                line["DiscountAmount"] = discount = money(Decimal(str(amount)))
+        line["LineAmount"] = money(gross - discount)
+        line["_discount"] = discount
+        tax_rate = self.tax_rates[line["TaxType"]]["EffectiveRate"]
+        line["TaxAmount"] = line_tax(line["LineAmount"], tax_rate, document["LineAmountTypes"])
+
+    def _compute_totals(self, document):
+        lines = document.get("LineItems", [])
+        tax = sum((line["TaxAmount"] for line in lines), Decimal("0.00"))
+        amounts = sum((line["LineAmount"] for line in lines), Decimal("0.00"))
+        if document["LineAmountTypes"] == "Inclusive":
+            total, subtotal = amounts, amounts - tax
+        else:
+            total, subtotal = amounts + tax, amounts
+        document.update(
+            SubTotal=money(subtotal),
+            TotalTax=money(tax),
+            Total=money(total),
+            TotalDiscount=money(sum((line.get("_discount", 0) for line in lines), Decimal(0))),
+        )
+        allocated = document["AmountPaid"] + document["AmountCredited"]
+        due_key = "RemainingCredit" if "CreditNoteID" in document else "AmountDue"
+        document[due_key] = money(document["Total"] - allocated)
+
+    @staticmethod
+    def _check_total(document, values):
+        if (
+            values.get("Total") is not None
+            and money(Decimal(str(values["Total"]))) != document["Total"]
+        ):
+            raise ElementError(
+                f"The document total {values['Total']} does not equal the sum of the lines "
+                f"{document['Total']}."
+            )
+        if document["Total"] < 0:
+            raise ElementError("The document total cannot be negative.")
+
+    def _fill_number(self, kind, document, values):
+        meta = KINDS[kind]
+        number = text(values, meta["number"], 255, label=f"{meta['label']} Number")
+        sales = document["Type"] == self._sales_type(kind)
+        if number and sales:
+            other = self.document_by_number(kind, number, document["Type"])
+            if other and other is not document:
+                raise ElementError(f"{meta['label'].split()[0]} # must be unique.")
+        if number:
+            document[meta["number"]] = number
+        elif sales and not document.get(meta["number"]):
+            document[meta["number"]] = self._next_number(kind, document["Type"])
+
+    def _next_number(self, kind, doc_type):
+        while True:
+            self.numbers[doc_type] += 1
+            number = f"{KINDS[kind]['prefix']}{self.numbers[doc_type]:04d}"
+            if not self.document_by_number(kind, number, doc_type):
+                return number
+
+    def _set_status(self, kind, document, status):
+        if status in ("SUBMITTED", "AUTHORISED"):
+            missing = [
+                line
+                for line in document["LineItems"]
+                if line.get("Quantity") is not None and not line.get("AccountCode")
+            ]
+            if missing:
+                raise ElementError(
+                    "Account code must be specified for each line item of an approved document."
+                )
+            if kind == "invoice" and status == "AUTHORISED" and not document.get("DueDate"):
+                raise ElementError("Due Date must be specified.")
+        if document["Status"] == "PAID":
+            return
+        document["Status"] = status
+        due_key = "RemainingCredit" if "CreditNoteID" in document else "AmountDue"
+        if status == "AUTHORISED" and document[due_key] == 0 and document["Total"] > 0:
+            document["Status"] = "PAID"
+
+    def _describe(self, kind, document):
+        meta = KINDS[kind]
+        number = document.get(meta["number"]) or "(no number)"
+        contact = self.contacts[document["Contact"]["ContactID"]]["Name"]
+        return (
+            f"{meta['label']} {number} to {contact} for {document['Total']} "
+            f"{document['CurrencyCode']}."
+        )
+
+    # ------------------------------------------------------------ invoice-only actions
+
+    def email_document(self, document, user):
+        if (
+            document["Status"] not in ("SUBMITTED", "AUTHORISED", "PAID")
+            or document["Type"] != "ACCREC"
+        ):
+            raise ElementError("Only approved sales invoices can be emailed.")
+        contact = self.contacts[document["Contact"]["ContactID"]]
+        if not contact.get("EmailAddress"):
+            raise ElementError(f"The contact {contact['Name']} does not have an email address.")
+        if not document["SentToContact"]:
+            document["SentToContact"] = True
+            if not (document["AmountPaid"] or document["AmountCredited"]):
+                self.touch(document)
+            self.notify("INVOICE", "UPDATE", document["InvoiceID"])
+        self.log(
+            document["InvoiceID"], "Emailed", f"Invoice emailed to {contact['EmailAddress']}.", user
+        )
+
+    def online_invoice_token(self, document):
+        if document["Type"] != "ACCREC" or document["Status"] not in (
+            "SUBMITTED",
+            "AUTHORISED",
+            "PAID",
+        ):
+            raise ElementError("An online invoice is only available for an approved sales invoice.")
+        return document.setdefault("_online", self.new_id().replace("-", ""))
+
+    # ------------------------------------------------------------ reading
+
+    def document_view(self, kind, document, lines=True, summary=False, unitdp=2):
+        view = {k: v for k, v in document.items() if not k.startswith("_")}
+        view["Contact"] = self.contact_reference(document["Contact"]["ContactID"])
+        view["HasErrors"] = False
+        view["IsDiscounted"] = any(line.get("_discount") for line in document.get("LineItems", []))
+        if kind == "invoice":
+            view.setdefault("AmountDue", Decimal("0.00"))
+        if summary or not lines:
+            view.pop("LineItems", None)
+        else:
+            view["LineItems"] = [self._line_view(line, unitdp) for line in document["LineItems"]]
+        if not summary:
+            view.update(self._allocations_view(kind, document))
+        if kind == "credit":
+            view["AppliedAmount"] = money(view.pop("AmountPaid") + view.pop("AmountCredited"))
+            for key in ("AmountDue", "TotalDiscount", "IsDiscounted"):
+                view.pop(key, None)
+        else:
+            view.pop("RemainingCredit", None)
+        return view
+
+    @staticmethod
+    def _line_view(line, unitdp):
+        view = {k: v for k, v in line.items() if not k.startswith("_")}
+        if "UnitAmount" in view and unitdp != 4:
+            view["UnitAmount"] = view["UnitAmount"].quantize(Decimal("0.01"), ROUND_HALF_UP)
+        view.setdefault("Tracking", [])
+        return view
+
+    def _allocations_view(self, kind, document):
+        payments = [self.payments[p] for p in document["_payments"]]
+        view = {
+            "Payments": [self.payment_summary(p) for p in payments if p["Status"] != "DELETED"],
+        }
+        if kind == "invoice":
+            view["CreditNotes"] = [self._credit_summary(a) for a in document["_allocations"]]
+            view["Prepayments"] = []
+            view["Overpayments"] = []
+        else:
+            view["Allocations"] = [self.allocation_view(a) for a in document["_allocations"]]
+        return view
+
+    def _credit_summary(self, allocation):
+        credit = self.credit_notes[allocation["CreditNoteID"]]
+        return {
+            "CreditNoteID": credit["CreditNoteID"],
+            "CreditNoteNumber": credit.get("CreditNoteNumber"),
+            "Total": credit["Total"],
+            "AppliedAmount": allocation["Amount"],
+            "Date": allocation["Date"],
+            "HasErrors": False,
+        }

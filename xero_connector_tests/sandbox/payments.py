@@ -1,0 +1,227 @@
+"""Payments and credit note allocations: what is due, what is paid, when a document is PAID."""
+
+from decimal import Decimal
+
+from .common import money, text
+from .errors import ElementError
+from .xerojson import parse_date
+
+NOT_FOUND = "The document with the supplied id was not found for this endpoint."
+PAYMENT_TYPES = {
+    "ACCREC": "ACCRECPAYMENT",
+    "ACCPAY": "ACCPAYPAYMENT",
+    "ACCRECCREDIT": "ARCREDITPAYMENT",
+    "ACCPAYCREDIT": "APCREDITPAYMENT",
+}
+
+
+def _due_key(document):
+    return "RemainingCredit" if "CreditNoteID" in document else "AmountDue"
+
+
+class PaymentsMixin:
+    # ------------------------------------------------------------ payments
+
+    def payment_document(self, values):
+        """The invoice or credit note a payment element points to (by id or number)."""
+        for kind, key, id_key, number_key in (
+            ("invoice", "Invoice", "InvoiceID", "InvoiceNumber"),
+            ("credit", "CreditNote", "CreditNoteID", "CreditNoteNumber"),
+        ):
+            ref = values.get(key) or {}
+            found = self.store(kind).get(ref.get(id_key)) if ref.get(id_key) else None
+            if not found and (ref.get(number_key) or values.get(number_key)):
+                found = self.document_by_number(kind, ref.get(number_key) or values[number_key])
+            if ref or values.get(number_key):
+                if not found:
+                    raise ElementError(NOT_FOUND)
+                return kind, found
+        raise ElementError("A payment must reference an Invoice or a CreditNote.")
+
+    def create_payment(self, values, user):
+        kind, document = self.payment_document(values)
+        if document["Status"] != "AUTHORISED":
+            raise ElementError(
+                f"Payments can only be made against AUTHORISED documents; this one is "
+                f"{document['Status']}."
+            )
+        amount = self._payment_amount(values, document)
+        account = self.payment_account(values.get("Account") or {})
+        if not values.get("Date"):
+            raise ElementError("Payment Date must be specified.")
+        try:
+            payment_date = parse_date(values["Date"])
+        except ValueError as error:
+            raise ElementError("Payment Date is not a valid date.") from error
+        payment = {
+            "PaymentID": self.new_id(),
+            "Date": payment_date,
+            "Amount": amount,
+            "BankAmount": amount,
+            "Reference": text(values, "Reference", 255),
+            "CurrencyRate": Decimal(str(values.get("CurrencyRate") or document["CurrencyRate"])),
+            "PaymentType": PAYMENT_TYPES[document["Type"]],
+            "Status": "AUTHORISED",
+            "IsReconciled": bool(values.get("IsReconciled", False)),
+            "HasAccount": True,
+            "HasValidationErrors": False,
+            "Account": {"AccountID": account["AccountID"], "Code": account["Code"]},
+            "_document": (kind, document.get("InvoiceID") or document["CreditNoteID"]),
+        }
+        self.touch(payment)
+        self.payments[payment["PaymentID"]] = payment
+        document["_payments"].append(payment["PaymentID"])
+        self._apply_money(kind, document, amount, payment_date, "AmountPaid", user)
+        self.log(payment["PaymentID"], "Created", f"Payment of {amount} received.", user)
+        return payment
+
+    @staticmethod
+    def _payment_amount(values, document):
+        try:
+            amount = money(Decimal(str(values.get("Amount"))))
+        except (ArithmeticError, ValueError) as error:
+            raise ElementError("Payment Amount must be a number.") from error
+        if amount <= 0:
+            raise ElementError("Payment amount must be greater than zero.")
+        if amount > document[_due_key(document)]:
+            raise ElementError("Payment amount exceeds the amount outstanding on this document")
+        return amount
+
+    def delete_payment(self, payment, user):
+        if payment["Status"] == "DELETED":
+            raise ElementError("This payment has already been deleted.")
+        kind, document_id = payment["_document"]
+        document = self.store(kind)[document_id]
+        payment["Status"] = "DELETED"
+        self.touch(payment)
+        self._apply_money(kind, document, -payment["Amount"], None, "AmountPaid", user)
+        self.log(payment["PaymentID"], "Deleted", "Payment deleted.", user)
+        return payment
+
+    def _apply_money(self, kind, document, amount, when, field, user):
+        """Move ``amount`` into ``field`` (paid or credited) and settle the status."""
+        due_key = _due_key(document)
+        if field in document:
+            document[field] = money(document[field] + amount)
+        document[due_key] = money(document[due_key] - amount)
+        if document[due_key] == 0 and document["Status"] == "AUTHORISED":
+            document["Status"] = "PAID"
+            document["FullyPaidOnDate"] = when
+            self.log(self._document_id(document), "Paid", "Fully paid.", user)
+        elif document[due_key] > 0 and document["Status"] == "PAID":
+            document["Status"] = "AUTHORISED"
+            document.pop("FullyPaidOnDate", None)
+        self.touch(document)
+        category = "INVOICE" if kind == "invoice" else "CREDITNOTE"
+        self.notify(category, "UPDATE", self._document_id(document))
+
+    @staticmethod
+    def _document_id(document):
+        return document.get("InvoiceID") or document["CreditNoteID"]
+
+    def payment_summary(self, payment):
+        """A payment as listed on its invoice."""
+        return {
+            "PaymentID": payment["PaymentID"],
+            "Date": payment["Date"],
+            "Amount": payment["Amount"],
+            "Reference": payment.get("Reference"),
+            "CurrencyRate": payment["CurrencyRate"],
+            "HasAccount": True,
+            "HasValidationErrors": False,
+        }
+
+    def payment_view(self, payment):
+        view = {k: v for k, v in payment.items() if not k.startswith("_")}
+        kind, document_id = payment["_document"]
+        document = self.store(kind)[document_id]
+        reference = {
+            "Type": document["Type"],
+            "Contact": self.contact_reference(document["Contact"]["ContactID"]),
+            "CurrencyCode": document["CurrencyCode"],
+            "HasErrors": False,
+        }
+        if kind == "invoice":
+            reference |= {"InvoiceID": document_id, "InvoiceNumber": document.get("InvoiceNumber")}
+            view["Invoice"] = reference
+        else:
+            reference |= {
+                "CreditNoteID": document_id,
+                "CreditNoteNumber": document.get("CreditNoteNumber"),
+            }
+            view["CreditNote"] = reference
+        return view
+
+    # ------------------------------------------------------------ credit note allocations
+
+    def allocate_credit(self, credit, values, user):
+        if credit["Status"] != "AUTHORISED":
+            raise ElementError("Only an AUTHORISED credit note can be allocated.")
+        invoice_ref, amount, when = (
+            values.get("Invoice") or {},
+            values.get("Amount"),
+            values.get("Date"),
+        )
+        if not invoice_ref.get("InvoiceID") or amount is None or not when:
+            raise ElementError("An allocation needs an Invoice, an Amount and a Date.")
+        invoice = self.invoices.get(invoice_ref["InvoiceID"])
+        if not invoice:
+            raise ElementError(NOT_FOUND)
+        self._check_allocation(credit, invoice)
+        amount = money(Decimal(str(amount)))
+        if amount <= 0 or amount > credit["RemainingCredit"]:
+            raise ElementError(
+                "The amount allocated exceeds the remaining credit of the credit note."
+            )
+        if amount > invoice["AmountDue"]:
+            raise ElementError("The amount allocated exceeds the amount due on the invoice.")
+        allocation = {
+            "AllocationID": self.new_id(),
+            "Amount": amount,
+            "Date": parse_date(when),
+            "InvoiceID": invoice["InvoiceID"],
+            "CreditNoteID": credit["CreditNoteID"],
+        }
+        credit["_allocations"].append(allocation)
+        invoice["_allocations"].append(allocation)
+        self._apply_money("credit", credit, amount, allocation["Date"], "AmountCredited", user)
+        self._apply_money("invoice", invoice, amount, allocation["Date"], "AmountCredited", user)
+        return allocation
+
+    def _check_allocation(self, credit, invoice):
+        if invoice["Status"] != "AUTHORISED":
+            raise ElementError("Credit can only be allocated to an AUTHORISED invoice.")
+        if credit["Type"][:6] != invoice["Type"]:
+            raise ElementError("A sales credit note can only be allocated to a sales invoice.")
+        if credit["Contact"]["ContactID"] != invoice["Contact"]["ContactID"]:
+            raise ElementError("The credit note and the invoice must be for the same contact.")
+        if credit["CurrencyCode"] != invoice["CurrencyCode"]:
+            raise ElementError("The credit note and the invoice must be in the same currency.")
+
+    def delete_allocation(self, credit, allocation_id, user):
+        allocation = next(
+            (a for a in credit["_allocations"] if a["AllocationID"] == allocation_id), None
+        )
+        if not allocation:
+            raise ElementError(NOT_FOUND)
+        invoice = self.invoices[allocation["InvoiceID"]]
+        credit["_allocations"].remove(allocation)
+        invoice["_allocations"].remove(allocation)
+        self._apply_money("credit", credit, -allocation["Amount"], None, "AmountCredited", user)
+        self._apply_money("invoice", invoice, -allocation["Amount"], None, "AmountCredited", user)
+        return allocation
+
+    def allocation_view(self, allocation):
+        invoice = self.invoices[allocation["InvoiceID"]]
+        return {
+            "AllocationID": allocation["AllocationID"],
+            "Amount": allocation["Amount"],
+            "Date": allocation["Date"],
+            "Invoice": {
+                "InvoiceID": invoice["InvoiceID"],
+                "InvoiceNumber": invoice.get("InvoiceNumber"),
+                "Type": invoice["Type"],
+                "HasErrors": False,
+            },
+            "IsDeleted": False,
+        }

@@ -1,0 +1,79 @@
+"""A threaded HTTP/1.1 server on 127.0.0.1 in front of the sandbox."""
+
+import logging
+import socket
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .http import Query, Request
+
+_logger = logging.getLogger(__name__)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+def _handler(sandbox):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body leave without a 40 ms delayed-ACK wait
+        server_version = "XeroSandbox/1.0"
+
+        def _serve(self):
+            parts = urllib.parse.urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Request(
+                method=self.command,
+                path=parts.path,
+                query=Query(parts.query),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+            )
+            try:
+                response = sandbox.handle(request)
+            except Exception:  # a sandbox bug must not look like a network failure
+                _logger.exception("sandbox failed on %s %s", self.command, parts.path)
+                self._answer(500, b"sandbox error", {}, "text/plain")
+                return
+            if response.drop:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self._answer(
+                response.status, response.payload(), response.headers, response.content_type
+            )
+
+        def _answer(self, status, payload, headers, content_type):
+            self.send_response(status)
+            if payload or status not in (204, 304):
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if payload:
+                self.wfile.write(payload)
+
+        do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _serve
+
+        def log_message(self, format, *args):
+            _logger.debug("%s " + format, self.address_string(), *args)
+
+    return Handler
+
+
+def serve(sandbox, host, port):
+    server = _Server((host, port), _handler(sandbox))
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="xero-sandbox-http",
+        daemon=True,
+    )
+    thread.start()
+    return server
