@@ -1,0 +1,213 @@
+"""The accountant's side, the test controls, the standalone command and the demo's state file."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+from xero_python.accounting import Contact, Contacts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def invoice_of(xero, number):
+    return next(i for i in xero.books.invoices.values() if i.get("InvoiceNumber") == number)
+
+
+def test_accountant_records_and_deletes_a_payment(xero):
+    overdue = invoice_of(xero, "INV-0003")
+    status, payment = xero.admin(
+        "POST",
+        f"tenants/{xero.tenant_id}/payments",
+        {"invoice_id": overdue["InvoiceID"], "amount": "90.00"},
+    )
+    assert status == 200 and payment["Amount"] == "90.00"
+    seen = xero.api.get_invoice(xero.tenant_id, overdue["InvoiceID"]).invoices[0]
+    assert (str(seen.amount_paid), seen.status) == ("90.00", "AUTHORISED")
+    status, _ = xero.admin("DELETE", f"tenants/{xero.tenant_id}/payments/{payment['PaymentID']}")
+    assert status == 200
+    assert xero.api.get_invoice(xero.tenant_id, overdue["InvoiceID"]).invoices[0].amount_paid == 0
+    status, error = xero.admin(
+        "POST",
+        f"tenants/{xero.tenant_id}/payments",
+        {"invoice_id": overdue["InvoiceID"], "amount": "99999"},
+    )
+    assert status == 400 and error["error"] == [
+        "Payment amount exceeds the amount outstanding on this document"
+    ]
+
+
+def test_accountant_voids_archives_merges_and_edits(xero):
+    draft = invoice_of(xero, "INV-0004")
+    status, approved = xero.admin(
+        "POST", f"tenants/{xero.tenant_id}/invoices/{draft['InvoiceID']}/approve"
+    )
+    assert status == 200 and approved["Status"] == "AUTHORISED"
+    status, voided = xero.admin(
+        "POST", f"tenants/{xero.tenant_id}/invoices/{draft['InvoiceID']}/void"
+    )
+    assert status == 200 and voided["Status"] == "VOIDED"
+    people = {c["Name"]: c["ContactID"] for c in xero.books.contacts.values()}
+    status, edited = xero.admin(
+        "POST",
+        f"tenants/{xero.tenant_id}/contacts/{people['Ridgeway Builders']}",
+        {"EmailAddress": "new@ridgeway.example"},
+    )
+    assert status == 200 and edited["EmailAddress"] == "new@ridgeway.example"
+    status, _ = xero.admin(
+        "POST", f"tenants/{xero.tenant_id}/contacts/{people['Tasman Marine Supplies']}/archive"
+    )
+    archived = xero.api.get_contact(xero.tenant_id, people["Tasman Marine Supplies"]).contacts[0]
+    assert archived.contact_status == "ARCHIVED"
+    status, _ = xero.admin(
+        "POST",
+        f"tenants/{xero.tenant_id}/contacts/{people['Hamilton Timber Co']}/merge",
+        {"into": people["Ridgeway Builders"]},
+    )
+    merged = xero.api.get_contact(xero.tenant_id, people["Hamilton Timber Co"]).contacts[0]
+    assert (
+        merged.contact_status == "ARCHIVED"
+        and merged.merged_to_contact_id == people["Ridgeway Builders"]
+    )
+    bills = xero.api.get_invoices(xero.tenant_id, where='Type=="ACCPAY"').invoices
+    assert {b.contact.contact_id for b in bills} == {people["Ridgeway Builders"]}
+
+
+def test_moving_the_clock_makes_invoices_overdue(xero):
+    status, before = xero.admin("GET", "state")
+    assert status == 200
+    xero.admin("POST", "clock", {"advance_days": 40})
+    status, after = xero.admin("GET", "state")
+    assert after["clock"] > before["clock"]
+    xero.token = dict(xero.sandbox.connect([xero.tenant_id]))
+    where = f'AmountDue > 0 AND DueDate < DateTime.Parse("{after["clock"][:10]}")'
+    overdue = xero.api.get_invoices(xero.tenant_id, where=where).invoices
+    assert {i.invoice_number for i in overdue} >= {"INV-0001", "INV-0003"}
+
+
+def test_calls_can_be_inspected_and_cleared(xero):
+    xero.api.get_contacts(xero.tenant_id)
+    status, calls = xero.admin("GET", "calls")
+    assert (
+        status == 200
+        and calls[-1]["path"] == "/api.xro/2.0/Contacts"
+        and calls[-1]["status"] == 200
+    )
+    assert calls[-1]["tenant"] == xero.tenant_id
+    xero.admin("DELETE", "calls")
+    assert xero.admin("GET", "calls")[1] == []
+
+
+def test_tokens_can_be_expired_on_purpose(xero):
+    assert xero.admin("POST", "tokens/expire")[0] == 200
+    answer = xero.raw("GET", "/Organisation")
+    assert answer.status_code == 401 and answer.json()["Detail"].startswith("TokenExpired")
+
+
+def test_the_html_page_shows_both_organisations(xero, sandbox):
+    page = requests.get(sandbox.base_url + "/", timeout=10)
+    assert page.status_code == 200
+    for tenant in sandbox.tenants.values():
+        assert tenant.name in page.text
+    assert "Record full payment" in page.text and "+31 days" in page.text
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_command(tmp_path, *args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "xero_connector_tests.sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+
+
+def test_the_command_prints_one_json_line_and_keeps_state_across_restarts(tmp_path):
+    port, state = free_port(), tmp_path / "sandbox.state"
+    args = (
+        "--port",
+        str(port),
+        "--client-id",
+        "MYCLIENTID",
+        "--client-secret",
+        "my-secret",
+        "--webhook-key",
+        "k1",
+        "--state-file",
+        str(state),
+    )
+    process = start_command(tmp_path, *args)
+    try:
+        described = json.loads(process.stdout.readline())
+        assert described["urls"]["accounting"] == f"http://127.0.0.1:{port}/api.xro/2.0"
+        assert set(described["urls"]) >= {
+            "authorize",
+            "token",
+            "revoke",
+            "connections",
+            "accounting",
+        }
+        assert (described["client_id"], described["client_secret"], described["webhook_key"]) == (
+            "MYCLIENTID",
+            "my-secret",
+            "k1",
+        )
+        assert [t["name"] for t in described["tenants"]] == ["Kauri Tools Ltd", "Thames Ledger Ltd"]
+        tenant = described["tenants"][0]["tenant_id"]
+        created = requests.post(
+            f"http://127.0.0.1:{port}/admin/tenants/{tenant}/contacts",
+            json={"Name": "Survivor"},
+            timeout=10,
+        )
+        assert created.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    assert state.exists()
+    process = start_command(tmp_path, *args)
+    try:
+        json.loads(process.stdout.readline())
+        contacts = requests.get(
+            f"http://127.0.0.1:{port}/admin/tenants/{tenant}/contacts", timeout=10
+        ).json()
+        assert "Survivor" in {c["Name"] for c in contacts}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+
+
+def test_the_command_says_when_its_port_is_taken(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        process = start_command(tmp_path, "--port", str(busy.getsockname()[1]))
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and "cannot listen on" in err
+
+
+def test_several_sandboxes_run_side_by_side(sandbox):
+    from ..sandbox import XeroSandbox  # noqa: PLC0415
+
+    with XeroSandbox() as other:
+        assert other.base_url != sandbox.base_url
+        assert requests.get(other.base_url + "/admin/state", timeout=10).status_code == 200
+
+
+def test_a_contact_created_through_the_api_shows_up_for_the_accountant(xero):
+    xero.api.create_contacts(
+        xero.tenant_id, Contacts(contacts=[Contact(name="Seen By Accountant")])
+    )
+    status, contacts = xero.admin("GET", f"tenants/{xero.tenant_id}/contacts")
+    assert status == 200 and "Seen By Accountant" in {c["Name"] for c in contacts}
