@@ -603,27 +603,71 @@ def run_precommit(vpython):
 
 
 def command_demo(args):
-    if not free_port(args.port):
-        raise Stop(f"Port {args.port} is already in use: stop what runs there or pass --port.")
+    for port in (args.port, args.sandbox_port):
+        if not free_port(port):
+            raise Stop(
+                f"Port {port} is already in use: stop what runs there or pass "
+                "--port/--sandbox-port."
+            )
     vpython, odoo_path = prepare()
     config, data_dir = write_config("demo", odoo_path, db_name=args.db, dbfilter=f"^{args.db}$")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    sandbox_state = Path(data_dir) / f"sandbox-{args.db}.state"
     if args.reset:
-        say(f"dropping the demo database {args.db}")
+        say(f"dropping the demo database {args.db} and its sandbox state")
         drop_database(vpython, args.db, data_dir)
-    if database_ready(vpython, args.db):
-        say(f"updating xero_connector in the existing demo database {args.db}")
-        step = odoo_cmd(vpython, config, "-d", args.db, "-u", "xero_connector", "--stop-after-init")
+        sandbox_state.unlink(missing_ok=True)
+    prepare_demo_database(vpython, config, args.db, data_dir)
+    sandbox = start_sandbox(vpython, args.sandbox_port, sandbox_state)
+    try:
+        serve = odoo_cmd(vpython, config, "-d", args.db, f"--http-port={args.port}")
+        say(f"starting Odoo on 127.0.0.1:{args.port}")
+        return serve_until_stopped(serve, f"http://127.0.0.1:{args.port}")
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+
+
+def prepare_demo_database(vpython, config, db, data_dir):
+    if database_ready(vpython, db):
+        say(f"updating xero_connector in the existing demo database {db}")
+        step = odoo_cmd(vpython, config, "-d", db, "-u", "xero_connector", "--stop-after-init")
     else:
-        drop_database(vpython, args.db, data_dir)
-        say(f"creating the demo database {args.db} with demo data ({DEMO_APPS})")
+        drop_database(vpython, db, data_dir)
+        say(f"creating the demo database {db} with demo data ({DEMO_APPS})")
         step = odoo_cmd(
-            vpython, config, "-d", args.db, "-i", DEMO_APPS, "--with-demo", "--stop-after-init"
+            vpython, config, "-d", db, "-i", DEMO_APPS, "--with-demo", "--stop-after-init"
         )
     if run(step, check=False, quiet=False):
-        raise Stop(f"Preparing the demo database {args.db} failed: see the errors above.")
-    serve = odoo_cmd(vpython, config, "-d", args.db, f"--http-port={args.port}")
-    say(f"starting Odoo on 127.0.0.1:{args.port}")
-    return serve_until_stopped(serve, f"http://127.0.0.1:{args.port}")
+        raise Stop(f"Preparing the demo database {db} failed: see the errors above.")
+
+
+def start_sandbox(python, port, state_file):
+    """The Xero sandbox beside Odoo; prints its JSON line (URLs, credentials, organisations)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [
+        python,
+        "-m",
+        "xero_connector_tests.sandbox",
+        "--port",
+        port,
+        "--state-file",
+        state_file,
+    ]
+    process = subprocess.Popen(
+        [str(c) for c in command],
+        stdout=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+        text=True,
+    )
+    line = process.stdout.readline()
+    if not line:
+        process.wait(timeout=10)
+        raise Stop(f"The Xero sandbox did not start on port {port} (see its message above).")
+    say(f"Xero sandbox on 127.0.0.1:{port} (accountant's page: http://127.0.0.1:{port}/)")
+    print(line.strip(), flush=True)
+    return process
 
 
 def serve_until_stopped(command, base_url):
@@ -647,6 +691,17 @@ def serve_until_stopped(command, base_url):
     return process.wait()
 
 
+def command_benchmark(args):
+    """Run one capability's benchmark (xero_connector_tests/benchmarks/<name>.py)."""
+    names = sorted(p.stem for p in (ROOT / "xero_connector_tests" / "benchmarks").glob("[a-z]*.py"))
+    if args.name not in names:
+        raise Stop(f"Unknown benchmark {args.name!r}: choose one of {', '.join(names)}.")
+    vpython, _odoo_path = prepare()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    module = f"xero_connector_tests.benchmarks.{args.name}"
+    return run([vpython, "-m", module, *args.options], check=False, quiet=False, env=env, cwd=ROOT)
+
+
 def command_env(_args):
     vpython, odoo_path = prepare()
     info = {"python": str(vpython), "odoo": str(odoo_path), "cache": str(CACHE)}
@@ -664,6 +719,10 @@ def main(argv):
     demo.add_argument("--port", type=int, default=8069)
     demo.add_argument("--db", default="xero_demo")
     demo.add_argument("--reset", action="store_true", help="recreate the demo database")
+    demo.add_argument("--sandbox-port", type=int, default=8070, help="port of the Xero sandbox")
+    benchmark = sub.add_parser("benchmark", help="print one capability's performance figures")
+    benchmark.add_argument("name")
+    benchmark.add_argument("options", nargs="*")
     sub.add_parser("env", help="set up, then print the interpreter and Odoo paths")
     # everything after "test" belongs to pytest, options included
     args, pytest_args = parser.parse_known_args(argv)
@@ -674,6 +733,8 @@ def main(argv):
             return command_test(pytest_args)
         if args.command == "demo":
             return command_demo(args)
+        if args.command == "benchmark":
+            return command_benchmark(args)
         return command_env(args)
     except Stop as stop:
         print(f"[setup] {stop}", file=sys.stderr)
