@@ -178,7 +178,7 @@ def _run(context, handler, args):
         return Response(
             400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": str(error)}
         )
-    except (ValueError, TypeError, AttributeError, KeyError) as error:
+    except (ValueError, TypeError, AttributeError) as error:  # malformed request data
         return Response(
             400,
             {

@@ -15,6 +15,7 @@ from .clock import Clock
 from .faults import Faults
 from .http import Response, problem
 from .limits import Limits, RateLimiter
+from .seed import seed_organisations
 from .webhooks import Webhooks
 
 DEFAULT_CLIENT_ID = "5A3E5D3C9C0B4E0FA9D6C0B8E6F1A2B3"
@@ -99,7 +100,6 @@ class XeroSandbox:
         webhook_url=None,
         webhook_key=DEFAULT_WEBHOOK_KEY,
         limits=None,
-        seed=True,
         retry_schedule=(1, 5, 30, 120, 600),
     ):
         self.lock = threading.RLock()
@@ -124,14 +124,13 @@ class XeroSandbox:
         self.app = self.add_app(
             client_id, client_secret, "Xero Connector (sandbox)", webhooks=webhooks
         )
-        if seed:
-            from .seed import seed_organisations  # noqa: PLC0415 - seed needs a built sandbox
-
-            seed_organisations(self)
-            first = next(iter(self.tenants))
-            self.custom_app = self.add_app(
-                f"CC{client_id[2:]}", f"cc-{client_secret}", "Custom Connection (sandbox)", first
-            )
+        seed_organisations(self)
+        self.custom_app = self.add_app(
+            f"CC{client_id[2:]}",
+            f"cc-{client_secret}",
+            "Custom Connection (sandbox)",
+            next(iter(self.tenants)),
+        )
 
     # ------------------------------------------------------------ life cycle
 
