@@ -123,6 +123,17 @@ def expire_tokens(sandbox, _request):
     return _json(200, {"expired": True})
 
 
+def consent(sandbox, request):
+    """The sandbox user allows access at once: tokens for the app and organisations given."""
+    body = _body(request)
+    app = sandbox.apps[body.get("client_id") or sandbox.app.client_id]
+    tenants = body.get("tenant_ids") or [next(iter(sandbox.tenants))]
+    unknown = [t for t in tenants if t not in sandbox.tenants]
+    if unknown or app.custom_tenant:
+        return _json(400, {"error": [f"cannot consent to {unknown or app.client_id}"]})
+    return _json(200, sandbox.connect(tenants, scopes=body.get("scopes"), app=app))
+
+
 def revoke_grants(sandbox, _request):
     """The user disconnects the app in Xero: every grant of the app goes."""
     for grant in [g for g in sandbox.grants.values() if g.client_id == sandbox.app.client_id]:
@@ -205,6 +216,7 @@ ADMIN_ROUTES = [
     (r"webhook/(intent|deliveries)", ("GET", "POST"), webhook),
     (r"tokens/expire", ("POST",), expire_tokens),
     (r"grants/revoke", ("POST",), revoke_grants),
+    (r"consent", ("POST",), consent),
     (rf"tenants/{ID}/contacts", ("GET", "POST"), contacts),
     (rf"tenants/{ID}/contacts/{ID}", ("POST",), contacts),
     (rf"tenants/{ID}/contacts/{ID}/(archive|merge)", ("POST",), contacts),

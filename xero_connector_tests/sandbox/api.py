@@ -1,13 +1,12 @@
 """The Accounting API: routing, authentication, limits, faults, idempotency, and the endpoints."""
 
 import re
-import time
 import uuid
 from dataclasses import dataclass
 
 from .errors import ElementError, HttpError, NotFound
-from .faults import AFTER
-from .http import Response, problem
+from .faults import faulty
+from .http import Response
 from .limits import RateLimited
 from .where import WhereError, compile_order, compile_where
 from .xerojson import ms_date, parse_datetime
@@ -92,7 +91,13 @@ def handle(sandbox, request):
         return _too_many(sandbox, tenant, token, limited.problem, limited.retry_after)
     try:
         context = Context(sandbox, request, tenant.books, token, tenant)
-        response = _faulty(context, rest, lambda: _process(context, handler, args))
+        response = faulty(
+            sandbox.faults,
+            request.method,
+            rest,
+            tenant.tenant_id,
+            lambda: _process(context, handler, args),
+        )
     finally:
         sandbox.limiter.release(tenant.tenant_id, token.client_id)
     response.headers.update(sandbox.limiter.remaining(tenant.tenant_id, token.client_id))
@@ -105,36 +110,6 @@ def _too_many(sandbox, tenant, token, problem_name, retry_after):
     response.headers.update(sandbox.limiter.remaining(tenant.tenant_id, token.client_id))
     response.headers.update({"X-Rate-Limit-Problem": problem_name, "Retry-After": str(retry_after)})
     return response
-
-
-def _faulty(context, rest, run):
-    """Apply an injected fault around processing the request."""
-    fault = context.sandbox.faults.take(context.request.method, rest, context.tenant.tenant_id)
-    if fault is None:
-        return run()
-    kind = fault["kind"]
-    if kind == "drop":
-        return Response(drop=True)
-    if kind == "429":
-        response = Response(429, b"", content_type="text/plain")
-        response.headers.update(
-            {"X-Rate-Limit-Problem": "minute", "Retry-After": str(fault["retry_after"])}
-        )
-        return response
-    if kind == "503":
-        return Response(
-            503,
-            "The Xero API is currently unavailable, please try again later.",
-            content_type="text/plain",
-        )
-    if kind == "500":
-        return problem(500, "An error occurred", "An error occurred in Xero. Please try again.")
-    response = run()
-    if kind == "slow":
-        time.sleep(fault["delay"])
-        return response
-    assert kind in AFTER
-    return problem(500, "An error occurred", "An error occurred in Xero. Please try again.")
 
 
 def _process(context, handler, args):

@@ -3,6 +3,9 @@
 import itertools
 import re
 import threading
+import time
+
+from .http import Response, problem
 
 KINDS = ("500", "503", "429", "slow", "drop", "accept_then_fail")
 # faults that happen after the request was processed (the change is stored)
@@ -60,3 +63,29 @@ class Faults:
     def clear(self):
         with self._lock:
             self._rules.clear()
+
+
+def faulty(faults, method, path, tenant, run):
+    """Answer ``run()``, unless an injected fault says otherwise."""
+    fault = faults.take(method, path, tenant)
+    if fault is None:
+        return run()
+    kind = fault["kind"]
+    if kind == "drop":
+        return Response(drop=True)
+    if kind == "429":
+        response = Response(429, b"", content_type="text/plain")
+        response.headers.update(
+            {"X-Rate-Limit-Problem": "minute", "Retry-After": str(fault["retry_after"])}
+        )
+        return response
+    if kind == "503":
+        text = "The Xero API is currently unavailable, please try again later."
+        return Response(503, text, content_type="text/plain")
+    if kind == "500":
+        return problem(500, "An error occurred", "An error occurred in Xero. Please try again.")
+    response = run()
+    if kind == "slow":
+        time.sleep(fault["delay"])
+        return response
+    return problem(500, "An error occurred", "An error occurred in Xero. Please try again.")

@@ -6,8 +6,10 @@ import html as html_lib
 import re
 import secrets
 import urllib.parse
+import uuid
 from datetime import timedelta
 
+from .faults import faulty
 from .http import Response, html, oauth_error, problem, redirect
 
 CODE_SECONDS = 120
@@ -41,6 +43,12 @@ DEFAULT_SCOPES = [
 
 
 def handle(sandbox, request):
+    return faulty(
+        sandbox.faults, request.method, request.path, None, lambda: _handle(sandbox, request)
+    )
+
+
+def _handle(sandbox, request):
     path = request.path
     if path == "/identity/connect/authorize" and request.method == "GET":
         return authorize_page(sandbox, request)
@@ -333,13 +341,32 @@ def _connection_view(sandbox, connection):
     }
 
 
+def _connections_of(sandbox, access):
+    """A Custom Connection's token sees its one organisation; a user's token, its grant's."""
+    if access.tenant_id:
+        tenant = sandbox.tenants[access.tenant_id]
+        connection_id = str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{access.client_id}/{access.tenant_id}")
+        )
+        return [
+            {
+                "id": connection_id,
+                "authEventId": connection_id,
+                "tenantId": tenant.tenant_id,
+                "created": tenant.created,
+                "updated": tenant.created,
+            }
+        ]
+    grant = sandbox.grants.get(access.grant_id)
+    return list(grant.connections.values()) if grant else []
+
+
 def list_connections(sandbox, request):
     with sandbox.lock:
         access = _identity_token(sandbox, request)
         if not access:
             return problem(401, "Unauthorized", "AuthenticationUnsuccessful")
-        grant = sandbox.grants.get(access.grant_id)
-        connections = list(grant.connections.values()) if grant else []
+        connections = _connections_of(sandbox, access)
         event = request.query.get("authEventId")
         views = [
             _connection_view(sandbox, c)
