@@ -11,8 +11,11 @@
     "external_dependencies": {"python": ["xero-python>=15.2,<16"]},
     "data": [
         "security/xero_connector_security.xml",
+        "security/ir.model.access.csv",
+        "views/xero_connection_views.xml",
         "views/res_config_settings_views.xml",
         "views/xero_connector_menus.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "application": True,
 }

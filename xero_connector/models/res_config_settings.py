@@ -1,0 +1,50 @@
+from odoo import api, fields, models
+
+SECRET = "base.group_system"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection_id")
+    xero_mode = fields.Selection(related="xero_connection_id.mode", readonly=False)
+    xero_sandbox_url = fields.Char(related="xero_connection_id.sandbox_url", readonly=False)
+    xero_client_id = fields.Char(
+        related="xero_connection_id.client_id", readonly=False, groups=SECRET
+    )
+    xero_client_secret = fields.Char(
+        related="xero_connection_id.client_secret", readonly=False, groups=SECRET
+    )
+    xero_state = fields.Selection(related="xero_connection_id.state")
+    xero_tenant_name = fields.Char(related="xero_connection_id.tenant_name")
+    xero_base_currency = fields.Char(related="xero_connection_id.base_currency")
+    xero_minute_calls_left = fields.Integer(related="xero_connection_id.minute_calls_left")
+    xero_day_calls_left = fields.Integer(related="xero_connection_id.day_calls_left")
+    xero_last_call_at = fields.Datetime(related="xero_connection_id.last_call_at")
+    xero_last_error = fields.Text(related="xero_connection_id.last_error")
+    xero_needs_tenant = fields.Boolean(related="xero_connection_id.needs_tenant")
+    xero_tenant_choice_id = fields.Many2one(
+        "xero.connection.tenant",
+        string="Organisation to use",
+        domain="[('connection_id', '=', xero_connection_id)]",
+    )
+
+    @api.depends("company_id")
+    def _compute_xero_connection_id(self):
+        for settings in self:
+            settings.xero_connection_id = settings.company_id._xero_connection()
+
+    def action_xero_connect(self):
+        return self.xero_connection_id.action_xero_connect()
+
+    def action_xero_test(self):
+        return self.xero_connection_id.action_xero_test()
+
+    def action_xero_disconnect(self):
+        return self.xero_connection_id.action_xero_disconnect()
+
+    def action_xero_use_sandbox(self):
+        return self.xero_connection_id.action_xero_use_sandbox()
+
+    def action_xero_pick_tenant(self):
+        return self.xero_connection_id.action_xero_pick_tenant(self.xero_tenant_choice_id.id)

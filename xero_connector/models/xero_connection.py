@@ -1,0 +1,580 @@
+import base64
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import psycopg2
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, consteq, hash_sign, verify_hash_signed
+
+from ..const import (
+    CUSTOM_CONNECTION_SCOPES,
+    SANDBOX_URL,
+    SCOPES,
+    STATE_MINUTES,
+    TIMEOUT,
+    TOKEN_MARGIN,
+    XERO_URLS,
+    sandbox_urls,
+)
+from ..exceptions import (
+    XeroAuthError,
+    XeroError,
+    XeroNetworkError,
+    XeroNotFoundError,
+    XeroUnavailableError,
+)
+from ..tools.xero_client import XeroClient
+
+_logger = logging.getLogger(__name__)
+STATE_SCOPE = "xero_connector.oauth"
+SECRET = "base.group_system"
+
+
+class XeroConnection(models.Model):
+    _name = "xero.connection"
+    _description = "Xero connection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _check_company_auto = True
+    _order = "company_id, id"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        ondelete="cascade",
+    )
+    mode = fields.Selection(
+        [
+            ("oauth", "Xero (OAuth 2)"),
+            ("custom", "Xero Custom Connection"),
+            ("sandbox", "Local sandbox"),
+        ],
+        required=True,
+        default="oauth",
+        tracking=True,
+    )
+    sandbox_url = fields.Char("Sandbox URL", default=SANDBOX_URL)
+    sandbox_client_credentials = fields.Boolean(
+        "Connect as a Custom Connection",
+        help="In the local sandbox, use its Custom Connection app (client credentials) "
+        "instead of OAuth 2.",
+    )
+    client_id = fields.Char("Client ID", groups=SECRET, copy=False)
+    client_secret = fields.Char(groups=SECRET, copy=False)
+    state = fields.Selection(
+        [
+            ("draft", "Not connected"),
+            ("connected", "Connected"),
+            ("needs_reauth", "Needs re-authorisation"),
+            ("paused", "Paused"),
+        ],
+        required=True,
+        default="draft",
+        tracking=True,
+        copy=False,
+    )
+    tenant_id = fields.Char("Organisation ID", readonly=True, copy=False, index=True)
+    tenant_name = fields.Char("Organisation", readonly=True, copy=False)
+    base_currency = fields.Char(readonly=True, copy=False)
+    tenant_option_ids = fields.One2many(
+        "xero.connection.tenant", "connection_id", "Organisations granted"
+    )
+    needs_tenant = fields.Boolean(compute="_compute_needs_tenant")
+    minute_calls_left = fields.Integer("Calls left this minute", readonly=True, copy=False)
+    day_calls_left = fields.Integer("Calls left today", readonly=True, copy=False)
+    last_call_at = fields.Datetime("Last successful call", readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    # tokens and the OAuth exchange in flight: system administrators only, never copied
+    access_token = fields.Char(groups=SECRET, copy=False)
+    refresh_token = fields.Char(groups=SECRET, copy=False)
+    token_expires_at = fields.Datetime(groups=SECRET, copy=False)
+    token_scope = fields.Char(groups=SECRET, copy=False)
+    connection_ref = fields.Char("Xero connection id", groups=SECRET, copy=False)
+    oauth_nonce = fields.Char(groups=SECRET, copy=False)
+    oauth_verifier = fields.Char(groups=SECRET, copy=False)
+
+    _company_uniq = models.UniqueIndex(
+        "(company_id) WHERE active IS TRUE", "A company has one active Xero connection."
+    )
+
+    @api.depends("company_id.name", "tenant_name")
+    def _compute_name(self):
+        for connection in self:
+            connection.name = " ↔ ".join(
+                filter(None, (connection.company_id.name, connection.tenant_name))
+            )
+
+    @api.depends("state", "tenant_option_ids")
+    def _compute_needs_tenant(self):
+        for connection in self:
+            connection.needs_tenant = connection.state == "draft" and bool(
+                connection.tenant_option_ids
+            )
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _xero_urls(self):
+        self.ensure_one()
+        return (
+            sandbox_urls(self.sandbox_url or SANDBOX_URL) if self.mode == "sandbox" else XERO_URLS
+        )
+
+    def _xero_timeout(self):
+        """(connect, read) seconds; the read part is the system parameter xero_connector.timeout."""
+        read = self.env["ir.config_parameter"].sudo().get_param("xero_connector.timeout")
+        return (TIMEOUT[0], int(read)) if read and read.isdigit() else TIMEOUT
+
+    def _xero_client(self, setup=False):
+        self.ensure_one()
+        return XeroClient(self.sudo(), setup=setup)
+
+    def _xero_uses_client_credentials(self):
+        return self.mode == "custom" or (self.mode == "sandbox" and self.sandbox_client_credentials)
+
+    def _xero_redirect_uri(self):
+        return f"{self.get_base_url()}/xero/oauth/callback"
+
+    def _check_xero_manager(self):
+        if not self.env.user.has_group("xero_connector.group_xero_manager"):
+            raise AccessError(self.env._("Only Xero managers can change the Xero connection."))
+        self.check_access("write")
+
+    def _xero_check_usable(self):
+        """Stop before calling Xero when the connection cannot work (no busy retries)."""
+        self.ensure_one()
+        reasons = {
+            "draft": self.env._(
+                "The company %s is not connected to Xero yet.", self.company_id.name
+            ),
+            "needs_reauth": self.env._(
+                "The Xero connection of %s needs re-authorisation: open Settings > Xero and "
+                "click Connect.",
+                self.company_id.name,
+            ),
+            "paused": self.env._("The Xero connection of %s is paused.", self.company_id.name),
+        }
+        if self.state in reasons:
+            raise XeroAuthError(reasons[self.state])
+
+    def _xero_write_aside(self, values, wait=True, notify=None):
+        """Write on a separate cursor that commits at once, so the values outlive a rollback.
+
+        With ``wait`` the row lock is awaited; without, a row being changed by another
+        transaction is left alone (best-effort bookkeeping). ``notify`` is a message
+        for the Xero managers, sent in the same committed transaction. Returns whether
+        it wrote.
+        """
+        self.ensure_one()
+        lock = SQL("FOR UPDATE") if wait else SQL("FOR UPDATE SKIP LOCKED")
+        self.env.flush_all()
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '3s'")
+                cr.execute(
+                    SQL("SELECT id FROM xero_connection WHERE id = %s %s", self.id, lock),
+                    log_exceptions=False,
+                )
+                if not cr.fetchone():
+                    return False
+                aside = self.with_env(self.env(cr=cr, su=True))
+                aside.write(values)
+                if notify:
+                    aside._xero_notify_managers(notify)
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+            return False
+        finally:
+            self.invalidate_recordset(list(values))
+        return True
+
+    # ------------------------------------------------------------------ tokens
+
+    def _xero_access_token(self, rejected=None):
+        """(token, expires_at) of a usable access token, renewed when about to expire."""
+        self.ensure_one()
+        connection = self.sudo()
+        limit = fields.Datetime.now() + timedelta(seconds=TOKEN_MARGIN)
+        token, expires = connection.access_token, connection.token_expires_at
+        if token and expires and expires > limit and token != rejected:
+            return token, expires
+        return self._xero_renew_token(rejected)
+
+    def _xero_renew_token(self, rejected=None):
+        """Renew once for all workers: under the row lock, on a cursor of its own.
+
+        That cursor commits the new tokens at once (the rotated refresh token must
+        survive a rollback of the caller's transaction), or the needs-reauthorisation
+        state when Xero refuses the grant. A worker that waited for the lock while
+        another renewed finds the new token (its snapshot is retaken) and uses it.
+        """
+        self.env.flush_all()
+        try:
+            for _attempt in range(3):
+                try:
+                    return self._xero_renew_token_once(rejected)
+                except psycopg2.errors.SerializationFailure:
+                    continue  # renewed meanwhile by another worker: look again
+            raise XeroUnavailableError(
+                self.env._("The Xero token could not be renewed; it will be tried again.")
+            )
+        finally:
+            self.invalidate_recordset()
+
+    def _xero_renew_token_once(self, rejected):
+        limit = fields.Datetime.now() + timedelta(seconds=TOKEN_MARGIN)
+        refused = None
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET LOCAL lock_timeout = '20s'")
+            try:
+                lock = SQL("SELECT id FROM xero_connection WHERE id = %s FOR UPDATE", self.id)
+                cr.execute(lock, log_exceptions=False)
+            except psycopg2.errors.LockNotAvailable:
+                raise XeroUnavailableError(
+                    self.env._("Another worker is renewing the Xero token; it will be tried again.")
+                ) from None
+            connection = self.with_env(self.env(cr=cr, su=True))
+            token, expires = connection.access_token, connection.token_expires_at
+            if token and expires and expires > limit and token != rejected:
+                return token, expires  # another worker renewed it meanwhile
+            try:
+                return connection._xero_fetch_token()
+            except XeroAuthError as error:
+                connection.write(connection._xero_reauth_values(error.message))
+                connection._xero_notify_managers(error.message)
+                refused = error
+        raise refused
+
+    def _xero_fetch_token(self):
+        client = self._xero_client(setup=True)
+        if self._xero_uses_client_credentials():
+            answer = client.token_call("client_credentials", CUSTOM_CONNECTION_SCOPES)
+        elif not self.refresh_token:
+            raise XeroAuthError(self.env._("No refresh token: connect again from Settings > Xero."))
+        else:
+            try:
+                answer = client.token_call("refresh", self.refresh_token)
+            except (XeroNetworkError, XeroUnavailableError):
+                # the answer may be lost after Xero rotated the token: the old one stays
+                # valid for 30 minutes, so asking once more is safe
+                answer = client.token_call("refresh", self.refresh_token)
+        self._xero_store_tokens(answer)
+        return self.access_token, self.token_expires_at
+
+    def _xero_store_tokens(self, answer):
+        values = {
+            "access_token": answer["access_token"],
+            "token_expires_at": fields.Datetime.now()
+            + timedelta(seconds=int(answer.get("expires_in", 1800))),
+            "token_scope": answer.get("scope"),
+        }
+        if answer.get("refresh_token"):
+            values["refresh_token"] = answer["refresh_token"]
+        self.sudo().write(values)
+
+    def _xero_note_call(self, headers, ok):
+        """Keep Xero's remaining-call headers and the last success on the connection."""
+        values = {}
+        for header, field in (
+            ("X-MinLimit-Remaining", "minute_calls_left"),
+            ("X-DayLimit-Remaining", "day_calls_left"),
+        ):
+            value = headers.get(header) or headers.get(header.lower())
+            if value is not None:
+                values[field] = int(value)
+        if ok:
+            values["last_call_at"] = fields.Datetime.now()
+        if values:
+            self._xero_write_aside(values, wait=False)
+
+    # ------------------------------------------------------------------ re-authorisation
+
+    def _xero_reauth_values(self, message):
+        return {"state": "needs_reauth", "last_error": message, "access_token": False}
+
+    def _xero_mark_needs_reauth(self, message):
+        """Stop all work for this connection and tell the Xero managers what to do."""
+        self.ensure_one()
+        if not self._xero_write_aside(self._xero_reauth_values(message), notify=message):
+            self.sudo().write(self._xero_reauth_values(message))
+            self.sudo()._xero_notify_managers(message)
+
+    def _xero_notify_managers(self, message):
+        summary = self.env._("Reconnect %s to Xero", self.company_id.name)
+        managers = self.env.ref("xero_connector.group_xero_manager").all_user_ids.filtered(
+            lambda user: self.company_id in user.company_ids and not user.share
+        )
+        open_for = self.activity_ids.filtered(lambda a: a.summary == summary).user_id
+        for user in managers - open_for:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=summary,
+                note=self.env._("%s Open Settings > Xero and click Connect.", message),
+                user_id=user.id,
+            )
+
+    # ------------------------------------------------------------------ connecting
+
+    def action_xero_connect(self):
+        """Start the OAuth 2 authorisation (PKCE S256, signed state), or a Custom Connection."""
+        self.ensure_one()
+        self._check_xero_manager()
+        connection = self.sudo()
+        if not connection.client_id:
+            raise UserError(self.env._("Enter the Client ID of your Xero app first."))
+        if connection._xero_uses_client_credentials():
+            return connection._xero_connect_custom()
+        verifier = secrets.token_urlsafe(64)
+        nonce = secrets.token_urlsafe(24)
+        connection.write({"oauth_verifier": verifier, "oauth_nonce": nonce, "last_error": False})
+        state = hash_sign(
+            self.env(su=True),
+            STATE_SCOPE,
+            {"connection": self.id, "user": self.env.uid, "nonce": nonce},
+            expiration=timedelta(minutes=STATE_MINUTES),
+        )
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(
+            b"="
+        )
+        query = {
+            "response_type": "code",
+            "client_id": connection.client_id,
+            "redirect_uri": self._xero_redirect_uri(),
+            "scope": " ".join(SCOPES),
+            "state": state,
+            "code_challenge": challenge.decode(),
+            "code_challenge_method": "S256",
+        }
+        url = f"{connection._xero_urls()['authorize']}?{urlencode(query)}"
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    @api.model
+    def _xero_from_oauth_state(self, state):
+        """The connection a callback belongs to; refuses a tampered, replayed or foreign state."""
+        invalid = UserError(
+            self.env._(
+                "This Xero authorisation is not valid (altered, expired, already used or started "
+                "by someone else). Start again from Settings > Xero > Connect."
+            )
+        )
+        try:
+            payload = verify_hash_signed(self.env(su=True), STATE_SCOPE, state or "")
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or payload.get("user") != self.env.uid:
+            raise invalid
+        connection = self.browse(payload.get("connection")).exists()
+        if not connection:
+            raise invalid
+        connection._check_xero_manager()
+        stored = connection.sudo().oauth_nonce
+        if not stored or not consteq(stored, str(payload.get("nonce"))):
+            raise invalid
+        connection.sudo().oauth_nonce = False  # one use only
+        return connection
+
+    def _xero_finish_oauth(self, code):
+        """Exchange the code (with the PKCE verifier), then pick the organisation."""
+        self.ensure_one()
+        connection = self.sudo()
+        client = connection._xero_client(setup=True)
+        verifier, connection.oauth_verifier = connection.oauth_verifier, False
+        answer = client.token_call("exchange_code", code, self._xero_redirect_uri(), verifier)
+        connection._xero_store_tokens(answer)
+        connection._xero_offer_tenants(client)
+
+    def _xero_offer_tenants(self, client):
+        """Keep the organisations the consent granted; use the only one right away."""
+        granted = [c for c in client.connections() if c.tenant_type == "ORGANISATION"]
+        if not granted:
+            raise XeroAuthError(self.env._("The consent granted no organisation."))
+        self.tenant_option_ids.unlink()
+        options = self.env["xero.connection.tenant"].create(
+            [
+                {
+                    "connection_id": self.id,
+                    "tenant_id": str(c.tenant_id),
+                    "name": c.tenant_name,
+                    "connection_ref": str(c.id),
+                }
+                for c in granted
+            ]
+        )
+        if len(options) == 1:
+            self._xero_use_tenant(options, client)
+        else:
+            self.write({"state": "draft", "tenant_id": False, "tenant_name": False})
+
+    def _xero_use_tenant(self, option, client=None):
+        """Work with this organisation from now on."""
+        self.ensure_one()
+        connection = self.sudo()
+        connection.write(
+            {
+                "tenant_id": option.tenant_id,
+                "tenant_name": option.name,
+                "connection_ref": option.connection_ref,
+            }
+        )
+        client = client or connection._xero_client(setup=True)
+        organisation = client.call("get_organisations").organisations[0]
+        connection.write(
+            {
+                "tenant_name": organisation.name,
+                "base_currency": getattr(
+                    organisation.base_currency, "value", organisation.base_currency
+                ),
+                "state": "connected",
+                "last_error": False,
+                # this transaction holds the row: note the call here rather than aside
+                "minute_calls_left": client.calls_left.get("minute", 0),
+                "day_calls_left": client.calls_left.get("day", 0),
+                "last_call_at": fields.Datetime.now(),
+            }
+        )
+        connection.tenant_option_ids.unlink()
+        connection.activity_ids.action_feedback(feedback=self.env._("Connected again."))
+        connection.message_post(
+            body=self.env._("Connected to the Xero organisation %s.", organisation.name)
+        )
+
+    def action_xero_pick_tenant(self, option_id):
+        self.ensure_one()
+        self._check_xero_manager()
+        option = self.tenant_option_ids.filtered(lambda o: o.id == option_id)
+        if not option:
+            raise UserError(self.env._("Choose one of the organisations the consent granted."))
+        self._xero_guarded(lambda: self._xero_use_tenant(option))
+        return True
+
+    def _xero_connect_custom(self):
+        """A Custom Connection: client credentials give a token for its one organisation."""
+        client = self._xero_client(setup=True)
+        self._xero_guarded(
+            lambda: self._xero_store_tokens(
+                client.token_call("client_credentials", CUSTOM_CONNECTION_SCOPES)
+            )
+        )
+        self._xero_guarded(lambda: self._xero_offer_tenants(client))
+        return True
+
+    def _xero_guarded(self, step):
+        """Run a set-up step; a Xero failure is kept on the connection and shown to the user."""
+        try:
+            return step()
+        except XeroError as error:
+            self.sudo().write({"last_error": error.message})
+            raise UserError(error.message) from None
+
+    # ------------------------------------------------------------------ using it
+
+    def action_xero_test(self):
+        """Ask Xero for the organisation; say what it answered and how many calls are left."""
+        self.ensure_one()
+        self._check_xero_manager()
+        client = self.sudo()._xero_client()
+        organisation = self._xero_guarded(lambda: client.call("get_organisations")).organisations[0]
+        currency = getattr(organisation.base_currency, "value", organisation.base_currency)
+        message = self.env._(
+            "Connected to %(name)s (base currency %(currency)s). Calls left: %(minute)s this "
+            "minute, %(day)s today.",
+            name=organisation.name,
+            currency=currency,
+            minute=client.calls_left.get("minute", "?"),
+            day=client.calls_left.get("day", "?"),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Xero"),
+                "message": message,
+                "type": "success",
+                "sticky": False,
+            },
+        }
+
+    def action_xero_disconnect(self):
+        """Remove the Xero connection of this organisation and revoke the token."""
+        self.ensure_one()
+        self._check_xero_manager()
+        connection = self.sudo()
+        client = connection._xero_client(setup=True)
+        if connection.connection_ref and connection.access_token:
+            try:
+                client.delete_connection(connection.connection_ref)
+            except (XeroNotFoundError, XeroAuthError) as error:
+                _logger.info("Xero had already removed the connection: %s", error.message)
+        if connection.refresh_token:
+            self._xero_guarded(lambda: client.token_call("revoke", connection.refresh_token))
+        connection.write(
+            {
+                "state": "draft",
+                "access_token": False,
+                "refresh_token": False,
+                "token_expires_at": False,
+                "connection_ref": False,
+                "tenant_id": False,
+                "base_currency": False,
+                "last_error": False,
+            }
+        )
+        connection.tenant_option_ids.unlink()
+        connection.message_post(body=self.env._("Disconnected from Xero."))
+        return True
+
+    def action_xero_pause(self):
+        self._check_xero_manager()
+        self.filtered(lambda c: c.state == "connected").state = "paused"
+
+    def action_xero_resume(self):
+        self._check_xero_manager()
+        self.filtered(lambda c: c.state == "paused").state = "connected"
+
+    def action_xero_use_sandbox(self):
+        """One click: use the local sandbox's app and connect its first organisation."""
+        self.ensure_one()
+        self._check_xero_manager()
+        connection = self.sudo()
+        base = (connection.sandbox_url or SANDBOX_URL).rstrip("/")
+        described = connection._xero_sandbox_admin("GET", base, "state")["describe"]
+        connection.write(
+            {
+                "mode": "sandbox",
+                "sandbox_url": base,
+                "client_id": described["client_id"],
+                "client_secret": described["client_secret"],
+            }
+        )
+        connection._xero_store_tokens(connection._xero_sandbox_admin("POST", base, "consent"))
+        self._xero_guarded(
+            lambda: connection._xero_offer_tenants(connection._xero_client(setup=True))
+        )
+        if connection.needs_tenant:
+            connection._xero_use_tenant(connection.tenant_option_ids[0])
+        return True
+
+    def _xero_sandbox_admin(self, method, base, path):
+        """The sandbox's test controls (not Xero's API: only the local sandbox has them)."""
+        try:
+            # one number: Odoo's test harness compares requests timeouts with "<"
+            timeout = self._xero_timeout()[1]
+            answer = requests.request(method, f"{base}/admin/{path}", json={}, timeout=timeout)
+            answer.raise_for_status()
+            return answer.json()
+        except (requests.RequestException, ValueError) as error:
+            raise UserError(
+                self.env._(
+                    "The Xero sandbox does not answer at %(url)s (%(error)s): start it with "
+                    "setup/sandbox.",
+                    url=base,
+                    error=type(error).__name__,
+                )
+            ) from None
