@@ -15,6 +15,30 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.identity import IdentityApi
 
+from ..sandbox import XeroSandbox
+from ..sandbox.openapi_check import OpenApiChecker
+
+
+def checked_sandbox(**options):
+    """A started sandbox whose JSON answers are checked against Xero's OpenAPI files.
+
+    What breaks the files collects in ``sandbox.problems``; error answers the files
+    do not describe (401, 403, a GET's 400...) are not counted.
+    """
+    sandbox = XeroSandbox(**options)
+    sandbox.problems = []
+    checker = OpenApiChecker.shared()
+    if checker:
+
+        def check(api, method, path, response):
+            found = checker.check(api, method, path, response.status, response.payload())
+            sandbox.problems.extend(
+                p for p in found if not p.endswith("not in the OpenAPI file") or " 200: " in p
+            )
+
+        sandbox.response_checker = check
+    return sandbox.start()
+
 
 @contextmanager
 def token_urls(sandbox):

@@ -57,13 +57,17 @@ class TestXeroAccess(TransactionCase):
         self.assertEqual(action.res_model, "res.config.settings")
         self.assertEqual(action.context, "{'module': 'xero_connector', 'bin_size': False}")
 
-    def test_xero_manager_without_settings_rights_sees_no_empty_menu(self):
+    def test_xero_manager_without_settings_rights_sees_connections_only(self):
         manager = new_test_user(
             self.env,
             "xero_manager",
             groups="sales_team.group_sale_salesman,xero_connector.group_xero_manager",
         )
-        self.assertNotIn("xero_connector.menu_xero_root", self.visible_apps(manager))
+        menus = self.env["ir.ui.menu"].with_user(manager).load_menus(debug=False)
+        self.assertIn("xero_connector.menu_xero_root", self.visible_apps(manager))
+        visible = {menu["xmlid"] for key, menu in menus.items() if key != "root"}
+        self.assertIn("xero_connector.menu_xero_connections", visible)
+        self.assertNotIn("xero_connector.menu_xero_settings", visible)
 
     def test_settings_block_only_for_xero_managers(self):
         admin_without_xero = new_test_user(self.env, "plain_admin", groups="base.group_system")

@@ -12,8 +12,27 @@ registry.category("web_tour.tours").add("xero_connector_tests.admin_finds_xero_s
             run: "click",
         },
         {
-            content: "The Xero menu opens the Xero settings",
+            content: "It opens the company's Xero connection",
+            trigger: ".o_list_view .o_data_row:contains('Not connected')",
+        },
+        {
+            content: "Open the Configuration menu",
+            trigger: ".o_menu_sections [data-menu-xmlid='xero_connector.menu_xero_configuration']",
+            run: "click",
+        },
+        {
+            content: "Open the Xero settings",
+            trigger: ".dropdown-item[data-menu-xmlid='xero_connector.menu_xero_settings']",
+            run: "click",
+        },
+        {
+            content: "The Xero settings are shown",
             trigger: ".settings_tab .tab[data-key='xero_connector'].selected",
+        },
+        {
+            content: "The connection block shows its state and the Connect button",
+            trigger:
+                "#xero_connection:contains('Not connected') button[name='action_xero_connect']",
         },
         {
             content: "The Xero block holds the access setting",

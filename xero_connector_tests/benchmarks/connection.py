@@ -1,0 +1,111 @@
+"""What the connection layer costs on top of a plain xero-python call.
+
+    setup/benchmark connection [--calls N]
+
+Runs against the Xero sandbox, in a real Odoo transaction per call as a cron
+worker would: the addon's client (token check, rate-limit bookkeeping on a
+cursor of its own) against the same SDK call made directly, and the number of
+token renewals when the token is about to expire (one for all calls).
+"""
+
+# pylint: disable=print-used
+# (a command-line program: printing is what it is for)
+
+import argparse
+import time
+from datetime import timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+
+from ..sandbox.limits import Limits
+from ..tests.sandbox_client import Xero, checked_sandbox
+
+NEEDS_ODOO = True
+
+
+def per_call(count, call):
+    started = time.perf_counter()
+    for _ in range(count):
+        call()
+    return (time.perf_counter() - started) / count * 1000
+
+
+def connect(env, sandbox, expires_in):
+    connection = env.company._xero_connection().sudo()
+    tokens = sandbox.connect([sandbox.tenant(0).tenant_id])
+    connection.write(
+        {
+            "mode": "sandbox",
+            "sandbox_url": sandbox.base_url,
+            "client_id": sandbox.app.client_id,
+            "client_secret": sandbox.app.client_secret,
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+            "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
+            "tenant_id": sandbox.tenant(0).tenant_id,
+            "state": "connected",
+        }
+    )
+    return connection.id, connection.read(["state", "tenant_id", "mode", "sandbox_url"])[0]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="setup/benchmark connection")
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--odoo-config", required=True)
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args(argv)
+    odoo.tools.config.parse_config(["-c", args.odoo_config, "-d", args.db, "--log-level=warn"])
+    registry = Registry(args.db)
+    limits = Limits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
+    sandbox = checked_sandbox(limits=limits)
+    sandbox.response_checker = None
+    try:
+        with registry.cursor() as cr:
+            connection_id, saved = connect(api.Environment(cr, SUPERUSER_ID, {}), sandbox, 3600)
+
+        def through_the_addon():
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["xero.connection"].browse(connection_id)._xero_client().call(
+                    "get_organisations"
+                )
+
+        plain = Xero(sandbox)
+        direct = per_call(args.calls, lambda: plain.api.get_organisations(plain.tenant_id))
+        addon = per_call(args.calls, through_the_addon)
+        with registry.cursor() as cr:
+            client = (
+                api.Environment(cr, SUPERUSER_ID, {})["xero.connection"]
+                .browse(connection_id)
+                ._xero_client()
+            )
+            batch = per_call(args.calls, lambda: client.call("get_organisations"))
+        with registry.cursor() as cr:
+            connect(api.Environment(cr, SUPERUSER_ID, {}), sandbox, 30)
+        before = len([c for c in sandbox.calls if c["path"] == "/connect/token"])
+        per_call(args.calls, through_the_addon)
+        renewals = len([c for c in sandbox.calls if c["path"] == "/connect/token"]) - before
+    finally:
+        sandbox.stop()
+        with registry.cursor() as cr:
+            connection = api.Environment(cr, SUPERUSER_ID, {})["xero.connection"].browse(
+                connection_id
+            )
+            connection.write({"state": "draft", "access_token": False, "refresh_token": False})
+    print(f"Connection layer, {args.calls} calls of GET /Organisation against the sandbox")
+    print(f"  xero-python alone                     {direct:7.2f} ms per call")
+    print(
+        f"  addon client, one worker transaction  {batch:7.2f} ms per call ({batch / direct:.2f}x)"
+    )
+    print(
+        f"  addon, a transaction and client each  {addon:7.2f} ms per call ({addon / direct:.2f}x)"
+    )
+    print(f"  token renewals for {args.calls} calls with an expiring token: {renewals} (target 1)")
+    del saved
+
+
+if __name__ == "__main__":
+    main()
