@@ -13,13 +13,13 @@ token renewals when the token is about to expire (one for all calls).
 
 import argparse
 import time
-from datetime import timedelta
 
 import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
 from ..sandbox.limits import Limits
+from ..tests.common import connected_values
 from ..tests.sandbox_client import Xero, checked_sandbox
 
 NEEDS_ODOO = True
@@ -34,21 +34,8 @@ def per_call(count, call):
 
 def connect(env, sandbox, expires_in):
     connection = env.company._xero_connection().sudo()
-    tokens = sandbox.connect([sandbox.tenant(0).tenant_id])
-    connection.write(
-        {
-            "mode": "sandbox",
-            "sandbox_url": sandbox.base_url,
-            "client_id": sandbox.app.client_id,
-            "client_secret": sandbox.app.client_secret,
-            "access_token": tokens["access_token"],
-            "refresh_token": tokens["refresh_token"],
-            "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
-            "tenant_id": sandbox.tenant(0).tenant_id,
-            "state": "connected",
-        }
-    )
-    return connection.id, connection.read(["state", "tenant_id", "mode", "sandbox_url"])[0]
+    connection.write(connected_values(sandbox, expires_in))
+    return connection.id
 
 
 def main(argv=None):
@@ -64,7 +51,7 @@ def main(argv=None):
     sandbox.response_checker = None
     try:
         with registry.cursor() as cr:
-            connection_id, saved = connect(api.Environment(cr, SUPERUSER_ID, {}), sandbox, 3600)
+            connection_id = connect(api.Environment(cr, SUPERUSER_ID, {}), sandbox, 3600)
 
         def through_the_addon():
             with registry.cursor() as cr:
@@ -104,7 +91,6 @@ def main(argv=None):
         f"  addon, a transaction and client each  {addon:7.2f} ms per call ({addon / direct:.2f}x)"
     )
     print(f"  token renewals for {args.calls} calls with an expiring token: {renewals} (target 1)")
-    del saved
 
 
 if __name__ == "__main__":

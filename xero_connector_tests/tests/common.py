@@ -1,6 +1,27 @@
 """Odoo test cases with a Xero sandbox and the company's connection pointed at it."""
 
+from datetime import timedelta
+
+from odoo import fields
+
 from .sandbox_client import checked_sandbox
+
+
+def connected_values(sandbox, expires_in=1800, tenant=0):
+    """A connection's values right after a consent to the sandbox (for committed set-ups)."""
+    tenant_id = sandbox.tenant(tenant).tenant_id
+    tokens = sandbox.connect([tenant_id])
+    return {
+        "mode": "sandbox",
+        "sandbox_url": sandbox.base_url,
+        "client_id": sandbox.app.client_id,
+        "client_secret": sandbox.app.client_secret,
+        "access_token": tokens["access_token"],
+        "refresh_token": tokens["refresh_token"],
+        "token_expires_at": fields.Datetime.now() + timedelta(seconds=expires_in),
+        "tenant_id": tenant_id,
+        "state": "connected",
+    }
 
 
 class XeroSandboxMixin:
