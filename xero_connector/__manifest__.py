@@ -12,7 +12,12 @@
     "data": [
         "security/xero_connector_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/xero_sync_job_views.xml",
+        "views/xero_sync_log_views.xml",
+        "views/xero_link_views.xml",
         "views/xero_connection_views.xml",
+        "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/xero_connector_menus.xml",
     ],

@@ -45,3 +45,25 @@ def sandbox_urls(base):
         "identity": base,
         "accounting": f"{base}/api.xro/2.0",
     }
+
+
+# ---------------------------------------------------------------- the sync engine
+
+# elements per PUT/POST and ids per GET (Xero recommends about 50; ~52 GUIDs fit in IDs=)
+BATCH_SIZE = 50
+# records per page of a poll (Xero's largest pageSize)
+PAGE_SIZE = 1000
+# seconds to wait after the 1st, 2nd... transient failure of a job; then it is an error
+RETRY_SCHEDULE = (30, 120, 600, 1800, 7200, 21600)
+# a job still "processing" after this many seconds was lost with its worker
+STALE_AFTER = 15 * 60
+# Xero's limits per organisation and app (the daily one is 1,000 on the Starter tier)
+MINUTE_LIMIT = 60
+DAY_LIMIT = 5000
+# share of the daily calls each purpose leaves to the ones before it: outbound
+# pushes may spend the whole day, inbound fetches stop at 10% left, polling at 20%
+DAY_RESERVE = {"push": 0.0, "fetch": 0.1, "poll": 0.2}
+# jobs of a lower number go first
+PRIORITY = {"push": 10, "fetch": 20}
+# days the audit log is kept (system parameter xero_connector.log_days)
+LOG_DAYS = 90

@@ -1,4 +1,6 @@
 import html
+import json
+import logging
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError
@@ -6,6 +8,7 @@ from odoo.http import request
 
 from ..exceptions import XeroError
 
+_logger = logging.getLogger(__name__)
 SETTINGS = "/odoo/action-xero_connector.action_xero_config_settings"
 
 
@@ -27,6 +30,31 @@ class XeroController(http.Controller):
             connection.sudo().last_error = failure.message
             return self._page(failure.message, status=400)
         return request.redirect(SETTINGS)
+
+    @http.route(
+        "/xero/webhook",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def xero_webhook(self, **_kwargs):
+        """Xero's webhook: 200 for a delivery signed with a connection's webhook key,
+        401 otherwise, an empty body either way, and no work beyond queueing jobs."""
+        body = request.httprequest.get_data()
+        signature = request.httprequest.headers.get("x-xero-signature", "")
+        connections = request.env["xero.connection"].sudo()._xero_webhook_signers(body, signature)
+        if not connections:
+            return request.make_response(b"", status=401)
+        try:
+            events = json.loads(body or b"{}").get("events") or []
+        except (ValueError, AttributeError):
+            _logger.warning("Xero webhook: a signed delivery was not JSON; ignored")
+            events = []
+        if events:
+            request.env["xero.sync.job"].sudo()._xero_intake(connections, events)
+        return request.make_response(b"", status=200)
 
     def _page(self, message, status):
         back = request.env._("Back to the Xero settings")

@@ -4,6 +4,7 @@ UPDATE xero_connection
        refresh_token = NULL,
        token_expires_at = NULL,
        client_secret = NULL,
+       webhook_key = NULL,
        oauth_nonce = NULL,
        oauth_verifier = NULL,
        state = CASE WHEN state = 'draft' THEN 'draft' ELSE 'paused' END;

@@ -1,1 +1,15 @@
-from . import res_company, res_config_settings, xero_connection, xero_connection_tenant
+from . import (
+    res_company,
+    res_config_settings,
+    xero_connection,
+    xero_connection_tenant,
+    xero_link,
+    xero_poll_cursor,
+    xero_sync_job,
+    xero_sync_log,
+    xero_sync_mixin,
+)
+
+# isort: split
+# the synced models come after the mixin they inherit
+from . import res_partner

@@ -23,6 +23,21 @@ class ResConfigSettings(models.TransientModel):
     xero_last_call_at = fields.Datetime(related="xero_connection_id.last_call_at")
     xero_last_error = fields.Text(related="xero_connection_id.last_error")
     xero_needs_tenant = fields.Boolean(related="xero_connection_id.needs_tenant")
+    xero_sync_contacts = fields.Boolean(related="xero_connection_id.sync_contacts", readonly=False)
+    xero_day_limit = fields.Integer(related="xero_connection_id.day_limit", readonly=False)
+    xero_webhook_url = fields.Char(related="xero_connection_id.webhook_url")
+    xero_webhook_key = fields.Char(
+        related="xero_connection_id.webhook_key", readonly=False, groups=SECRET
+    )
+    xero_sync_paused = fields.Boolean(
+        "Pause all sync",
+        config_parameter="xero_connector.paused",
+        help="Nothing is sent to or read from Xero; changes keep being queued and are "
+        "sent when the sync is resumed.",
+    )
+    xero_log_days = fields.Integer(
+        "Keep the log (days)", config_parameter="xero_connector.log_days", default=90
+    )
     xero_tenant_choice_id = fields.Many2one(
         "xero.connection.tenant",
         string="Organisation to use",
@@ -33,6 +48,13 @@ class ResConfigSettings(models.TransientModel):
     def _compute_xero_connection_id(self):
         for settings in self:
             settings.xero_connection_id = settings.company_id._xero_connection()
+
+    def set_values(self):
+        paused = self.env["xero.sync.job"].sudo()._xero_paused()
+        result = super().set_values()
+        if paused and not self.xero_sync_paused:
+            self.env["xero.sync.job"]._xero_wake_up()
+        return result
 
     def action_xero_connect(self):
         return self.xero_connection_id.action_xero_connect()

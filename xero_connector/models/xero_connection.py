@@ -1,8 +1,9 @@
 import base64
 import hashlib
 import logging
+import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 import psycopg2
@@ -14,6 +15,9 @@ from odoo.tools import SQL, consteq, hash_sign, verify_hash_signed
 
 from ..const import (
     CUSTOM_CONNECTION_SCOPES,
+    DAY_LIMIT,
+    DAY_RESERVE,
+    MINUTE_LIMIT,
     SANDBOX_URL,
     SCOPES,
     STATE_MINUTES,
@@ -29,10 +33,20 @@ from ..exceptions import (
     XeroNotFoundError,
     XeroUnavailableError,
 )
+from ..tools.sync_rules import signed_by
 from ..tools.xero_client import XeroClient
 
 _logger = logging.getLogger(__name__)
 STATE_SCOPE = "xero_connector.oauth"
+BUDGET_FIELDS = [
+    "rate_calls",
+    "rate_day",
+    "rate_day_used",
+    "rate_wait_until",
+    "minute_calls_left",
+    "day_calls_left",
+    "last_call_at",
+]
 SECRET = "base.group_system"
 
 
@@ -102,6 +116,42 @@ class XeroConnection(models.Model):
     oauth_nonce = fields.Char(groups=SECRET, copy=False)
     oauth_verifier = fields.Char(groups=SECRET, copy=False)
 
+    # what syncs, and the webhook that tells Odoo about changes in Xero
+    sync_contacts = fields.Boolean(
+        "Sync contacts",
+        help="Customers in Odoo and contacts in Xero are kept in sync through the queue.",
+    )
+    webhook_key = fields.Char(
+        groups=SECRET,
+        copy=False,
+        help="The webhook key of your Xero app (developer.xero.com > Webhooks): Odoo "
+        "accepts a webhook delivery only when it is signed with this key.",
+    )
+    webhook_url = fields.Char(compute="_compute_webhook_url")
+    # the budget of calls Xero allows this organisation and app
+    minute_limit = fields.Integer(
+        "Calls per minute", default=MINUTE_LIMIT, help="Xero allows 60 calls per minute."
+    )
+    day_limit = fields.Integer(
+        "Calls per day",
+        default=DAY_LIMIT,
+        help="Xero allows 5,000 calls per day (1,000 on the Starter plan). Outbound work "
+        "may spend all of it; fetching what changed in Xero stops at 10% left, background "
+        "polling at 20% left.",
+    )
+    rate_calls = fields.Json(readonly=True, copy=False)  # times of the calls of the last minute
+    rate_day = fields.Char(readonly=True, copy=False)  # UTC date the day count belongs to
+    rate_day_used = fields.Integer("Calls made today", readonly=True, copy=False)
+    rate_wait_until = fields.Datetime(
+        "Waiting for Xero until", readonly=True, copy=False, index="btree_not_null"
+    )
+    # the queue at a glance
+    job_pending_count = fields.Integer("Pending", compute="_compute_job_counts")
+    job_error_count = fields.Integer("Failed", compute="_compute_job_counts")
+    job_waiting_count = fields.Integer("Waiting for the rate limit", compute="_compute_job_counts")
+    last_sync_at = fields.Datetime("Last successful sync", compute="_compute_job_counts")
+    sync_paused = fields.Boolean("Sync paused", compute="_compute_job_counts")
+
     _company_uniq = models.UniqueIndex(
         "(company_id) WHERE active IS TRUE", "A company has one active Xero connection."
     )
@@ -120,6 +170,33 @@ class XeroConnection(models.Model):
                 connection.tenant_option_ids
             )
 
+    def _compute_webhook_url(self):
+        for connection in self:
+            connection.webhook_url = f"{connection.get_base_url()}/xero/webhook"
+
+    def _compute_job_counts(self):
+        jobs = self.env["xero.sync.job"].sudo()
+        domain = [("connection_id", "in", self.ids)]
+        counts = {
+            (connection, state, failure): count
+            for connection, state, failure, count in jobs._read_group(
+                [*domain, ("state", "in", ("pending", "error"))],
+                ["connection_id", "state", "failure_type"],
+                ["__count"],
+            )
+        }
+        last = dict(
+            jobs._read_group([*domain, ("state", "=", "done")], ["connection_id"], ["done_at:max"])
+        )
+        paused = jobs._xero_paused()
+        for connection in self:
+            mine = {k[1:]: v for k, v in counts.items() if k[0] == connection}
+            connection.job_pending_count = sum(v for k, v in mine.items() if k[0] == "pending")
+            connection.job_error_count = sum(v for k, v in mine.items() if k[0] == "error")
+            connection.job_waiting_count = mine.get(("pending", "rate_limit"), 0)
+            connection.last_sync_at = last.get(connection)
+            connection.sync_paused = paused
+
     # ------------------------------------------------------------------ plumbing
 
     def _xero_urls(self):
@@ -133,9 +210,9 @@ class XeroConnection(models.Model):
         read = self.env["ir.config_parameter"].sudo().get_param("xero_connector.timeout")
         return (TIMEOUT[0], int(read)) if read and read.isdigit() else TIMEOUT
 
-    def _xero_client(self, setup=False):
+    def _xero_client(self, setup=False, purpose=None):
         self.ensure_one()
-        return XeroClient(self.sudo(), setup=setup)
+        return XeroClient(self.sudo(), setup=setup, purpose=purpose)
 
     def _xero_uses_client_credentials(self):
         return self.mode == "custom" or (self.mode == "sandbox" and self.sandbox_client_credentials)
@@ -293,6 +370,181 @@ class XeroConnection(models.Model):
             values["last_call_at"] = fields.Datetime.now()
         if values:
             self._xero_write_aside(values, wait=False)
+
+    # ------------------------------------------------------------------ the budget of calls
+
+    def _xero_reserve_call(self, purpose):
+        """Take one call from this organisation's budget: 0, or the seconds to wait.
+
+        The calls of the last 60 seconds are counted (a sliding minute never holds
+        more calls than any fixed window Xero may use) with the day's count, for all
+        workers, on a cursor of its own that commits at once; Xero's remaining-call
+        headers correct both after every answer (``_xero_note_answer``).
+        """
+        result = self._xero_budget(lambda connection: connection._xero_take_call(purpose))
+        return 5 if result is None else result
+
+    def _xero_note_answer(self, headers, ok=True):
+        """What Xero said is left: calls it counted that Odoo did not (another worker
+        of the same app, a manual test) are added to the budget."""
+        left = {}
+        for key, header in (("minute", "X-MinLimit-Remaining"), ("day", "X-DayLimit-Remaining")):
+            value = headers.get(header) or headers.get(header.lower())
+            if value is not None and str(value).isdigit():
+                left[key] = int(value)
+        if left:
+            self._xero_budget(lambda connection: connection._xero_merge_left(left, ok))
+
+    def _xero_budget(self, step):
+        """Run ``step`` on this connection's row, locked, on a cursor that commits at once."""
+        self.ensure_one()
+        self.env.flush_all()
+        try:
+            for _attempt in range(5):
+                try:
+                    with self.env.registry.cursor() as cr:
+                        cr.execute("SET LOCAL lock_timeout = '10s'")
+                        lock = SQL(
+                            "SELECT id FROM xero_connection WHERE id = %s FOR UPDATE", self.id
+                        )
+                        cr.execute(lock, log_exceptions=False)
+                        return step(self.with_env(self.env(cr=cr, su=True)))
+                except psycopg2.errors.SerializationFailure:
+                    continue  # another worker changed the budget meanwhile: count again
+                except psycopg2.errors.LockNotAvailable:
+                    break
+            return None
+        finally:
+            self.invalidate_recordset(BUDGET_FIELDS)
+
+    def _xero_recent_calls(self, moment):
+        return sorted(t for t in (self.rate_calls or []) if t > moment - 60)
+
+    def _xero_take_call(self, purpose):
+        now = fields.Datetime.now()
+        moment = now.timestamp()
+        calls = self._xero_recent_calls(moment)
+        today = now.date().isoformat()
+        day_used = self.rate_day_used if self.rate_day == today else 0
+        minute_limit = self.minute_limit or MINUTE_LIMIT
+        day_limit = self.day_limit or DAY_LIMIT
+        values = {"rate_calls": calls, "rate_day": today, "rate_day_used": day_used}
+        wait = 0
+        if self.rate_wait_until and self.rate_wait_until > now:
+            wait = (self.rate_wait_until - now).total_seconds()
+        elif len(calls) >= minute_limit:
+            wait = calls[len(calls) - minute_limit] + 60 - moment
+            values["rate_wait_until"] = now + timedelta(seconds=math.ceil(wait))
+        elif day_limit - day_used <= DAY_RESERVE.get(purpose, 0) * day_limit:
+            tomorrow = datetime.combine(now.date() + timedelta(days=1), time.min)
+            wait = (tomorrow - now).total_seconds()
+            if purpose == "push":
+                values["rate_wait_until"] = tomorrow
+        else:
+            values |= {"rate_calls": [*calls, moment], "rate_day_used": day_used + 1}
+        self.write(values)
+        return math.ceil(wait)
+
+    def _xero_merge_left(self, left, ok):
+        now = fields.Datetime.now()
+        moment = now.timestamp()
+        calls = self._xero_recent_calls(moment)
+        minute_limit = self.minute_limit or MINUTE_LIMIT
+        values = {"last_call_at": now} if ok else {}
+        if "minute" in left:
+            missing = minute_limit - left["minute"] - len(calls)
+            values |= {
+                "rate_calls": calls + [moment] * max(missing, 0),
+                "minute_calls_left": left["minute"],
+            }
+        if "day" in left:
+            today = now.date().isoformat()
+            day_used = self.rate_day_used if self.rate_day == today else 0
+            values |= {
+                "rate_day": today,
+                "rate_day_used": max(day_used, (self.day_limit or DAY_LIMIT) - left["day"]),
+                "day_calls_left": left["day"],
+            }
+        self.write(values)
+
+    def _xero_rate_wait(self, seconds):
+        """Xero answered 429: no work for this organisation before Retry-After."""
+        until = fields.Datetime.now() + timedelta(seconds=seconds)
+        if not self._xero_write_aside({"rate_wait_until": until}):
+            self.sudo().rate_wait_until = until
+
+    @api.model
+    def _xero_webhook_signers(self, body, signature):
+        """The connections whose webhook key signed this delivery (every key is tried, in
+        constant time, so the answer takes as long whichever key matched)."""
+        if not signature:
+            return self.browse()
+        connections = self.sudo().search([("webhook_key", "!=", False)])
+        try:
+            signature.encode("ascii")
+        except UnicodeEncodeError:
+            return self.browse()
+        return connections.filtered(lambda c: signed_by(c.webhook_key, body, signature))
+
+    @api.model
+    def _xero_syncing(self, xero_object):
+        """The connections that sync this kind of Xero object."""
+        field = f"sync_{xero_object}s"
+        if field not in self._fields:
+            return self.browse()
+        return self.sudo().search(
+            [(field, "=", True), ("state", "in", ("connected", "paused", "needs_reauth"))]
+        )
+
+    def _xero_syncs(self, xero_object):
+        self.ensure_one()
+        return bool(self._fields.get(f"sync_{xero_object}s") and self[f"sync_{xero_object}s"])
+
+    # ------------------------------------------------------------------ the queue, for managers
+
+    def _xero_jobs_action(self, domain, context=None):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_sync_job"
+        )
+        action["domain"] = [("connection_id", "in", self.ids), *domain]
+        action["context"] = context or {}
+        return action
+
+    def action_open_pending_jobs(self):
+        return self._xero_jobs_action([("state", "in", ("pending", "processing"))])
+
+    def action_open_failed_jobs(self):
+        return self._xero_jobs_action([("state", "=", "error")])
+
+    def action_open_waiting_jobs(self):
+        return self._xero_jobs_action(
+            [("state", "=", "pending"), ("failure_type", "=", "rate_limit")]
+        )
+
+    def action_open_logs(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_sync_log"
+        )
+        action["domain"] = [("connection_id", "in", self.ids)]
+        return action
+
+    def action_xero_pause_sync(self):
+        """Pause all sync (every company): changes keep being queued, nothing is sent."""
+        self._check_xero_manager()
+        self.env["ir.config_parameter"].sudo().set_param("xero_connector.paused", "True")
+        return True
+
+    def action_xero_resume_sync(self):
+        self._check_xero_manager()
+        self.env["ir.config_parameter"].sudo().set_param("xero_connector.paused", "False")
+        self.env["xero.sync.job"]._xero_wake_up()
+        return True
+
+    def action_xero_sync_now(self):
+        """Run the queue now rather than at its next turn."""
+        self._check_xero_manager()
+        self.env["xero.sync.job"]._xero_wake_up()
+        return True
 
     # ------------------------------------------------------------------ re-authorisation
 

@@ -68,3 +68,70 @@ class XeroSandboxMixin:
 
     def api_calls(self):
         return [c for c in self.sandbox.calls if c["path"].startswith("/api.xro/2.0/")]
+
+
+class XeroSyncCase(XeroSandboxMixin):
+    """A connected company whose contacts sync, and helpers to drive the queue's cron."""
+
+    def setUp(self):
+        super().setUp()
+        self.connect_sandbox()
+        self.connection.sudo().sync_contacts = True
+        self.jobs = self.env["xero.sync.job"].sudo()
+        self.queue_cron = self.env.ref("xero_connector.ir_cron_xero_process_queue")
+        self.poll_cron = self.env.ref("xero_connector.ir_cron_xero_poll")
+
+    @property
+    def books(self):
+        return self.sandbox.tenant(0).books
+
+    def customers(self, count, prefix="Customer", **values):
+        return self.env["res.partner"].create(
+            [
+                {"name": f"{prefix} {index:04d}", "customer_rank": 1, **values}
+                for index in range(count)
+            ]
+        )
+
+    def run_cron(self, cron):
+        """Run a cron as the scheduler would (its commits are savepoints in tests)."""
+        result = cron.method_direct_trigger()
+        if isinstance(result, dict) and result.get("type") == "ir.actions.client":
+            self.fail(f"the cron failed: {result['params']}")
+        self.env.invalidate_all()
+
+    def run_queue(self):
+        self.run_cron(self.queue_cron)
+
+    def time_passes(self):
+        """Whatever the queue waits for (back-off, Retry-After, the minute's budget) is over:
+        in Odoo and in the sandbox's rate-limit windows."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc' - interval '1s'"
+            " WHERE state = 'pending'"
+        )
+        self.env.cr.execute("UPDATE xero_connection SET rate_wait_until = NULL, rate_calls = NULL")
+        self.env.invalidate_all()
+        self.sandbox.clock.advance(61)
+
+    def run_until_settled(self, rounds=30):
+        """Run the queue, letting time pass between runs, until nothing is pending."""
+        for _round in range(rounds):
+            self.run_queue()
+            if not self.jobs.search_count([("state", "in", ("pending", "processing"))]):
+                return _round + 1
+            self.time_passes()
+        self.fail("the queue did not settle")
+
+    def contacts_named(self, name):
+        return [c for c in self.books.contacts.values() if c["Name"] == name]
+
+    def link_of(self, record):
+        return self.env["xero.link"].search(
+            [
+                ("connection_id", "=", self.connection.id),
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+            ]
+        )

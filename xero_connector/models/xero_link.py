@@ -1,0 +1,79 @@
+from odoo import api, fields, models
+
+
+class XeroLink(models.Model):
+    """One Odoo record linked to one Xero object of one organisation.
+
+    Links are the only identity between the two systems: never a name. A record has
+    at most one link per connection, and a Xero object at most one record per model.
+    """
+
+    _name = "xero.link"
+    _description = "Link between an Odoo record and a Xero object"
+    _order = "last_sync_at desc, id desc"
+    _check_company_auto = True
+
+    connection_id = fields.Many2one(
+        "xero.connection", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    res_model = fields.Char("Model", required=True, index=True)
+    res_id = fields.Many2oneReference(
+        "Record ID", model_field="res_model", required=True, index=True
+    )
+    record_name = fields.Char("Record", compute="_compute_record_name")
+    xero_id = fields.Char("Xero ID", copy=False)
+    state = fields.Selection(
+        [("pending", "Waiting to sync"), ("synced", "Synced"), ("error", "Error")],
+        default="pending",
+        required=True,
+    )
+    last_sync_at = fields.Datetime("Last sync", readonly=True)
+    last_error = fields.Text(readonly=True)
+    # digest of the last values Xero acknowledged: an unchanged record is not sent again
+    pushed_digest = fields.Char(readonly=True, copy=False)
+    xero_updated_at = fields.Datetime("Updated in Xero", readonly=True)
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_url")
+
+    _record_uniq = models.UniqueIndex(
+        "(connection_id, res_model, res_id)",
+        "A record is linked to one Xero object per organisation.",
+    )
+    _xero_uniq = models.UniqueIndex(
+        "(connection_id, res_model, xero_id) WHERE xero_id IS NOT NULL",
+        "A Xero object is linked to one record per organisation.",
+    )
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for link in self:
+            record = link.res_model in self.env and self.env[link.res_model].browse(link.res_id)
+            link.record_name = record.exists().display_name if record else False
+
+    @api.depends("xero_id", "res_model", "connection_id")
+    def _compute_xero_url(self):
+        for link in self:
+            model = self.env.get(link.res_model)
+            link.xero_url = (
+                model._xero_url(link.connection_id, link.xero_id)
+                if link.xero_id and model is not None
+                else False
+            )
+
+    def _compute_display_name(self):
+        for link in self:
+            link.display_name = f"{link.record_name or link.res_model} ↔ {link.xero_id or '…'}"
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def action_xero_resync(self):
+        for model, links in self.grouped("res_model").items():
+            self.env[model].browse(links.mapped("res_id")).exists().action_xero_resync()
+        return True

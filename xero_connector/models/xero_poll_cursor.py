@@ -1,0 +1,108 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..const import PAGE_SIZE
+from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
+from ..tools.sync_rules import xero_datetime
+
+_logger = logging.getLogger(__name__)
+
+
+class XeroPollCursor(models.Model):
+    """Where the polling of one Xero collection for one organisation stands.
+
+    Polling is the safety net of webhooks (and the only source for what has no
+    webhook, such as payments). A sweep asks for what changed since
+    ``modified_since`` (If-Modified-Since), page after page; when it ends, the next
+    sweep starts from the moment the last one started, in Xero's own clock, so a
+    change made while a sweep ran is read by the next one.
+    """
+
+    _name = "xero.poll.cursor"
+    _description = "Xero polling cursor"
+    _order = "connection_id, res_model"
+
+    connection_id = fields.Many2one(
+        "xero.connection", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    res_model = fields.Char("Model", required=True)
+    modified_since = fields.Datetime(
+        "Changes since", help="If-Modified-Since of the current sweep (UTC, Xero's clock)."
+    )
+    sweep_started = fields.Datetime(help="Xero's clock when the current sweep began.")
+    next_page = fields.Integer(help="Page the current sweep reads next; 0 between sweeps.")
+    last_poll_at = fields.Datetime("Last poll", readonly=True)
+    last_count = fields.Integer("Changes read by the last sweep", readonly=True)
+
+    _connection_model_uniq = models.UniqueIndex(
+        "(connection_id, res_model)", "One cursor per organisation and collection."
+    )
+
+    @api.model
+    def _xero_for(self, connection, model_name):
+        cursor = self.search(
+            [("connection_id", "=", connection.id), ("res_model", "=", model_name)], limit=1
+        )
+        return cursor or self.create({"connection_id": connection.id, "res_model": model_name})
+
+    def _xero_advance(self, xero_now, page, count):
+        """Move on after reading a page of ``count`` records; True when a page follows."""
+        self.ensure_one()
+        values = {"last_poll_at": fields.Datetime.now()}
+        if page == 1:
+            started = xero_datetime(xero_now) or fields.Datetime.now()
+            values |= {"sweep_started": started, "last_count": 0}
+        values["last_count"] = values.get("last_count", self.last_count) + count
+        more = count >= PAGE_SIZE
+        if more:
+            values["next_page"] = page + 1
+        else:
+            # to the second, and one second earlier: what changed in the same second as
+            # the start of this sweep is read again rather than missed
+            started = values.get("sweep_started") or self.sweep_started
+            values |= {
+                "next_page": 0,
+                "modified_since": started.replace(microsecond=0) - timedelta(seconds=1),
+            }
+        self.write(values)
+        return more
+
+    # ------------------------------------------------------------------ the cron
+
+    @api.model
+    def _cron_xero_poll(self):
+        """Cron: read what changed in Xero for every connected organisation, one
+        collection after the other, a page per step; each page is committed."""
+        jobs = self.env["xero.sync.job"].sudo()
+        if jobs._xero_paused():
+            return
+        connections = self.env["xero.connection"].sudo().search([("state", "=", "connected")])
+        for connection in connections:
+            for model in jobs._xero_synced_models():
+                if not connection._xero_syncs(model._xero_object):
+                    continue
+                if not self.sudo()._xero_sweep(connection, model):
+                    break  # the organisation's budget or access says stop
+
+    @api.model
+    def _xero_sweep(self, connection, model):
+        """Poll one collection to its end; False when the organisation must be left alone."""
+        cursor = self._xero_for(connection, model._name)
+        cron = self.env["ir.cron"]
+        while True:
+            try:
+                more = model._xero_poll(connection, cursor)
+            except (XeroRateLimitError, XeroAuthError) as error:
+                _logger.info("Xero poll of %s stopped: %s", model._name, error.message)
+                cron._commit_progress(0)
+                return False
+            except XeroError as error:
+                _logger.warning("Xero poll of %s failed: %s", model._name, error.message)
+                cron._commit_progress(0)
+                return True
+            cron._commit_progress(1)
+            if not more:
+                return True

@@ -1,0 +1,672 @@
+import json
+import logging
+from datetime import timedelta
+
+import psycopg2
+from psycopg2.extras import Json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..const import BATCH_SIZE, PRIORITY, STALE_AFTER
+from ..exceptions import (
+    XeroAuthError,
+    XeroError,
+    XeroNotFoundError,
+    XeroRateLimitError,
+    XeroValidationError,
+)
+from ..tools.sync_rules import batch_key, digest, retry_delay
+
+_logger = logging.getLogger(__name__)
+# hours within which Xero surely still replays an Idempotency-Key (24 in the sandbox)
+KEY_MEMORY_HOURS = 12
+PAUSE_PARAM = "xero_connector.paused"
+FAILURE_TYPES = [
+    ("network", "No answer from Xero"),
+    ("unavailable", "Xero unavailable"),
+    ("rate_limit", "Waiting for Xero's rate limit"),
+    ("validation", "Refused by Xero"),
+    ("auth", "Connection needs attention"),
+    ("not_found", "Not found in Xero"),
+    ("internal", "Error in Odoo"),
+]
+
+
+class XeroSyncJob(models.Model):
+    """The durable queue of everything that moves between Odoo and Xero.
+
+    Synced models (see ``xero.sync.mixin``) enqueue pushes of their records and
+    fetches of Xero objects; one pending job per record and direction at most
+    (``dedup_key``), so repeated changes coalesce. Cron workers take ready jobs
+    with row locks that skip locked rows, send them in batches of up to 50
+    elements per Xero call, and record each element's outcome on its own job.
+    """
+
+    _name = "xero.sync.job"
+    _description = "Xero sync job"
+    _order = "priority, next_attempt_at, id"
+    _check_company_auto = True
+
+    connection_id = fields.Many2one(
+        "xero.connection", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    direction = fields.Selection(
+        [("out", "Odoo → Xero"), ("in", "Xero → Odoo")], required=True, readonly=True
+    )
+    kind = fields.Selection(selection="_selection_kind", required=True, readonly=True)
+    res_model = fields.Char("Model", required=True, index=True, readonly=True)
+    model_name = fields.Char("Document", compute="_compute_model_name")
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", readonly=True)
+    record_name = fields.Char("Record", compute="_compute_record_name")
+    xero_id = fields.Char("Xero ID", index="btree_not_null", readonly=True)
+    operation = fields.Selection(
+        [("create", "Create"), ("update", "Update"), ("fetch", "Fetch")], readonly=True
+    )
+    payload = fields.Json("Payload data", readonly=True, copy=False)
+    payload_text = fields.Text("Payload", compute="_compute_payload_text")
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("processing", "Processing"),
+            ("done", "Done"),
+            ("error", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="pending",
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    priority = fields.Integer(default=10, readonly=True)
+    attempts = fields.Integer(readonly=True, help="Transient failures so far.")
+    next_attempt_at = fields.Datetime(
+        "Next attempt", default=fields.Datetime.now, required=True, readonly=True
+    )
+    failure_type = fields.Selection(FAILURE_TYPES, readonly=True)
+    failure_reason = fields.Text("Explanation", readonly=True)
+    xero_messages = fields.Text("Xero said", readonly=True)
+    error_field = fields.Char("Field to fix", readonly=True)
+    result = fields.Char(readonly=True)
+    dedup_key = fields.Char(required=True, readonly=True, copy=False)
+    idempotency_key = fields.Char(
+        readonly=True, copy=False, help="Idempotency-Key of the last request carrying this job."
+    )
+    uncertain = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The last request may have reached Xero without its answer reaching Odoo.",
+    )
+    generation = fields.Integer(readonly=True, copy=False)
+    recover = fields.Boolean(
+        readonly=True, copy=False, help="Look for the object in Xero before creating it again."
+    )
+    started_at = fields.Datetime(readonly=True, copy=False)
+    done_at = fields.Datetime(readonly=True, copy=False)
+
+    _pending_uniq = models.UniqueIndex(
+        "(dedup_key) WHERE state = 'pending'", "One pending job per record and direction."
+    )
+    _ready_idx = models.Index("(priority, next_attempt_at, id) WHERE state = 'pending'")
+
+    # ------------------------------------------------------------------ kinds
+
+    @api.model
+    def _xero_synced_models(self):
+        """The models that sync with Xero: every model inheriting ``xero.sync.mixin``."""
+        names = self.env.registry.descendants(["xero.sync.mixin"], "_inherit")
+        return [
+            self.env[name]
+            for name in sorted(names)
+            if not self.env[name]._abstract and self.env[name]._xero_object
+        ]
+
+    @api.model
+    def _selection_kind(self):
+        kinds = []
+        for model in self._xero_synced_models():
+            kinds += model._xero_kinds()
+        return kinds
+
+    def _xero_model(self):
+        """The synced model handling these jobs (a batch is always of one kind)."""
+        return self.env[self[:1].res_model]
+
+    # ------------------------------------------------------------------ display
+
+    @api.depends("res_model")
+    def _compute_model_name(self):
+        for job in self:
+            job.model_name = self.env["ir.model"]._get(job.res_model).name if job.res_model else ""
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for job in self:
+            record = job.res_id and job.res_model in self.env
+            record = record and self.env[job.res_model].browse(job.res_id).exists()
+            job.record_name = record.display_name if record else (job.xero_id or "")
+
+    @api.depends("payload")
+    def _compute_payload_text(self):
+        for job in self:
+            job.payload_text = (
+                json.dumps(job.payload, indent=2, ensure_ascii=False) if job.payload else ""
+            )
+
+    def _compute_display_name(self):
+        for job in self:
+            label = dict(self._fields["kind"]._description_selection(self.env)).get(job.kind)
+            job.display_name = f"{label or job.kind}: {job.record_name or job.res_id}"
+
+    # ------------------------------------------------------------------ enqueueing
+
+    @api.model
+    def _xero_enqueue(self, vals_list):
+        """Queue work; a job for a record that already has a pending one joins it.
+
+        Each value dict holds connection_id, direction, kind, res_model, res_id or
+        xero_id, and optionally payload and priority. Coalescing is one atomic
+        INSERT ... ON CONFLICT on the partial unique index of pending jobs, so two
+        transactions enqueueing the same record at once still leave one job.
+        """
+        # one row per key: a second row for the same key in one INSERT would fail
+        unique = {(vals.get("dedup_key") or self._xero_dedup_key(vals)): vals for vals in vals_list}
+        if not unique:
+            return self.browse()
+        self.flush_model()
+        now = fields.Datetime.now()
+        rows = [self._xero_row(key, vals) for key, vals in unique.items()]
+        query = SQL(
+            """
+            INSERT INTO xero_sync_job (connection_id, company_id, direction, kind, res_model,
+                res_id, xero_id, payload, priority, dedup_key, state, attempts, generation,
+                uncertain, next_attempt_at, create_uid, create_date, write_uid, write_date)
+            SELECT v.connection_id, c.company_id, v.direction, v.kind, v.res_model, v.res_id,
+                v.xero_id, v.payload, v.priority, v.dedup_key, 'pending', 0, 0, FALSE, %(now)s,
+                %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM (VALUES %(rows)s) AS v(connection_id, direction, kind, res_model, res_id,
+                   xero_id, payload, priority, dedup_key)
+              JOIN xero_connection c ON c.id = v.connection_id
+            ON CONFLICT (dedup_key) WHERE state = 'pending' DO UPDATE
+               SET payload = COALESCE(EXCLUDED.payload, xero_sync_job.payload),
+                   priority = LEAST(xero_sync_job.priority, EXCLUDED.priority),
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+            RETURNING id
+            """,
+            now=now,
+            uid=self.env.uid,
+            rows=SQL(", ").join(rows),
+        )
+        ids = [row[0] for row in self.env.execute_query(query)]
+        self.invalidate_model()
+        self._xero_wake_up()
+        return self.browse(ids)
+
+    @api.model
+    def _xero_row(self, key, vals):
+        payload = vals.get("payload")
+        return SQL(
+            "(%s::int, %s, %s, %s, %s::int, %s, %s::jsonb, %s::int, %s)",
+            vals["connection_id"],
+            vals["direction"],
+            vals["kind"],
+            vals["res_model"],
+            vals.get("res_id") or None,
+            vals.get("xero_id") or None,
+            Json(payload) if payload is not None else None,
+            vals.get("priority", 10),
+            key,
+        )
+
+    @api.model
+    def _xero_dedup_key(self, vals):
+        target = vals.get("res_id") or vals.get("xero_id")
+        return f"{vals['connection_id']}:{vals['kind']}:{target}"
+
+    @api.model
+    def _xero_wake_up(self, at=None):
+        """Have the queue's cron run now (once per transaction), or at a given time."""
+        cron = self.env.ref("xero_connector.ir_cron_xero_process_queue", raise_if_not_found=False)
+        if not cron:
+            return
+        if at:
+            cron.sudo()._trigger(at)
+        elif not self.env.cr.precommit.data.get("xero_connector.woken"):
+            self.env.cr.precommit.data["xero_connector.woken"] = True
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------ manager actions
+
+    def action_retry(self):
+        """Send failed or cancelled jobs again as soon as possible."""
+        self._check_xero_manager()
+        jobs = self.filtered(lambda j: j.state in ("error", "cancelled", "pending"))
+        for job in jobs.sorted("id"):
+            job._xero_requeue()
+        self._xero_wake_up()
+        return True
+
+    def _xero_requeue(self):
+        """Back to pending; a pending job of the same record absorbs this one instead."""
+        self.ensure_one()
+        twin = self.search(
+            [("dedup_key", "=", self.dedup_key), ("state", "=", "pending"), ("id", "!=", self.id)],
+            limit=1,
+        )
+        if twin:
+            twin.write({"next_attempt_at": fields.Datetime.now()})
+            self.write({"state": "cancelled", "result": self.env._("Merged into job %s", twin.id)})
+            return
+        definitive = self.state in ("error", "cancelled") and not self.uncertain
+        self.write(
+            {
+                "state": "pending",
+                "next_attempt_at": fields.Datetime.now(),
+                "attempts": 0,
+                "failure_type": False,
+                "failure_reason": False,
+                "xero_messages": False,
+                "error_field": False,
+                "result": False,
+                # Xero answered the last request for good: a new request gets a new key
+                "generation": self.generation + (1 if definitive else 0),
+            }
+        )
+
+    def action_cancel(self):
+        self._check_xero_manager()
+        self.filtered(lambda j: j.state in ("pending", "error")).write(
+            {"state": "cancelled", "done_at": fields.Datetime.now()}
+        )
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not self.res_id:
+            raise UserError(self.env._("This job is not about an Odoo record."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def _check_xero_manager(self):
+        self.env["xero.connection"]._check_xero_manager()
+        self.check_access("write")
+
+    # ------------------------------------------------------------------ the queue's state
+
+    @api.model
+    def _xero_paused(self):
+        return self.env["ir.config_parameter"].sudo().get_param(PAUSE_PARAM) == "True"
+
+    @api.model
+    def _xero_ready_domain(self):
+        now = fields.Datetime.now()
+        return Domain(
+            [
+                ("state", "=", "pending"),
+                ("next_attempt_at", "<=", now),
+                ("connection_id.state", "=", "connected"),
+                "|",
+                ("connection_id.rate_wait_until", "=", False),
+                ("connection_id.rate_wait_until", "<=", now),
+            ]
+        )
+
+    @api.model
+    def _xero_ready_count(self):
+        if self._xero_paused():
+            return 0
+        return self.sudo().search_count(self._xero_ready_domain())
+
+    @api.model
+    def _xero_requeue_stale(self):
+        """Jobs left "processing" by a worker that died: try them again, as uncertain."""
+        limit = fields.Datetime.now() - timedelta(seconds=STALE_AFTER)
+        stale = self.sudo().search([("state", "=", "processing"), ("started_at", "<", limit)])
+        stale = stale.try_lock_for_update()
+        stale.write(
+            {
+                "state": "pending",
+                "uncertain": True,
+                "next_attempt_at": fields.Datetime.now(),
+                "failure_type": "network",
+                "failure_reason": self.env._(
+                    "The worker sending this job stopped before Xero's answer was recorded; "
+                    "it is checked in Xero and tried again."
+                ),
+            }
+        )
+        return stale
+
+    # ------------------------------------------------------------------ processing
+
+    @api.model
+    def _cron_process_queue(self):
+        """Cron: send what is ready, batch after batch, until done or out of time.
+
+        Each batch is marked processing and committed before Xero hears of it, so a
+        crashed worker leaves a trace (the job is retried as uncertain); its results
+        are committed as soon as Xero answered.
+        """
+        jobs = self.sudo()
+        cron = self.env["ir.cron"]
+        jobs._xero_requeue_stale()
+        if jobs._xero_paused():
+            return
+        while batch := jobs._xero_take_batch():
+            cron._commit_progress(0)
+            try:
+                done = batch._xero_run()
+            except Exception:
+                _logger.exception("Xero sync batch %s failed in Odoo", batch.ids)
+                self.env.cr.rollback()
+                batch._xero_crashed()
+                done = 0
+            if not cron._commit_progress(done, remaining=jobs._xero_ready_count()):
+                break
+
+    @api.model
+    def _xero_take_batch(self):
+        """Lock a batch of ready jobs of one connection and kind, prepared and processing."""
+        lead = self._xero_lock_ready(self._xero_ready_domain(), 1)
+        if not lead:
+            return lead
+        mates = (
+            Domain([("connection_id", "=", lead.connection_id.id), ("kind", "=", lead.kind)])
+            & self._xero_ready_domain()
+        )
+        if lead.uncertain and lead.idempotency_key:
+            # the request that may have reached Xero: send the same jobs again
+            mates &= Domain("idempotency_key", "=", lead.idempotency_key)
+        else:
+            mates &= Domain("uncertain", "=", False)
+        batch = lead | self._xero_lock_ready(mates & Domain("id", "!=", lead.id), BATCH_SIZE - 1)
+        return batch._xero_prepare()
+
+    @api.model
+    def _xero_lock_ready(self, domain, limit):
+        """Up to ``limit`` jobs matching ``domain`` in queue order, row-locked in the same
+        statement; jobs another worker holds are skipped, never waited for."""
+        query = self._search(domain, order=self._order, limit=limit)
+        sql = SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table))
+        try:
+            with self.env.cr.savepoint(flush=False):
+                ids = [row[0] for row in self.env.execute_query(sql)]
+        except psycopg2.errors.SerializationFailure:
+            # another worker committed one of these rows during this statement
+            return self.browse()
+        return self.browse(ids)
+
+    def _xero_prepare(self):
+        """Build payloads (pushes), drop what needs no call, mark the rest processing."""
+        model = self._xero_model()
+        if self[:1].direction == "out":
+            model._xero_prepare_push(self)
+        else:
+            self.write({"operation": "fetch"})
+        todo = self.filtered(lambda j: j.state == "pending")
+        for operation, jobs in todo.grouped("operation").items():
+            jobs._xero_mark_processing(operation)
+        return todo
+
+    def _xero_mark_processing(self, operation):
+        """One request will carry these jobs: give it its Idempotency-Key.
+
+        The same jobs with the same payloads give the same key, so resending a request
+        whose answer was lost is replayed by Xero instead of done twice. A create that
+        may have reached Xero and cannot be replayed that way (other jobs, other
+        payloads, or too long ago for Xero to remember the key) is looked up in Xero
+        before it is sent again (``recover``).
+        """
+        request_key = batch_key(
+            digest(job.id, job.generation, operation, job.payload or job.xero_id) for job in self
+        )
+        now = fields.Datetime.now()
+        long_ago = now - timedelta(hours=KEY_MEMORY_HOURS)
+        for recover, jobs in self.grouped(
+            lambda j: (
+                operation == "create"
+                and j.uncertain
+                and (j.idempotency_key != request_key or (j.started_at or now) < long_ago)
+            )
+        ).items():
+            jobs.write(
+                {
+                    "state": "processing",
+                    "started_at": now,
+                    "idempotency_key": request_key,
+                    "recover": recover,
+                }
+            )
+
+    def _xero_run(self):
+        """Send the prepared batch and record each job's outcome; returns jobs finished."""
+        connection = self.connection_id
+        purpose = "push" if self[:1].direction == "out" else "fetch"
+        client = connection._xero_client(purpose=purpose)
+        model = self._xero_model()
+        try:
+            for operation, jobs in self.grouped("operation").items():
+                try:
+                    if operation == "fetch":
+                        model._xero_fetch_jobs(jobs, client)
+                    else:
+                        model._xero_push_jobs(jobs, client, operation)
+                except XeroError as error:
+                    jobs._xero_failed(error)
+        finally:
+            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, self)
+        self.env["xero.sync.log"]._xero_log_jobs(self)
+        return len(self.filtered(lambda j: j.state in ("done", "error", "cancelled")))
+
+    def _xero_crashed(self):
+        """After an unexpected error in Odoo (rolled back): try again later, as uncertain."""
+        self.invalidate_recordset()
+        self.exists().filtered(lambda j: j.state == "processing").write(
+            {
+                "state": "pending",
+                "uncertain": True,
+                "next_attempt_at": fields.Datetime.now() + timedelta(minutes=1),
+                "failure_type": "internal",
+                "failure_reason": self.env._(
+                    "Odoo failed while recording Xero's answer; the job is checked in Xero and "
+                    "tried again. The server log has the details."
+                ),
+            }
+        )
+
+    # ------------------------------------------------------------------ outcomes
+
+    def _xero_done(self, result=None, xero_id=None):
+        values = {
+            "state": "done",
+            "done_at": fields.Datetime.now(),
+            "uncertain": False,
+            "failure_type": False,
+            "failure_reason": False,
+            "result": result or False,
+        }
+        if xero_id:
+            values["xero_id"] = xero_id
+        self.write(values)
+        self._xero_close_older_failures()
+
+    def _xero_close_older_failures(self):
+        """A later success makes earlier failures of the same record obsolete."""
+        keys = set(self.mapped("dedup_key"))
+        if not keys:
+            return
+        older = self.search(
+            [("dedup_key", "in", list(keys)), ("state", "=", "error"), ("id", "not in", self.ids)]
+        )
+        older.write(
+            {
+                "state": "cancelled",
+                "result": self.env._("Superseded by a later successful sync."),
+            }
+        )
+
+    def _xero_refused(self, explanation, messages, field=None, failure_type="validation"):
+        """Xero refused for good: the job lands in the error log with a plain reason."""
+        self.write(
+            {
+                "state": "error",
+                "done_at": fields.Datetime.now(),
+                "uncertain": False,
+                "failure_type": failure_type,
+                "failure_reason": explanation,
+                "xero_messages": "\n".join(messages) if messages else False,
+                "error_field": field or False,
+            }
+        )
+
+    def _xero_failed(self, error):
+        """A whole request failed: wait, retry or give up according to the failure."""
+        if isinstance(error, XeroRateLimitError):
+            self._xero_wait(error)
+        elif isinstance(error, XeroAuthError):
+            self._xero_hold(error)
+        elif isinstance(error, XeroValidationError):
+            model = self._xero_model()
+            explanation, field = model._xero_explain(
+                [m for e in error.elements for m in e["messages"]]
+            )
+            self._xero_refused(explanation, [error.message], field)
+        elif isinstance(error, XeroNotFoundError):
+            self._xero_refused(error.message, [], failure_type="not_found")
+        elif error.retryable:
+            self._xero_retry_later(error)
+        else:
+            self._xero_refused(error.message, [], failure_type="internal")
+
+    def _xero_wait(self, error):
+        """Xero's rate limit (or our own budget): come back exactly when it allows."""
+        at = fields.Datetime.now() + timedelta(seconds=error.retry_after)
+        self.write(
+            {
+                "state": "pending",
+                "next_attempt_at": at,
+                "failure_type": "rate_limit",
+                "failure_reason": error.message,
+            }
+        )
+        if error.status == 429:
+            self.connection_id._xero_rate_wait(error.retry_after)
+        self._xero_wake_up(at)
+
+    def _xero_hold(self, error):
+        """The connection cannot work: keep the jobs pending until it is reconnected."""
+        self.write(
+            {
+                "state": "pending",
+                "failure_type": "auth",
+                "failure_reason": error.message,
+            }
+        )
+
+    def _xero_retry_later(self, error):
+        """No answer or Xero unavailable: the request may have arrived, so it is uncertain."""
+        for attempts, jobs in self.grouped(lambda j: j.attempts + 1).items():
+            delay = retry_delay(attempts)
+            values = {
+                "attempts": attempts,
+                "uncertain": True,
+                "failure_type": "network" if error.status is None else "unavailable",
+            }
+            if delay is None:
+                jobs.write(
+                    values
+                    | {
+                        "state": "error",
+                        "done_at": fields.Datetime.now(),
+                        "failure_reason": self.env._(
+                            "%(reason)s Xero did not answer after %(count)s attempts; press "
+                            "Retry when Xero is reachable again.",
+                            reason=error.message,
+                            count=attempts,
+                        ),
+                    }
+                )
+                continue
+            at = fields.Datetime.now() + timedelta(seconds=delay)
+            jobs.write(
+                values
+                | {"state": "pending", "next_attempt_at": at, "failure_reason": error.message}
+            )
+            self._xero_wake_up(at)
+
+    # ------------------------------------------------------------------ inbound
+
+    @api.model
+    def _xero_intake(self, connections, events):
+        """Inbound jobs for webhook events, deduplicated: an object changed twice, or an
+        event delivered twice or late, is fetched once, in its state of that moment.
+
+        ``connections`` are the ones whose webhook key signed the delivery: an event
+        for an organisation of another connection is ignored."""
+        by_tenant = {c.tenant_id: c for c in connections if c.tenant_id}
+        models = {
+            m._xero_webhook_category: m
+            for m in self._xero_synced_models()
+            if m._xero_webhook_category
+        }
+        vals_list = []
+        for event in events:
+            connection = by_tenant.get(event.get("tenantId"))
+            model = models.get(event.get("eventCategory"))
+            resource = str(event.get("resourceId") or "").lower()
+            if not (connection and model and resource):
+                continue
+            if not connection._xero_syncs(model._xero_object):
+                continue
+            vals_list.append(
+                {
+                    "connection_id": connection.id,
+                    "direction": "in",
+                    "kind": f"{model._xero_object}.fetch",
+                    "res_model": model._name,
+                    "xero_id": resource,
+                    "priority": PRIORITY["fetch"],
+                    "payload": {
+                        "eventType": event.get("eventType"),
+                        "eventDateUtc": event.get("eventDateUtc"),
+                    },
+                }
+            )
+        return self._xero_enqueue(vals_list)
+
+    @api.model
+    def _xero_poll_failures(self, connection, model, outcomes):
+        """Records a poll could not apply land in the error log, with Retry."""
+        failed = {xero_id: message for xero_id, (ok, message) in outcomes.items() if not ok}
+        now = fields.Datetime.now()
+        self.create(
+            [
+                {
+                    "connection_id": connection.id,
+                    "direction": "in",
+                    "kind": f"{model._xero_object}.fetch",
+                    "operation": "fetch",
+                    "res_model": model._name,
+                    "xero_id": xero_id,
+                    "dedup_key": self._xero_dedup_key(
+                        {
+                            "connection_id": connection.id,
+                            "kind": f"{model._xero_object}.fetch",
+                            "xero_id": xero_id,
+                        }
+                    ),
+                    "state": "error",
+                    "done_at": now,
+                    "failure_type": "internal",
+                    "failure_reason": message,
+                }
+                for xero_id, message in failed.items()
+            ]
+        )

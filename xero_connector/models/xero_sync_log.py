@@ -1,0 +1,122 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..const import LOG_DAYS
+
+GC_LIMIT = 10000
+OUTCOMES = [
+    ("ok", "Done"),
+    ("retry", "Will be retried"),
+    ("error", "Failed"),
+    ("skipped", "Nothing to do"),
+]
+
+
+class XeroSyncLog(models.Model):
+    """The audit log: every call to Xero and every record that moved, kept a while."""
+
+    _name = "xero.sync.log"
+    _description = "Xero sync log"
+    _order = "id desc"
+    _check_company_auto = True
+
+    create_date = fields.Datetime("Time", readonly=True, index=True)
+    connection_id = fields.Many2one(
+        "xero.connection", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    job_id = fields.Many2one("xero.sync.job", index="btree_not_null", ondelete="set null")
+    direction = fields.Selection([("out", "Odoo → Xero"), ("in", "Xero → Odoo")])
+    operation = fields.Char(required=True)
+    res_model = fields.Char("Model")
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model")
+    record_name = fields.Char("Record", compute="_compute_record_name")
+    xero_id = fields.Char("Xero ID")
+    http_status = fields.Integer("HTTP status")
+    correlation_id = fields.Char("Xero correlation id")
+    duration_ms = fields.Integer("Duration (ms)")
+    outcome = fields.Selection(OUTCOMES, required=True, index=True)
+    message = fields.Text()
+    old_values = fields.Json(readonly=True)
+    new_values = fields.Json(readonly=True)
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for log in self:
+            record = log.res_id and log.res_model in self.env
+            record = record and self.env[log.res_model].browse(log.res_id).exists()
+            log.record_name = record.display_name if record else ""
+
+    @api.model
+    def _xero_log_calls(self, connection, journal, jobs=None, direction=None):
+        """One line per Xero call of a client's journal (which is emptied)."""
+        entries, journal[:] = list(journal), []
+        direction = direction or (jobs[:1].direction if jobs else False)
+        count = len(jobs) if jobs else 0
+        self.sudo().create(
+            [
+                {
+                    "connection_id": connection.id,
+                    "direction": direction,
+                    "operation": entry["operation"],
+                    "http_status": entry["http_status"],
+                    "correlation_id": entry["correlation_id"],
+                    "duration_ms": entry["duration_ms"],
+                    "outcome": entry["outcome"],
+                    "message": entry["message"]
+                    or (self.env._("%s jobs in the batch", count) if count else False),
+                }
+                for entry in entries
+            ]
+        )
+
+    @api.model
+    def _xero_log_jobs(self, jobs):
+        """One line per record a batch moved (or failed to move)."""
+        outcome = {"done": "ok", "error": "error", "pending": "retry", "cancelled": "skipped"}
+        self.sudo().create(
+            [
+                {
+                    "connection_id": job.connection_id.id,
+                    "job_id": job.id,
+                    "direction": job.direction,
+                    "operation": job.operation or job.kind,
+                    "res_model": job.res_model,
+                    "res_id": job.res_id,
+                    "xero_id": job.xero_id,
+                    "outcome": outcome.get(job.state, "retry"),
+                    "message": job.failure_reason or job.result,
+                }
+                for job in jobs
+                if job.state != "processing"
+            ]
+        )
+
+    @api.model
+    def _xero_log_change(self, connection, record, xero_id, old, new, message=None):
+        """An overwrite of an Odoo record by Xero (or the reverse), old and new values."""
+        return self.sudo().create(
+            {
+                "connection_id": connection.id,
+                "direction": "in",
+                "operation": "apply",
+                "res_model": record._name,
+                "res_id": record.id,
+                "xero_id": xero_id,
+                "outcome": "ok",
+                "old_values": old,
+                "new_values": new,
+                "message": message,
+            }
+        )
+
+    @api.autovacuum
+    def _gc_xero_logs(self):
+        """Forget log lines older than the retention (xero_connector.log_days)."""
+        days = self.env["ir.config_parameter"].sudo().get_param("xero_connector.log_days")
+        days = int(days) if days and days.isdigit() else LOG_DAYS
+        limit = fields.Datetime.now() - timedelta(days=days)
+        old = self.sudo().search([("create_date", "<", limit)], limit=GC_LIMIT)
+        old.unlink()
+        return len(old), len(old) == GC_LIMIT

@@ -1,0 +1,380 @@
+from odoo import api, fields, models
+
+from ..const import PAGE_SIZE, PRIORITY
+from ..tools.sync_rules import batch_key, canonical, digest, explain, xero_datetime
+
+USER = "xero_connector.group_xero_user"
+SYNC_STATES = [
+    ("none", "Not linked"),
+    ("pending", "Waiting to sync"),
+    ("synced", "Synced"),
+    ("error", "Error"),
+]
+
+
+class XeroSyncMixin(models.AbstractModel):
+    """What a model that syncs with Xero inherits: links, sync status, Resync, and the
+    generic push, fetch and poll steps the queue calls.
+
+    A synced model declares its Xero object (``_xero_object``, ``_xero_plural``,
+    ``_xero_id_key``, ``_xero_sdk``, ``_xero_webhook_category``) and the fields whose
+    change is pushed (``_xero_synced_fields``), and implements the mapping hooks
+    ``_xero_payload`` and ``_xero_apply_inbound``; the queue knows nothing else of it.
+    """
+
+    _name = "xero.sync.mixin"
+    _description = "Record synchronised with Xero"
+
+    _xero_object = None  # kind prefix: "contact" gives the kinds contact.push and contact.fetch
+    _xero_plural = None  # Xero's collection: "Contacts"
+    _xero_id_key = None  # Xero's id field: "ContactID"
+    _xero_sdk = None  # xero-python's method suffix: "contacts" for get_contacts...
+    _xero_webhook_category = None  # "CONTACT"
+    _xero_synced_fields = ()
+    # Xero field -> Odoo field, to tell the user which field to fix after a refusal
+    _xero_field_map = {}
+
+    xero_link_ids = fields.One2many("xero.link", "res_id", "Xero links", groups=USER, copy=False)
+    xero_sync_state = fields.Selection(
+        SYNC_STATES, "Xero sync", compute="_compute_xero_status", groups=USER
+    )
+    xero_last_sync = fields.Datetime("Last Xero sync", compute="_compute_xero_status", groups=USER)
+    xero_last_error = fields.Text("Xero error", compute="_compute_xero_status", groups=USER)
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_status", groups=USER)
+
+    # ------------------------------------------------------------------ kinds
+
+    @api.model
+    def _xero_kinds(self):
+        label = self._description
+        return [
+            (f"{self._xero_object}.push", self.env._("%s to Xero", label)),
+            (f"{self._xero_object}.fetch", self.env._("%s from Xero", label)),
+        ]
+
+    # ------------------------------------------------------------------ status
+
+    def _xero_current_link(self):
+        """This record's link with the organisation of the user's current company."""
+        connection = self.env.company.sudo()._xero_connection()
+        return self.sudo().xero_link_ids.filtered(lambda link: link.connection_id == connection)
+
+    @api.depends_context("company")
+    @api.depends("xero_link_ids.state", "xero_link_ids.last_sync_at", "xero_link_ids.last_error")
+    def _compute_xero_status(self):
+        for record in self:
+            link = record._xero_current_link()[:1] if record.id else None
+            record.xero_sync_state = link.state if link else "none"
+            record.xero_last_sync = link.last_sync_at if link else False
+            record.xero_last_error = link.last_error if link else False
+            record.xero_url = link.xero_url if link else False
+
+    @api.model
+    def _xero_url(self, connection, xero_id):
+        """Where a user sees the Xero object (override per model)."""
+        return False
+
+    # ------------------------------------------------------------------ what syncs where
+
+    def _xero_targets(self, connections=None):
+        """{connection: records} this recordset syncs to (the connections that sync
+        this object, each limited to its company's records)."""
+        if connections is None:
+            connections = self.env["xero.connection"].sudo()._xero_syncing(self._xero_object)
+        targets = {}
+        for connection in connections:
+            records = self.filtered_domain(self._xero_sync_domain(connection))
+            if records:
+                targets[connection] = records
+        return targets
+
+    def _xero_sync_domain(self, connection):
+        """The records of this model that sync with ``connection`` (override per model)."""
+        return [("company_id", "in", [False, connection.company_id.id])]
+
+    # ------------------------------------------------------------------ enqueueing
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._xero_changed()
+        return records
+
+    def write(self, vals):
+        result = super().write(vals)
+        if not self.env.context.get("xero_inbound") and set(vals) & set(self._xero_synced_fields):
+            self._xero_changed()
+        return result
+
+    def _xero_changed(self):
+        """Queue a push of these records, unless the change came from Xero itself."""
+        if self and not self.env.context.get("xero_inbound"):
+            self._xero_enqueue_push()
+
+    def _xero_enqueue_push(self, connections=None, priority=PRIORITY["push"]):
+        vals_list = [
+            {
+                "connection_id": connection.id,
+                "direction": "out",
+                "kind": f"{self._xero_object}.push",
+                "res_model": self._name,
+                "res_id": record.id,
+                "priority": priority,
+            }
+            for connection, records in self._xero_targets(connections).items()
+            for record in records
+        ]
+        return self.env["xero.sync.job"].sudo()._xero_enqueue(vals_list)
+
+    def action_xero_resync(self, connections=None):
+        """Resync: push now; a failed job of the record is tried again, not duplicated."""
+        jobs = self.env["xero.sync.job"].sudo()
+        failed = jobs.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("state", "=", "error"),
+                ("direction", "=", "out"),
+            ]
+        )
+        if connections is not None:
+            failed = failed.filtered(lambda job: job.connection_id in connections)
+        for job in failed:
+            job._xero_requeue()
+        self._xero_enqueue_push(connections, priority=PRIORITY["push"] - 5)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Xero"),
+                "message": self.env._("Queued for Xero: it is sent within seconds."),
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_xero_open_links(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_connector.action_xero_link")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------------ links
+
+    @api.model
+    def _xero_links(self, connection, ids=None, xero_ids=None):
+        """{res_id: link} (or {xero_id: link}) of this model for ``connection``."""
+        links = self.env["xero.link"].sudo()
+        domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
+        if ids is not None:
+            return {
+                link.res_id: link for link in links.search([*domain, ("res_id", "in", list(ids))])
+            }
+        found = links.search([*domain, ("xero_id", "in", list(xero_ids))])
+        return {link.xero_id: link for link in found}
+
+    @api.model
+    def _xero_link_write(self, connection, values_by_id):
+        """Create or update the links of several records at once: {res_id: values}."""
+        links = self._xero_links(connection, ids=values_by_id)
+        new = []
+        for res_id, values in values_by_id.items():
+            if res_id in links:
+                links[res_id].write(values)
+            else:
+                new.append(
+                    {
+                        "connection_id": connection.id,
+                        "res_model": self._name,
+                        "res_id": res_id,
+                        **values,
+                    }
+                )
+        self.env["xero.link"].sudo().create(new)
+
+    # ------------------------------------------------------------------ pushing (queue)
+
+    @api.model
+    def _xero_prepare_push(self, jobs):
+        """Build each job's payload; finish at once what needs no call."""
+        connection = jobs.connection_id
+        records = self.browse(jobs.mapped("res_id")).with_context(active_test=False).exists()
+        links = self._xero_links(connection, ids=records.ids)
+        for job in jobs:
+            record = records.browse(job.res_id) if job.res_id in records._ids else None
+            if not record:
+                job._xero_done(self.env._("The record no longer exists in Odoo; nothing was sent."))
+                continue
+            link = links.get(record.id)
+            if job.uncertain and job.operation == "create" and not (link and link.xero_id):
+                continue  # resend exactly what may have reached Xero; changes follow after
+            payload = record._xero_payload(connection, link.xero_id if link else None)
+            if link and link.xero_id and link.pushed_digest == self._xero_digest(payload):
+                job._xero_done(self.env._("Xero already has these values; nothing was sent."))
+                continue
+            job.write(
+                {
+                    "payload": payload,
+                    "operation": "update" if link and link.xero_id else "create",
+                    "xero_id": link.xero_id if link else False,
+                }
+            )
+
+    @api.model
+    def _xero_digest(self, payload):
+        """Digest of what was sent, without Xero's id (a create and the updates after it
+        with the same values have the same digest)."""
+        return digest({k: v for k, v in payload.items() if k != self._xero_id_key})
+
+    @api.model
+    def _xero_push_jobs(self, jobs, client, operation):
+        """Send one batch; a create that may already be in Xero is looked up first."""
+        if operation == "create" and (maybe := jobs.filtered("recover")):
+            found = self._xero_recover(maybe, client)
+            if found:
+                again = jobs.browse([job.id for job in found])
+                self._xero_relink(again, found)
+                jobs -= again
+                self._xero_send(again, client, "update")
+        if jobs:
+            self._xero_send(jobs, client, operation)
+
+    @api.model
+    def _xero_relink(self, jobs, found):
+        """Jobs whose create reached Xero after all: update the object found instead."""
+        connection = jobs.connection_id
+        self._xero_link_write(connection, {job.res_id: {"xero_id": found[job]} for job in jobs})
+        records = self.browse(jobs.mapped("res_id"))
+        for job in jobs:
+            payload = records.browse(job.res_id)._xero_payload(connection, found[job])
+            job.write({"payload": payload, "operation": "update", "xero_id": found[job]})
+        key = batch_key(digest(job.id, "recovered", job.payload) for job in jobs)
+        jobs.write({"idempotency_key": key, "recover": False})
+
+    @api.model
+    def _xero_recover(self, jobs, client):
+        """{job: xero_id} of the creates Xero already made (override per model).
+
+        By default nothing is found: only the Idempotency-Key protects the create."""
+        return {}
+
+    @api.model
+    def _xero_send(self, jobs, client, operation):
+        """One PUT (creates) or POST (updates) of the jobs' payloads.
+
+        The body is the same bytes every time the same jobs are sent (jobs in id
+        order, keys sorted), so Xero recognises a resent request by its key."""
+        jobs = jobs.sorted("id")
+        method = f"{'create' if operation == 'create' else 'update_or_create'}_{self._xero_sdk}"
+        answer = client.call_json(
+            method,
+            {self._xero_plural: [canonical(job.payload) for job in jobs]},
+            summarize_errors=False,
+            idempotency_key=jobs[:1].idempotency_key,
+        )
+        self._xero_pushed(jobs, answer.get(self._xero_plural) or [])
+
+    @api.model
+    def _xero_pushed(self, jobs, elements):
+        """Record each element's outcome on its own job and link."""
+        connection = jobs.connection_id
+        now = fields.Datetime.now()
+        # a create resent as it was may lag behind the record: push the rest after it
+        follow_up = jobs.filtered(lambda j: j.uncertain and j.operation == "create")
+        links = {}
+        for job, element in zip(jobs, elements, strict=False):
+            messages = [e.get("Message") for e in element.get("ValidationErrors") or []]
+            if element.get("StatusAttributeString") == "ERROR" or messages:
+                explanation, field = self._xero_explain(messages)
+                job._xero_refused(explanation, messages, field)
+                links[job.res_id] = {"state": "error", "last_error": explanation}
+                continue
+            xero_id = element.get(self._xero_id_key)
+            warnings = [w.get("Message") for w in element.get("Warnings") or []]
+            job._xero_done(" ".join(filter(None, warnings)) or None, xero_id=xero_id)
+            links[job.res_id] = {
+                "xero_id": xero_id,
+                "state": "synced",
+                "last_sync_at": now,
+                "last_error": False,
+                "pushed_digest": self._xero_digest(job.payload),
+                "xero_updated_at": xero_datetime(element.get("UpdatedDateUTC")),
+            }
+        self._xero_link_write(connection, links)
+        follow_up = follow_up.filtered(lambda j: j.state == "done")
+        self.browse(follow_up.mapped("res_id")).exists()._xero_enqueue_push(connection)
+        if len(elements) < len(jobs):
+            jobs[len(elements) :]._xero_refused(
+                self.env._("Xero's answer did not mention this record; press Retry."),
+                [],
+                failure_type="internal",
+            )
+
+    @api.model
+    def _xero_explain(self, messages):
+        """(plain explanation, Odoo field label) for Xero's refusal messages."""
+        explanation, xero_field = explain(self.env, messages)
+        field = self._fields.get(self._xero_field_map.get(xero_field or "", ""))
+        return explanation, field.get_description(self.env)["string"] if field else None
+
+    # ------------------------------------------------------------------ fetching (queue)
+
+    @api.model
+    def _xero_fetch_jobs(self, jobs, client):
+        """Read the Xero objects of a batch of inbound jobs in one call and apply them."""
+        answer = client.call_json(
+            f"get_{self._xero_sdk}", **self._xero_fetch_params(jobs.mapped("xero_id"))
+        )
+        elements = answer.get(self._xero_plural) or []
+        outcomes = self._xero_apply_inbound(jobs.connection_id, elements)
+        for job in jobs:
+            outcome = outcomes.get(job.xero_id.lower())
+            if outcome is None:
+                job._xero_refused(
+                    self.env._("Xero has no such record (any more)."), [], failure_type="not_found"
+                )
+            elif outcome[0]:
+                job._xero_done(outcome[1])
+            else:
+                job._xero_refused(outcome[1], [], failure_type="internal")
+
+    @api.model
+    def _xero_fetch_params(self, xero_ids):
+        return {"i_ds": list(xero_ids)}
+
+    @api.model
+    def _xero_apply_inbound(self, connection, elements):
+        """Apply Xero objects to their records: {xero id (lower case): (ok, message)}.
+
+        Writes with the ``xero_inbound`` context, so the change is not pushed back."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ polling (cron)
+
+    @api.model
+    def _xero_poll(self, connection, cursor):
+        """Read one page of what changed in Xero since the cursor and apply it.
+
+        A sweep keeps one If-Modified-Since for all its pages and orders them by
+        Xero's id, which changes never move, so no record slips between two pages.
+        Returns whether another page follows."""
+        client = connection._xero_client(purpose="poll")
+        page = cursor.next_page or 1
+        try:
+            answer = client.call_json(
+                f"get_{self._xero_sdk}", **self._xero_poll_params(cursor.modified_since, page)
+            )
+        finally:
+            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, direction="in")
+        elements = answer.get(self._xero_plural) or []
+        outcomes = self._xero_apply_inbound(connection, elements)
+        self.env["xero.sync.job"].sudo()._xero_poll_failures(connection, self, outcomes)
+        return cursor._xero_advance(answer.get("DateTimeUTC"), page, len(elements))
+
+    @api.model
+    def _xero_poll_params(self, since, page):
+        params = {"page": page, "page_size": PAGE_SIZE, "order": f"{self._xero_id_key} ASC"}
+        if since:
+            params["if_modified_since"] = since
+        return params
