@@ -2,6 +2,7 @@ from . import (
     res_company,
     res_config_settings,
     xero_connection,
+    xero_connection_budget,
     xero_connection_tenant,
     xero_link,
     xero_poll_cursor,

@@ -1,9 +1,8 @@
 import base64
 import hashlib
 import logging
-import math
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import psycopg2
@@ -16,7 +15,6 @@ from odoo.tools import SQL, consteq, hash_sign, verify_hash_signed
 from ..const import (
     CUSTOM_CONNECTION_SCOPES,
     DAY_LIMIT,
-    DAY_RESERVE,
     MINUTE_LIMIT,
     SANDBOX_URL,
     SCOPES,
@@ -38,15 +36,7 @@ from ..tools.xero_client import XeroClient
 
 _logger = logging.getLogger(__name__)
 STATE_SCOPE = "xero_connector.oauth"
-BUDGET_FIELDS = [
-    "rate_calls",
-    "rate_day",
-    "rate_day_used",
-    "rate_wait_until",
-    "minute_calls_left",
-    "day_calls_left",
-    "last_call_at",
-]
+
 SECRET = "base.group_system"
 
 
@@ -103,9 +93,12 @@ class XeroConnection(models.Model):
         "xero.connection.tenant", "connection_id", "Organisations granted"
     )
     needs_tenant = fields.Boolean(compute="_compute_needs_tenant")
-    minute_calls_left = fields.Integer("Calls left this minute", readonly=True, copy=False)
-    day_calls_left = fields.Integer("Calls left today", readonly=True, copy=False)
-    last_call_at = fields.Datetime("Last successful call", readonly=True, copy=False)
+    # what Xero's last answers said, kept in the connection's budget row (see there)
+    budget_ids = fields.One2many("xero.connection.budget", "connection_id")
+    minute_calls_left = fields.Integer("Calls left this minute", compute="_compute_budget")
+    day_calls_left = fields.Integer("Calls left today", compute="_compute_budget")
+    last_call_at = fields.Datetime("Last successful call", compute="_compute_budget")
+    rate_wait_until = fields.Datetime("Waiting for Xero until", compute="_compute_budget")
     last_error = fields.Text(readonly=True, copy=False)
     # tokens and the OAuth exchange in flight: system administrators only, never copied
     access_token = fields.Char(groups=SECRET, copy=False)
@@ -139,12 +132,6 @@ class XeroConnection(models.Model):
         "may spend all of it; fetching what changed in Xero stops at 10% left, background "
         "polling at 20% left.",
     )
-    rate_calls = fields.Json(readonly=True, copy=False)  # times of the calls of the last minute
-    rate_day = fields.Char(readonly=True, copy=False)  # UTC date the day count belongs to
-    rate_day_used = fields.Integer("Calls made today", readonly=True, copy=False)
-    rate_wait_until = fields.Datetime(
-        "Waiting for Xero until", readonly=True, copy=False, index="btree_not_null"
-    )
     # the queue at a glance
     job_pending_count = fields.Integer("Pending", compute="_compute_job_counts")
     job_error_count = fields.Integer("Failed", compute="_compute_job_counts")
@@ -169,6 +156,15 @@ class XeroConnection(models.Model):
             connection.needs_tenant = connection.state == "draft" and bool(
                 connection.tenant_option_ids
             )
+
+    @api.depends("budget_ids.minute_left", "budget_ids.day_left", "budget_ids.wait_until")
+    def _compute_budget(self):
+        for connection in self:
+            budget = connection.sudo().budget_ids[:1]
+            connection.minute_calls_left = budget.minute_left
+            connection.day_calls_left = budget.day_left
+            connection.last_call_at = budget.last_call_at
+            connection.rate_wait_until = budget.wait_until
 
     def _compute_webhook_url(self):
         for connection in self:
@@ -284,6 +280,17 @@ class XeroConnection(models.Model):
             return token, expires
         return self._xero_renew_token(rejected)
 
+    def _xero_ensure_token(self):
+        """Renew the access token now if it would expire soon (errors are left to the call
+        that needs the token)."""
+        self.ensure_one()
+        if self.state != "connected":
+            return
+        try:
+            self._xero_access_token()
+        except XeroError as error:
+            _logger.info("Xero token of %s not renewed: %s", self.company_id.name, error.message)
+
     def _xero_renew_token(self, rejected=None):
         """Renew once for all workers: under the row lock, on a cursor of its own.
 
@@ -357,19 +364,8 @@ class XeroConnection(models.Model):
         self.sudo().write(values)
 
     def _xero_note_call(self, headers, ok):
-        """Keep Xero's remaining-call headers and the last success on the connection."""
-        values = {}
-        for header, field in (
-            ("X-MinLimit-Remaining", "minute_calls_left"),
-            ("X-DayLimit-Remaining", "day_calls_left"),
-        ):
-            value = headers.get(header) or headers.get(header.lower())
-            if value is not None:
-                values[field] = int(value)
-        if ok:
-            values["last_call_at"] = fields.Datetime.now()
-        if values:
-            self._xero_write_aside(values, wait=False)
+        """Keep Xero's remaining-call headers and the last success (best effort)."""
+        self._xero_note_answer(headers, ok, wait=False)
 
     # ------------------------------------------------------------------ the budget of calls
 
@@ -381,97 +377,65 @@ class XeroConnection(models.Model):
         workers, on a cursor of its own that commits at once; Xero's remaining-call
         headers correct both after every answer (``_xero_note_answer``).
         """
-        result = self._xero_budget(lambda connection: connection._xero_take_call(purpose))
+        result = self._xero_budget(lambda budget: budget._take_call(purpose))
         return 5 if result is None else result
 
-    def _xero_note_answer(self, headers, ok=True):
-        """What Xero said is left: calls it counted that Odoo did not (another worker
-        of the same app, a manual test) are added to the budget."""
+    def _xero_note_answer(self, headers, ok=True, wait=True):
+        """What Xero said is left, kept in the budget (with the last success)."""
         left = {}
         for key, header in (("minute", "X-MinLimit-Remaining"), ("day", "X-DayLimit-Remaining")):
             value = headers.get(header) or headers.get(header.lower())
             if value is not None and str(value).isdigit():
                 left[key] = int(value)
-        if left:
-            self._xero_budget(lambda connection: connection._xero_merge_left(left, ok))
+        if left or ok:
+            self._xero_budget(lambda budget: budget._merge_left(left, ok), wait=wait)
 
-    def _xero_budget(self, step):
-        """Run ``step`` on this connection's row, locked, on a cursor that commits at once."""
+    def _xero_rate_wait(self, seconds):
+        """Xero answered 429: no call for this organisation before Retry-After."""
+        self._xero_budget(lambda budget: budget._wait(seconds))
+
+    def _xero_budget(self, step, wait=True):
+        """Run ``step`` on this connection's budget row, locked, on a cursor that commits
+        at once; None when the row stays locked (or, without ``wait``, is locked)."""
         self.ensure_one()
         self.env.flush_all()
+        lock = SQL("FOR UPDATE") if wait else SQL("FOR UPDATE SKIP LOCKED")
         try:
             for _attempt in range(5):
                 try:
                     with self.env.registry.cursor() as cr:
-                        cr.execute("SET LOCAL lock_timeout = '10s'")
-                        lock = SQL(
-                            "SELECT id FROM xero_connection WHERE id = %s FOR UPDATE", self.id
-                        )
-                        cr.execute(lock, log_exceptions=False)
-                        return step(self.with_env(self.env(cr=cr, su=True)))
+                        cr.execute(SQL("SET LOCAL lock_timeout = %s", "10s" if wait else "2s"))
+                        budget = self._xero_budget_row(cr, lock)
+                        return step(budget) if budget else None
                 except psycopg2.errors.SerializationFailure:
                     continue  # another worker changed the budget meanwhile: count again
                 except psycopg2.errors.LockNotAvailable:
                     break
             return None
         finally:
-            self.invalidate_recordset(BUDGET_FIELDS)
+            self.env["xero.connection.budget"].invalidate_model()
+            self.invalidate_recordset(["budget_ids"])
 
-    def _xero_recent_calls(self, moment):
-        return sorted(t for t in (self.rate_calls or []) if t > moment - 60)
-
-    def _xero_take_call(self, purpose):
-        now = fields.Datetime.now()
-        moment = now.timestamp()
-        calls = self._xero_recent_calls(moment)
-        today = now.date().isoformat()
-        day_used = self.rate_day_used if self.rate_day == today else 0
-        minute_limit = self.minute_limit or MINUTE_LIMIT
-        day_limit = self.day_limit or DAY_LIMIT
-        values = {"rate_calls": calls, "rate_day": today, "rate_day_used": day_used}
-        wait = 0
-        if self.rate_wait_until and self.rate_wait_until > now:
-            wait = (self.rate_wait_until - now).total_seconds()
-        elif len(calls) >= minute_limit:
-            wait = calls[len(calls) - minute_limit] + 60 - moment
-            values["rate_wait_until"] = now + timedelta(seconds=math.ceil(wait))
-        elif day_limit - day_used <= DAY_RESERVE.get(purpose, 0) * day_limit:
-            tomorrow = datetime.combine(now.date() + timedelta(days=1), time.min)
-            wait = (tomorrow - now).total_seconds()
-            if purpose == "push":
-                values["rate_wait_until"] = tomorrow
-        else:
-            values |= {"rate_calls": [*calls, moment], "rate_day_used": day_used + 1}
-        self.write(values)
-        return math.ceil(wait)
-
-    def _xero_merge_left(self, left, ok):
-        now = fields.Datetime.now()
-        moment = now.timestamp()
-        calls = self._xero_recent_calls(moment)
-        minute_limit = self.minute_limit or MINUTE_LIMIT
-        values = {"last_call_at": now} if ok else {}
-        if "minute" in left:
-            missing = minute_limit - left["minute"] - len(calls)
-            values |= {
-                "rate_calls": calls + [moment] * max(missing, 0),
-                "minute_calls_left": left["minute"],
-            }
-        if "day" in left:
-            today = now.date().isoformat()
-            day_used = self.rate_day_used if self.rate_day == today else 0
-            values |= {
-                "rate_day": today,
-                "rate_day_used": max(day_used, (self.day_limit or DAY_LIMIT) - left["day"]),
-                "day_calls_left": left["day"],
-            }
-        self.write(values)
-
-    def _xero_rate_wait(self, seconds):
-        """Xero answered 429: no work for this organisation before Retry-After."""
-        until = fields.Datetime.now() + timedelta(seconds=seconds)
-        if not self._xero_write_aside({"rate_wait_until": until}):
-            self.sudo().rate_wait_until = until
+    def _xero_budget_row(self, cr, lock):
+        cr.execute(
+            SQL(
+                "INSERT INTO xero_connection_budget (connection_id, create_date, write_date) "
+                "VALUES (%s, now() at time zone 'utc', now() at time zone 'utc') "
+                "ON CONFLICT (connection_id) DO NOTHING",
+                self.id,
+            )
+        )
+        cr.execute(
+            SQL(
+                "SELECT id FROM xero_connection_budget WHERE connection_id = %s %s",
+                self.id,
+                lock,
+            ),
+            log_exceptions=False,
+        )
+        row = cr.fetchone()
+        env = self.env(cr=cr, su=True)
+        return env["xero.connection.budget"].browse(row[0]) if row else None
 
     @api.model
     def _xero_webhook_signers(self, body, signature):
@@ -685,10 +649,6 @@ class XeroConnection(models.Model):
                 ),
                 "state": "connected",
                 "last_error": False,
-                # this transaction holds the row: note the call here rather than aside
-                "minute_calls_left": client.calls_left.get("minute", 0),
-                "day_calls_left": client.calls_left.get("day", 0),
-                "last_call_at": fields.Datetime.now(),
             }
         )
         connection.tenant_option_ids.unlink()

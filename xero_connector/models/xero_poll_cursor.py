@@ -93,6 +93,9 @@ class XeroPollCursor(models.Model):
         cursor = self._xero_for(connection, model._name)
         cron = self.env["ir.cron"]
         while True:
+            # renewed between pages, never during one (see _xero_take_batch)
+            connection._xero_ensure_token()
+            cron._commit_progress(0)
             try:
                 more = model._xero_poll(connection, cursor)
             except (XeroRateLimitError, XeroAuthError) as error:

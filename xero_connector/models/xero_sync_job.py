@@ -306,15 +306,17 @@ class XeroSyncJob(models.Model):
 
     @api.model
     def _xero_ready_domain(self):
+        """Jobs that may be sent now: due, of a connected organisation that is not
+        waiting for Xero's rate limit."""
         now = fields.Datetime.now()
+        budgets = self.env["xero.connection.budget"].sudo()
+        waiting = budgets.search([("wait_until", ">", now)]).connection_id
         return Domain(
             [
                 ("state", "=", "pending"),
                 ("next_attempt_at", "<=", now),
                 ("connection_id.state", "=", "connected"),
-                "|",
-                ("connection_id.rate_wait_until", "=", False),
-                ("connection_id.rate_wait_until", "<=", now),
+                ("connection_id", "not in", waiting.ids),
             ]
         )
 
@@ -363,6 +365,12 @@ class XeroSyncJob(models.Model):
             cron._commit_progress(0)
             try:
                 done = batch._xero_run()
+            except psycopg2.errors.SerializationFailure:
+                # the connection changed meanwhile (its token renewed, or it was stopped)
+                _logger.info("Xero sync batch %s met a concurrent change; retried", batch.ids)
+                self.env.cr.rollback()
+                batch._xero_crashed()
+                done = 0
             except Exception:
                 _logger.exception("Xero sync batch %s failed in Odoo", batch.ids)
                 self.env.cr.rollback()
@@ -387,6 +395,9 @@ class XeroSyncJob(models.Model):
         else:
             mates &= Domain("uncertain", "=", False)
         batch = lead | self._xero_lock_ready(mates & Domain("id", "!=", lead.id), BATCH_SIZE - 1)
+        # a token about to expire is renewed now, before the batch's own transaction: a
+        # renewal during it would change the connection under that transaction
+        lead.connection_id._xero_ensure_token()
         return batch._xero_prepare()
 
     @api.model
@@ -431,9 +442,12 @@ class XeroSyncJob(models.Model):
         long_ago = now - timedelta(hours=KEY_MEMORY_HOURS)
         for recover, jobs in self.grouped(
             lambda j: (
-                operation == "create"
-                and j.uncertain
-                and (j.idempotency_key != request_key or (j.started_at or now) < long_ago)
+                j.recover
+                or (
+                    operation == "create"
+                    and j.uncertain
+                    and (j.idempotency_key != request_key or (j.started_at or now) < long_ago)
+                )
             )
         ).items():
             jobs.write(
@@ -621,7 +635,7 @@ class XeroSyncJob(models.Model):
             connection = by_tenant.get(event.get("tenantId"))
             model = models.get(event.get("eventCategory"))
             resource = str(event.get("resourceId") or "").lower()
-            if not (connection and model and resource):
+            if not connection or model is None or not resource:
                 continue
             if not connection._xero_syncs(model._xero_object):
                 continue

@@ -232,6 +232,7 @@ class XeroSyncMixin(models.AbstractModel):
         """Send one batch; a create that may already be in Xero is looked up first."""
         if operation == "create" and (maybe := jobs.filtered("recover")):
             found = self._xero_recover(maybe, client)
+            maybe.write({"recover": False})  # looked up: what was not found is created
             if found:
                 again = jobs.browse([job.id for job in found])
                 self._xero_relink(again, found)

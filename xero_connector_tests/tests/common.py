@@ -111,7 +111,9 @@ class XeroSyncCase(XeroSandboxMixin):
             "UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc' - interval '1s'"
             " WHERE state = 'pending'"
         )
-        self.env.cr.execute("UPDATE xero_connection SET rate_wait_until = NULL, rate_calls = NULL")
+        self.env.cr.execute(
+            "UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL"
+        )
         self.env.invalidate_all()
         self.sandbox.clock.advance(61)
 
@@ -124,6 +126,16 @@ class XeroSyncCase(XeroSandboxMixin):
             self.time_passes()
         self.fail("the queue did not settle")
 
+    def budget_used_today(self, used, limit=100):
+        """The organisation has made ``used`` of its ``limit`` calls today."""
+        connection = self.connection.sudo()
+        connection.day_limit = limit
+        connection._xero_budget(
+            lambda budget: budget.write(
+                {"day": fields.Datetime.now().date().isoformat(), "day_used": used}
+            )
+        )
+
     def contacts_named(self, name):
         return [c for c in self.books.contacts.values() if c["Name"] == name]
 
@@ -135,3 +147,15 @@ class XeroSyncCase(XeroSandboxMixin):
                 ("res_id", "=", record.id),
             ]
         )
+
+    def accountant_edits(self, contact_id, **values):
+        """The accountant changes a contact in Xero (webhooks fire if configured)."""
+        with self.sandbox.lock:
+            contact = self.books.contacts[contact_id]
+            return self.books.save_contact(values, "Accountant", target=contact)
+
+    def pushed(self, partner):
+        """Push one customer now and return its Xero ContactID."""
+        partner.action_xero_resync()
+        self.run_queue()
+        return self.link_of(partner).xero_id
