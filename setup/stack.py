@@ -736,13 +736,14 @@ def command_benchmark(args):
     if "NEEDS_ODOO = True" in (folder / f"{args.name}.py").read_text():
         db = "xero_connector_bench"
         config, _data_dir = write_config("bench", odoo_path, db_name=db, max_cron_threads=0)
-        if not database_ready(vpython, db):
+        if database_ready(vpython, db):
+            say(f"updating xero_connector in the benchmark database {db}")
+            step = odoo_cmd(vpython, config, "-d", db, "-u", "xero_connector", "--stop-after-init")
+        else:
             say(f"creating the benchmark database {db}")
-            install = odoo_cmd(
-                vpython, config, "-d", db, "-i", "xero_connector", "--stop-after-init"
-            )
-            if run(install, check=False):
-                raise Stop(f"Installing xero_connector into {db} failed; details in {LOG}.")
+            step = odoo_cmd(vpython, config, "-d", db, "-i", "xero_connector", "--stop-after-init")
+        if run(step, check=False):
+            raise Stop(f"Installing xero_connector into {db} failed; details in {LOG}.")
         options += ["--odoo-config", str(config), "--db", db]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     module = f"xero_connector_tests.benchmarks.{args.name}"
@@ -771,9 +772,12 @@ def main(argv):
     benchmark.add_argument("name")
     benchmark.add_argument("options", nargs="*")
     sub.add_parser("env", help="set up, then print the interpreter and Odoo paths")
-    # everything after "test" belongs to pytest, options included
+    # everything after "test" belongs to pytest, and after "benchmark NAME" to the
+    # benchmark, options included
     args, pytest_args = parser.parse_known_args(argv)
-    if pytest_args and args.command != "test":
+    if args.command == "benchmark":
+        args.options += pytest_args
+    elif pytest_args and args.command != "test":
         parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
     try:
         if args.command == "test":

@@ -369,15 +369,22 @@ class XeroConnection(models.Model):
 
     # ------------------------------------------------------------------ the budget of calls
 
-    def _xero_reserve_call(self, purpose):
+    def _xero_reserve_call(self, purpose, unnoted=None):
         """Take one call from this organisation's budget: 0, or the seconds to wait.
 
         The calls of the last 60 seconds are counted (a sliding minute never holds
         more calls than any fixed window Xero may use) with the day's count, for all
-        workers, on a cursor of its own that commits at once; Xero's remaining-call
-        headers correct both after every answer (``_xero_note_answer``).
+        workers, on a cursor of its own that commits at once. Xero's remaining-call
+        headers correct both: ``unnoted`` is (calls left, ok) of the client's previous
+        answer, merged in first (see ``_xero_note_answer``).
         """
-        result = self._xero_budget(lambda budget: budget._take_call(purpose))
+
+        def take(budget):
+            if unnoted:
+                budget._merge_left(*unnoted)
+            return budget._take_call(purpose)
+
+        result = self._xero_budget(take)
         return 5 if result is None else result
 
     def _xero_note_answer(self, headers, ok=True, wait=True):
@@ -387,6 +394,9 @@ class XeroConnection(models.Model):
             value = headers.get(header) or headers.get(header.lower())
             if value is not None and str(value).isdigit():
                 left[key] = int(value)
+        self._xero_note_left(left, ok, wait=wait)
+
+    def _xero_note_left(self, left, ok=True, wait=True):
         if left or ok:
             self._xero_budget(lambda budget: budget._merge_left(left, ok), wait=wait)
 
@@ -398,7 +408,7 @@ class XeroConnection(models.Model):
         """Run ``step`` on this connection's budget row, locked, on a cursor that commits
         at once; None when the row stays locked (or, without ``wait``, is locked)."""
         self.ensure_one()
-        self.env.flush_all()
+        self.flush_recordset(["minute_limit", "day_limit"])
         lock = SQL("FOR UPDATE") if wait else SQL("FOR UPDATE SKIP LOCKED")
         try:
             for _attempt in range(5):
@@ -417,23 +427,21 @@ class XeroConnection(models.Model):
             self.invalidate_recordset(["budget_ids"])
 
     def _xero_budget_row(self, cr, lock):
-        cr.execute(
-            SQL(
+        select = SQL(
+            "SELECT id FROM xero_connection_budget WHERE connection_id = %s %s", self.id, lock
+        )
+        cr.execute(select, log_exceptions=False)
+        row = cr.fetchone()
+        if not row:  # the connection's first call
+            insert = SQL(
                 "INSERT INTO xero_connection_budget (connection_id, create_date, write_date) "
                 "VALUES (%s, now() at time zone 'utc', now() at time zone 'utc') "
                 "ON CONFLICT (connection_id) DO NOTHING",
                 self.id,
             )
-        )
-        cr.execute(
-            SQL(
-                "SELECT id FROM xero_connection_budget WHERE connection_id = %s %s",
-                self.id,
-                lock,
-            ),
-            log_exceptions=False,
-        )
-        row = cr.fetchone()
+            cr.execute(insert, log_exceptions=False)
+            cr.execute(select, log_exceptions=False)
+            row = cr.fetchone()
         env = self.env(cr=cr, su=True)
         return env["xero.connection.budget"].browse(row[0]) if row else None
 

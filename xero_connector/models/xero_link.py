@@ -11,12 +11,14 @@ class XeroLink(models.Model):
     _name = "xero.link"
     _description = "Link between an Odoo record and a Xero object"
     _order = "last_sync_at desc, id desc"
-    _check_company_auto = True
 
+    # the company is the connection's: nothing to check between the two
     connection_id = fields.Many2one(
-        "xero.connection", required=True, index=True, ondelete="cascade", check_company=True
+        "xero.connection", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="connection_id.company_id", store=True, index=True, precompute=True
+    )
     res_model = fields.Char("Model", required=True, index=True)
     res_id = fields.Many2oneReference(
         "Record ID", model_field="res_model", required=True, index=True

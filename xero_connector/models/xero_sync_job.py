@@ -18,11 +18,16 @@ from ..exceptions import (
     XeroRateLimitError,
     XeroValidationError,
 )
+from ..tools.bulk import write_rows
 from ..tools.sync_rules import batch_key, digest, retry_delay
 
 _logger = logging.getLogger(__name__)
 # hours within which Xero surely still replays an Idempotency-Key (24 in the sandbox)
 KEY_MEMORY_HOURS = 12
+# ready jobs counted for the cron's progress (enough to tell it to go on)
+READY_COUNT_LIMIT = 1000
+# times in a row a worker may find the queue changed under it before leaving it to others
+MAX_CONFLICTS = 20
 PAUSE_PARAM = "xero_connector.paused"
 FAILURE_TYPES = [
     ("network", "No answer from Xero"),
@@ -48,12 +53,14 @@ class XeroSyncJob(models.Model):
     _name = "xero.sync.job"
     _description = "Xero sync job"
     _order = "priority, next_attempt_at, id"
-    _check_company_auto = True
 
+    # the company is the connection's: nothing to check between the two
     connection_id = fields.Many2one(
-        "xero.connection", required=True, index=True, ondelete="cascade", check_company=True
+        "xero.connection", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="connection_id.company_id", store=True, index=True, precompute=True
+    )
     direction = fields.Selection(
         [("out", "Odoo → Xero"), ("in", "Xero → Odoo")], required=True, readonly=True
     )
@@ -321,10 +328,11 @@ class XeroSyncJob(models.Model):
         )
 
     @api.model
-    def _xero_ready_count(self):
+    def _xero_ready_count(self, limit=READY_COUNT_LIMIT):
+        """Jobs ready now (counted up to ``limit``: enough to tell the cron to go on)."""
         if self._xero_paused():
             return 0
-        return self.sudo().search_count(self._xero_ready_domain())
+        return self.sudo().search_count(self._xero_ready_domain(), limit=limit)
 
     @api.model
     def _xero_requeue_stale(self):
@@ -361,27 +369,42 @@ class XeroSyncJob(models.Model):
         jobs._xero_requeue_stale()
         if jobs._xero_paused():
             return
-        while batch := jobs._xero_take_batch():
-            cron._commit_progress(0)
-            try:
-                done = batch._xero_run()
-            except psycopg2.errors.SerializationFailure:
-                # the connection changed meanwhile (its token renewed, or it was stopped)
-                _logger.info("Xero sync batch %s met a concurrent change; retried", batch.ids)
-                self.env.cr.rollback()
-                batch._xero_crashed()
-                done = 0
-            except Exception:
-                _logger.exception("Xero sync batch %s failed in Odoo", batch.ids)
-                self.env.cr.rollback()
-                batch._xero_crashed()
-                done = 0
-            if not cron._commit_progress(done, remaining=jobs._xero_ready_count()):
-                break
+        clients = {}  # one client per connection and purpose for the whole run
+        conflicts = 0
+        try:
+            while conflicts < MAX_CONFLICTS:
+                try:
+                    batch = jobs._xero_take_batch()
+                except psycopg2.errors.SerializationFailure:
+                    # another worker took or finished jobs meanwhile: look again afresh
+                    self.env.cr.rollback()
+                    conflicts += 1
+                    continue
+                if not batch:
+                    break
+                conflicts = 0
+                # what needed no call is finished, the rest marked processing: both are
+                # committed before Xero hears of the batch
+                todo = batch.filtered(lambda job: job.state == "processing")
+                jobs.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
+                cron._commit_progress(len(batch - todo))
+                if not todo:
+                    continue
+                try:
+                    done = todo._xero_run(clients)
+                except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
+                    self.env.cr.rollback()
+                    done = todo._xero_crashed(error)
+                if not cron._commit_progress(done, remaining=jobs._xero_ready_count()):
+                    break
+        finally:
+            for client in clients.values():
+                client.note_budget()
 
     @api.model
     def _xero_take_batch(self):
-        """Lock a batch of ready jobs of one connection and kind, prepared and processing."""
+        """Lock a batch of ready jobs of one connection and kind and prepare it: the jobs
+        that need a call are marked processing, the others are finished already."""
         lead = self._xero_lock_ready(self._xero_ready_domain(), 1)
         if not lead:
             return lead
@@ -406,27 +429,30 @@ class XeroSyncJob(models.Model):
         statement; jobs another worker holds are skipped, never waited for."""
         query = self._search(domain, order=self._order, limit=limit)
         sql = SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table))
-        try:
-            with self.env.cr.savepoint(flush=False):
-                ids = [row[0] for row in self.env.execute_query(sql)]
-        except psycopg2.errors.SerializationFailure:
-            # another worker committed one of these rows during this statement
-            return self.browse()
-        return self.browse(ids)
+        self.env.flush_all()
+        # a job another worker changed since this transaction began cannot be locked in
+        # it (SerializationFailure): the cron starts a new transaction and looks again
+        self.env.cr.execute(sql, log_exceptions=False)
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _xero_prepare(self):
-        """Build payloads (pushes), drop what needs no call, mark the rest processing."""
+        """Build payloads (pushes), finish what needs no call, mark the rest processing;
+        one UPDATE for the whole batch."""
         model = self._xero_model()
         if self[:1].direction == "out":
-            model._xero_prepare_push(self)
+            rows = model._xero_prepare_push(self)
         else:
-            self.write({"operation": "fetch"})
-        todo = self.filtered(lambda j: j.state == "pending")
-        for operation, jobs in todo.grouped("operation").items():
-            jobs._xero_mark_processing(operation)
-        return todo
+            rows = {job.id: {"operation": "fetch"} for job in self}
+        todo = self.browse(list(rows))
+        now = fields.Datetime.now()
+        for operation, jobs in todo.grouped(
+            lambda j: rows[j.id].get("operation", j.operation)
+        ).items():
+            jobs._xero_mark_processing(operation, rows, now)
+        write_rows(self, rows)
+        return self
 
-    def _xero_mark_processing(self, operation):
+    def _xero_mark_processing(self, operation, rows, now):
         """One request will carry these jobs: give it its Idempotency-Key.
 
         The same jobs with the same payloads give the same key, so resending a request
@@ -435,35 +461,32 @@ class XeroSyncJob(models.Model):
         payloads, or too long ago for Xero to remember the key) is looked up in Xero
         before it is sent again (``recover``).
         """
+        payloads = {job: rows[job.id].get("payload", job.payload) for job in self}
         request_key = batch_key(
-            digest(job.id, job.generation, operation, job.payload or job.xero_id) for job in self
+            digest(job.id, job.generation, operation, payloads[job] or job.xero_id) for job in self
         )
-        now = fields.Datetime.now()
         long_ago = now - timedelta(hours=KEY_MEMORY_HOURS)
-        for recover, jobs in self.grouped(
-            lambda j: (
-                j.recover
-                or (
-                    operation == "create"
-                    and j.uncertain
-                    and (j.idempotency_key != request_key or (j.started_at or now) < long_ago)
-                )
+        for job in self:
+            recover = job.recover or (
+                operation == "create"
+                and job.uncertain
+                and (job.idempotency_key != request_key or (job.started_at or now) < long_ago)
             )
-        ).items():
-            jobs.write(
-                {
-                    "state": "processing",
-                    "started_at": now,
-                    "idempotency_key": request_key,
-                    "recover": recover,
-                }
-            )
+            rows[job.id] |= {
+                "state": "processing",
+                "started_at": now,
+                "idempotency_key": request_key,
+                "recover": recover,
+            }
 
-    def _xero_run(self):
+    def _xero_run(self, clients=None):
         """Send the prepared batch and record each job's outcome; returns jobs finished."""
         connection = self.connection_id
         purpose = "push" if self[:1].direction == "out" else "fetch"
-        client = connection._xero_client(purpose=purpose)
+        clients = {} if clients is None else clients
+        client = clients.get((connection, purpose))
+        if client is None:
+            client = clients[connection, purpose] = connection._xero_client(purpose=purpose)
         model = self._xero_model()
         try:
             for operation, jobs in self.grouped("operation").items():
@@ -479,8 +502,14 @@ class XeroSyncJob(models.Model):
         self.env["xero.sync.log"]._xero_log_jobs(self)
         return len(self.filtered(lambda j: j.state in ("done", "error", "cancelled")))
 
-    def _xero_crashed(self):
-        """After an unexpected error in Odoo (rolled back): try again later, as uncertain."""
+    def _xero_crashed(self, error):
+        """After an unexpected error in Odoo (rolled back): try again later, as uncertain.
+        Returns 0, the number of jobs finished."""
+        if isinstance(error, psycopg2.errors.SerializationFailure):
+            # the connection changed meanwhile (its token renewed, or it was stopped)
+            _logger.info("Xero sync batch %s met a concurrent change; retried", self.ids)
+        else:
+            _logger.error("Xero sync batch %s failed in Odoo", self.ids, exc_info=error)
         self.invalidate_recordset()
         self.exists().filtered(lambda j: j.state == "processing").write(
             {
@@ -494,10 +523,13 @@ class XeroSyncJob(models.Model):
                 ),
             }
         )
+        return 0
 
     # ------------------------------------------------------------------ outcomes
 
-    def _xero_done(self, result=None, xero_id=None):
+    def _xero_done(self, result=None, rows=None):
+        """Finished: done, with why nothing was sent (``result``) or, per job, what Xero
+        answered (``rows``: {job id: values})."""
         values = {
             "state": "done",
             "done_at": fields.Datetime.now(),
@@ -506,9 +538,7 @@ class XeroSyncJob(models.Model):
             "failure_reason": False,
             "result": result or False,
         }
-        if xero_id:
-            values["xero_id"] = xero_id
-        self.write(values)
+        write_rows(self, {job.id: values | (rows or {}).get(job.id, {}) for job in self})
         self._xero_close_older_failures()
 
     def _xero_close_older_failures(self):

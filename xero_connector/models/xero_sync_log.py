@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..const import LOG_DAYS
+from ..tools.bulk import insert_rows
 
 GC_LIMIT = 10000
 OUTCOMES = [
@@ -19,13 +20,15 @@ class XeroSyncLog(models.Model):
     _name = "xero.sync.log"
     _description = "Xero sync log"
     _order = "id desc"
-    _check_company_auto = True
 
     create_date = fields.Datetime("Time", readonly=True, index=True)
+    # the company is the connection's: nothing to check between the two
     connection_id = fields.Many2one(
-        "xero.connection", required=True, index=True, ondelete="cascade", check_company=True
+        "xero.connection", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        related="connection_id.company_id", store=True, index=True, precompute=True
+    )
     job_id = fields.Many2one("xero.sync.job", index="btree_not_null", ondelete="set null")
     direction = fields.Selection([("out", "Odoo → Xero"), ("in", "Xero → Odoo")])
     operation = fields.Char(required=True)
@@ -54,10 +57,12 @@ class XeroSyncLog(models.Model):
         entries, journal[:] = list(journal), []
         direction = direction or (jobs[:1].direction if jobs else False)
         count = len(jobs) if jobs else 0
-        self.sudo().create(
+        insert_rows(
+            self.sudo(),
             [
                 {
                     "connection_id": connection.id,
+                    "company_id": connection.company_id.id,
                     "direction": direction,
                     "operation": entry["operation"],
                     "http_status": entry["http_status"],
@@ -68,17 +73,23 @@ class XeroSyncLog(models.Model):
                     or (self.env._("%s jobs in the batch", count) if count else False),
                 }
                 for entry in entries
-            ]
+            ],
         )
 
     @api.model
-    def _xero_log_jobs(self, jobs):
-        """One line per record a batch moved (or failed to move)."""
+    def _xero_log_jobs(self, jobs, moved=True):
+        """One line per record a batch moved (or failed to move, or had no need to)."""
+        if not jobs:
+            return
         outcome = {"done": "ok", "error": "error", "pending": "retry", "cancelled": "skipped"}
-        self.sudo().create(
+        if not moved:
+            outcome["done"] = "skipped"
+        insert_rows(
+            self.sudo(),
             [
                 {
                     "connection_id": job.connection_id.id,
+                    "company_id": job.company_id.id,
                     "job_id": job.id,
                     "direction": job.direction,
                     "operation": job.operation or job.kind,
@@ -90,7 +101,7 @@ class XeroSyncLog(models.Model):
                 }
                 for job in jobs
                 if job.state != "processing"
-            ]
+            ],
         )
 
     @api.model

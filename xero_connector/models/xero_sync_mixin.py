@@ -1,6 +1,8 @@
 from odoo import api, fields, models
+from odoo.tools import groupby
 
 from ..const import PAGE_SIZE, PRIORITY
+from ..tools.bulk import insert_rows, write_rows
 from ..tools.sync_rules import batch_key, canonical, digest, explain, xero_datetime
 
 USER = "xero_connector.group_xero_user"
@@ -178,48 +180,51 @@ class XeroSyncMixin(models.AbstractModel):
     def _xero_link_write(self, connection, values_by_id):
         """Create or update the links of several records at once: {res_id: values}."""
         links = self._xero_links(connection, ids=values_by_id)
-        new = []
+        new, rows = [], {}
+        defaults = {
+            "connection_id": connection.id,
+            "company_id": connection.company_id.id,
+            "res_model": self._name,
+            "state": "pending",
+        }
         for res_id, values in values_by_id.items():
             if res_id in links:
-                links[res_id].write(values)
+                rows[links[res_id].id] = values
             else:
-                new.append(
-                    {
-                        "connection_id": connection.id,
-                        "res_model": self._name,
-                        "res_id": res_id,
-                        **values,
-                    }
-                )
-        self.env["xero.link"].sudo().create(new)
+                new.append(dict(defaults, res_id=res_id, **values))
+        write_rows(self.env["xero.link"].sudo(), rows)
+        for _fields, values_list in groupby(new, key=lambda vals: tuple(sorted(vals))):
+            insert_rows(self.env["xero.link"].sudo(), values_list)
 
     # ------------------------------------------------------------------ pushing (queue)
 
     @api.model
     def _xero_prepare_push(self, jobs):
-        """Build each job's payload; finish at once what needs no call."""
+        """{job id: values} of the jobs to send, with their payloads; what needs no call
+        is finished at once."""
         connection = jobs.connection_id
         records = self.browse(jobs.mapped("res_id")).with_context(active_test=False).exists()
+        by_id = {record.id: record for record in records}  # iterated: fetched together
         links = self._xero_links(connection, ids=records.ids)
+        missing = unchanged = jobs.browse()
+        rows = {}
         for job in jobs:
-            record = records.browse(job.res_id) if job.res_id in records._ids else None
+            record, link = by_id.get(job.res_id), links.get(job.res_id)
+            xero_id = link.xero_id if link else False
             if not record:
-                job._xero_done(self.env._("The record no longer exists in Odoo; nothing was sent."))
-                continue
-            link = links.get(record.id)
-            if job.uncertain and job.operation == "create" and not (link and link.xero_id):
-                continue  # resend exactly what may have reached Xero; changes follow after
-            payload = record._xero_payload(connection, link.xero_id if link else None)
-            if link and link.xero_id and link.pushed_digest == self._xero_digest(payload):
-                job._xero_done(self.env._("Xero already has these values; nothing was sent."))
-                continue
-            job.write(
-                {
-                    "payload": payload,
-                    "operation": "update" if link and link.xero_id else "create",
-                    "xero_id": link.xero_id if link else False,
-                }
-            )
+                missing |= job
+            elif job.uncertain and job.operation == "create" and not xero_id:
+                rows[job.id] = {}  # resend exactly what may have reached Xero; changes follow
+            else:
+                payload = record._xero_payload(connection, xero_id)
+                if xero_id and link.pushed_digest == self._xero_digest(payload):
+                    unchanged |= job
+                    continue
+                operation = "update" if xero_id else "create"
+                rows[job.id] = {"payload": payload, "operation": operation, "xero_id": xero_id}
+        missing._xero_done(self.env._("The record no longer exists in Odoo; nothing was sent."))
+        unchanged._xero_done(self.env._("Xero already has these values; nothing was sent."))
+        return rows
 
     @api.model
     def _xero_digest(self, payload):
@@ -283,7 +288,8 @@ class XeroSyncMixin(models.AbstractModel):
         now = fields.Datetime.now()
         # a create resent as it was may lag behind the record: push the rest after it
         follow_up = jobs.filtered(lambda j: j.uncertain and j.operation == "create")
-        links = {}
+        succeeded = jobs.browse()
+        links, rows = {}, {}
         for job, element in zip(jobs, elements, strict=False):
             messages = [e.get("Message") for e in element.get("ValidationErrors") or []]
             if element.get("StatusAttributeString") == "ERROR" or messages:
@@ -291,9 +297,10 @@ class XeroSyncMixin(models.AbstractModel):
                 job._xero_refused(explanation, messages, field)
                 links[job.res_id] = {"state": "error", "last_error": explanation}
                 continue
+            succeeded |= job
             xero_id = element.get(self._xero_id_key)
-            warnings = [w.get("Message") for w in element.get("Warnings") or []]
-            job._xero_done(" ".join(filter(None, warnings)) or None, xero_id=xero_id)
+            warnings = " ".join(w.get("Message") or "" for w in element.get("Warnings") or [])
+            rows[job.id] = {"xero_id": xero_id, "result": warnings.strip() or False}
             links[job.res_id] = {
                 "xero_id": xero_id,
                 "state": "synced",
@@ -302,6 +309,7 @@ class XeroSyncMixin(models.AbstractModel):
                 "pushed_digest": self._xero_digest(job.payload),
                 "xero_updated_at": xero_datetime(element.get("UpdatedDateUTC")),
             }
+        succeeded._xero_done(rows=rows)
         self._xero_link_write(connection, links)
         follow_up = follow_up.filtered(lambda j: j.state == "done")
         self.browse(follow_up.mapped("res_id")).exists()._xero_enqueue_push(connection)
@@ -329,16 +337,15 @@ class XeroSyncMixin(models.AbstractModel):
         )
         elements = answer.get(self._xero_plural) or []
         outcomes = self._xero_apply_inbound(jobs.connection_id, elements)
-        for job in jobs:
-            outcome = outcomes.get(job.xero_id.lower())
-            if outcome is None:
-                job._xero_refused(
-                    self.env._("Xero has no such record (any more)."), [], failure_type="not_found"
-                )
-            elif outcome[0]:
-                job._xero_done(outcome[1])
+        gone = self.env._("Xero has no such record (any more).")
+        outcome_of = {job: outcomes.get(job.xero_id.lower(), (None, gone)) for job in jobs}
+        for (ok, message), done in jobs.grouped(lambda job: outcome_of[job]).items():
+            if ok:
+                done._xero_done(message)
             else:
-                job._xero_refused(outcome[1], [], failure_type="internal")
+                done._xero_refused(
+                    message, [], failure_type="internal" if ok is False else "not_found"
+                )
 
     @api.model
     def _xero_fetch_params(self, xero_ids):
@@ -367,6 +374,7 @@ class XeroSyncMixin(models.AbstractModel):
                 f"get_{self._xero_sdk}", **self._xero_poll_params(cursor.modified_since, page)
             )
         finally:
+            client.note_budget()
             self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, direction="in")
         elements = answer.get(self._xero_plural) or []
         outcomes = self._xero_apply_inbound(connection, elements)

@@ -249,6 +249,8 @@ class XeroClient:
         self._noted_at = 0.0
         # one entry per Accounting call made, for the audit log (drained by the caller)
         self.journal = []
+        # (calls left, ok) of the last answer, not yet in the budget (purposeful clients)
+        self._unnoted = None
 
     def _sdk_token(self):
         """The token dict the SDK puts in the Authorization header (never refreshed by it)."""
@@ -306,7 +308,9 @@ class XeroClient:
 
     def _reserve(self, method):
         """Take the call from the budget, or refuse it as Xero would, without calling."""
-        wait = self.connection._xero_reserve_call(self.purpose)
+        # what the previous answer said is left goes into the budget with this call
+        unnoted, self._unnoted = self._unnoted, None
+        wait = self.connection._xero_reserve_call(self.purpose, unnoted)
         if wait:
             message = _lt(
                 "The calls Xero allows are used up for now; the work waits %(seconds)s "
@@ -314,6 +318,12 @@ class XeroClient:
                 seconds=wait,
             )
             raise XeroRateLimitError(_text(self.env, message), wait, "budget")
+
+    def note_budget(self):
+        """Keep what Xero's last answer said is left (the queue calls it when done)."""
+        unnoted, self._unnoted = self._unnoted, None
+        if unnoted:
+            self.connection._xero_note_left(*unnoted)
 
     def call_json(self, method, *args, idempotency_key=None, **kwargs):
         """``call``, answering Xero's JSON as a dict instead of SDK models.
@@ -349,7 +359,7 @@ class XeroClient:
         self._note(function.__name__, started, status, headers)
         self._remember_limits(headers)
         if self.purpose:
-            self.connection._xero_note_answer(headers)
+            self._unnoted = (dict(self.calls_left), True)
         elif time.monotonic() - self._noted_at > NOTE_EVERY:
             # a committed write per call would cost more than the call: note now and then
             self._noted_at = time.monotonic()
@@ -373,7 +383,7 @@ class XeroClient:
         """Record a failure on the connection and hand the exception back."""
         self._remember_limits(headers or {})
         if self.purpose:
-            self.connection._xero_note_answer(headers or {}, ok=False)
+            self._unnoted = (dict(self.calls_left), False)
         else:
             self.connection._xero_note_call(headers or {}, ok=False)
         if isinstance(error, XeroAuthError) and not self.setup:

@@ -40,8 +40,7 @@ def queued(sandbox):
         env["res.partner"].browse(ids).unlink()
         connection = env.company._xero_connection().sudo()
         connection.write(
-            {key: value for key, value in saved.items() if key != "id"}
-            | {"sync_contacts": False}
+            {key: value for key, value in saved.items() if key != "id"} | {"sync_contacts": False}
         )
 
 
@@ -50,15 +49,19 @@ def test_two_workers_share_the_queue_without_touching_the_same_job(sandbox, queu
     start = threading.Barrier(2)
     failures = []
 
-    def worker():
+    with registry.cursor() as cr:
+        users = [SUPERUSER_ID, environment(cr).ref("base.user_admin").id]
+
+    def worker(uid):
+        # each worker runs as another user: the jobs it finished carry its write_uid
         try:
             with registry.cursor() as cr:
                 start.wait()
-                environment(cr)["xero.sync.job"]._cron_process_queue()
+                api.Environment(cr, uid, {})["xero.sync.job"]._cron_process_queue()
         except Exception as error:  # noqa: BLE001 - reported below
             failures.append(error)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker, args=(uid,)) for uid in users]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -76,8 +79,11 @@ def test_two_workers_share_the_queue_without_touching_the_same_job(sandbox, queu
         jobs = env["xero.sync.job"].search([("res_id", "in", queued)])
         assert set(jobs.mapped("state")) == {"done"}
         assert len(jobs) == COUNT
+        assert set(jobs.mapped("write_uid").ids) == set(users), "both workers took batches"
         moved = env["xero.sync.log"].search([("job_id", "in", jobs.ids)])
         assert sorted(moved.mapped("job_id").ids) == sorted(jobs.ids)
         assert len(moved) == COUNT, "one movement per job"
-        links = env["xero.link"].search([("res_id", "in", queued), ("res_model", "=", "res.partner")])
+        links = env["xero.link"].search(
+            [("res_id", "in", queued), ("res_model", "=", "res.partner")]
+        )
         assert len(links) == COUNT and set(links.mapped("state")) == {"synced"}

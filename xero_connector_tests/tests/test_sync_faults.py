@@ -39,5 +39,8 @@ class TestSyncFaults(XeroSyncCase, TransactionCase):
             len(logs.filtered(lambda log: log.outcome == "ok" and log.res_id)), 300, rounds
         )
         self.assertEqual(len(logs.filtered(lambda log: log.outcome == "error" and log.res_id)), 3)
+        # a create resent as it was is followed by a check that nothing else changed
+        followed = logs.filtered(lambda log: log.outcome == "skipped")
+        self.assertTrue(all("nothing was sent" in log.message for log in followed))
         put_lines = logs.filtered(lambda log: log.operation == "create_contacts")
         self.assertEqual(len(put_lines), len(self.sandbox.calls_to("/Contacts", method="PUT")))

@@ -28,7 +28,10 @@ class TestWebhook(XeroSyncCase, HttpCase):
         signature = webhook_signature(key or self.hooks.key, body)
         self.env.flush_all()
         return self.url_open(
-            "/xero/webhook", data=body, headers={"x-xero-signature": signature}, allow_redirects=False
+            "/xero/webhook",
+            data=body,
+            headers={"x-xero-signature": signature},
+            allow_redirects=False,
         )
 
     def event(self, contact_id, category="CONTACT", tenant=None):
@@ -95,7 +98,9 @@ class TestWebhook(XeroSyncCase, HttpCase):
         self.assertEqual(partner.email, "new@example.com")
         self.assertEqual(self.fetch_jobs().state, "done")
         # nothing goes back out: no pending push, no call
-        self.assertFalse(self.jobs.search([("kind", "=", "contact.push"), ("state", "=", "pending")]))
+        self.assertFalse(
+            self.jobs.search([("kind", "=", "contact.push"), ("state", "=", "pending")])
+        )
         self.run_queue()
         self.assertEqual(len(self.sandbox.calls_to("/Contacts", method="POST")), posts)
         change = self.env["xero.sync.log"].search([("new_values", "!=", False)])
@@ -132,7 +137,9 @@ class TestPolling(XeroSyncCase, TransactionCase):
         self.accountant_edits(contact_id, Phones=[{"PhoneType": "DEFAULT", "PhoneNumber": "555"}])
         self.poll()
         self.assertEqual(partner.phone, "555")
-        self.assertFalse(self.jobs.search([("kind", "=", "contact.push"), ("state", "=", "pending")]))
+        self.assertFalse(
+            self.jobs.search([("kind", "=", "contact.push"), ("state", "=", "pending")])
+        )
 
     def test_a_large_organisation_is_read_in_pages_of_1000(self):
         with self.sandbox.lock:
