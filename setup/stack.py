@@ -618,12 +618,15 @@ def command_demo(args):
         drop_database(vpython, args.db, data_dir)
         sandbox_state.unlink(missing_ok=True)
     prepare_demo_database(vpython, config, args.db, data_dir)
-    sandbox = start_sandbox(vpython, args.sandbox_port, sandbox_state)
+    odoo_url = f"http://127.0.0.1:{args.port}"
+    sandbox = start_sandbox(vpython, args.sandbox_port, sandbox_state, odoo_url)
     try:
         connect_demo_company(vpython, config, args.db, args.sandbox_port)
         serve = odoo_cmd(vpython, config, "-d", args.db, f"--http-port={args.port}")
         say(f"starting Odoo on 127.0.0.1:{args.port}")
-        return serve_until_stopped(serve, f"http://127.0.0.1:{args.port}")
+        return serve_until_stopped(
+            serve, odoo_url, on_ready=lambda: verify_webhook(args.sandbox_port)
+        )
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
@@ -653,6 +656,8 @@ try:
 except (AssertionError, XeroError):
     connection.sandbox_url = URL
     connection.action_xero_use_sandbox()
+# the demo shows the sync at work: customers go to the sandbox through the queue
+connection.sync_contacts = True
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)
 """
@@ -673,8 +678,11 @@ def connect_demo_company(vpython, config, db, port):
     say(f"the demo company is connected to the sandbox organisation {line.split(' ', 2)[2]}")
 
 
-def start_sandbox(python, port, state_file):
-    """The Xero sandbox beside Odoo; prints its JSON line (URLs, credentials, organisations)."""
+def start_sandbox(python, port, state_file, odoo_url):
+    """The Xero sandbox beside Odoo; prints its JSON line (URLs, credentials, organisations).
+
+    Its webhook posts to Odoo's /xero/webhook once Odoo has passed the intent-to-receive
+    check (``verify_webhook``)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [
         python,
@@ -684,6 +692,8 @@ def start_sandbox(python, port, state_file):
         port,
         "--state-file",
         state_file,
+        "--webhook-url",
+        f"{odoo_url}/xero/webhook",
     ]
     process = subprocess.Popen(
         [str(c) for c in command],
@@ -701,7 +711,24 @@ def start_sandbox(python, port, state_file):
     return process
 
 
-def serve_until_stopped(command, base_url):
+def verify_webhook(port):
+    """Have the sandbox check Odoo's webhook (intent to receive) so that it delivers."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/admin/webhook/intent", data=b"{}", method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            result = json.loads(answer.read())
+    except (OSError, ValueError) as error:
+        say(f"the sandbox could not check Odoo's webhook ({error}); changes come by polling")
+        return
+    if result.get("ok"):
+        say("Odoo's webhook passed the sandbox's intent-to-receive check")
+    else:
+        say("Odoo's webhook failed the intent-to-receive check; changes come by polling")
+
+
+def serve_until_stopped(command, base_url, on_ready=None):
     """Run a server in its own process group, say when it answers, forward stop signals."""
     process = subprocess.Popen([str(c) for c in command], start_new_session=True)
 
@@ -716,6 +743,8 @@ def serve_until_stopped(command, base_url):
             with urllib.request.urlopen(f"{base_url}/web/login", timeout=5) as answer:
                 if answer.status == 200:
                     say(f"Odoo is ready: {base_url}/odoo (admin / admin; Ctrl+C stops it)")
+                    if on_ready:
+                        on_ready()
                     break
         except OSError:
             time.sleep(1)

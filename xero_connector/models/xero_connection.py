@@ -771,6 +771,7 @@ class XeroConnection(models.Model):
                 "sandbox_url": base,
                 "client_id": described["client_id"],
                 "client_secret": described["client_secret"],
+                "webhook_key": described.get("webhook_key"),
             }
         )
         connection._xero_store_tokens(connection._xero_sandbox_admin("POST", base, "consent"))
