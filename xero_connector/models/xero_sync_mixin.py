@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import groupby
 
 from ..const import PAGE_SIZE, PRIORITY
@@ -130,6 +131,9 @@ class XeroSyncMixin(models.AbstractModel):
 
     def action_xero_resync(self, connections=None):
         """Resync: push now; a failed job of the record is tried again, not duplicated."""
+        if not self.env.user.has_group(USER):
+            raise AccessError(self.env._("Only Xero users can resync records with Xero."))
+        self.check_access("read")
         jobs = self.env["xero.sync.job"].sudo()
         failed = jobs.search(
             [

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import XeroSyncCase
+
 
 @tagged("post_install", "-at_install")
 class TestXeroSettingsTour(HttpCase):
@@ -12,4 +14,42 @@ class TestXeroSettingsTour(HttpCase):
         new_test_user(self.env, "xero_tour_rep", groups="sales_team.group_sale_salesman")
         self.start_tour(
             "/odoo", "xero_connector_tests.rep_sees_no_xero_menu", login="xero_tour_rep"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestXeroQueueTours(XeroSyncCase, HttpCase):
+    """Managers at the queue and people on a customer, in headless Chromium."""
+
+    def test_manager_retries_a_failed_job_and_resyncs_the_customer(self):
+        partner = self.customers(1, prefix="Tour Bad Mail", email="tour-without-at")
+        self.run_queue()
+        self.assertEqual(self.jobs.search([("res_id", "=", partner.id)]).state, "error")
+        self.start_tour(
+            "/odoo/action-xero_connector.action_xero_dashboard",
+            "xero_connector_tests.manager_retries_a_failed_job",
+            login="admin",
+        )
+        partner.invalidate_recordset()
+        self.assertEqual(partner.email, "tour.fixed@example.com")
+        self.run_queue()
+        self.assertEqual(self.link_of(partner).state, "synced")
+        [contact] = self.contacts_named(partner.name)
+        self.assertEqual(contact["EmailAddress"], "tour.fixed@example.com")
+
+    def test_a_xero_user_sees_the_status_and_a_salesperson_does_not(self):
+        partner = self.customers(1, prefix="Tour Synced")
+        self.run_queue()
+        new_test_user(
+            self.env,
+            "xero_tour_user",
+            groups="sales_team.group_sale_salesman,xero_connector.group_xero_user",
+        )
+        new_test_user(self.env, "xero_tour_seller", groups="sales_team.group_sale_salesman")
+        url = f"/odoo/contacts/{partner.id}"
+        self.start_tour(
+            url, "xero_connector_tests.xero_user_sees_the_status", login="xero_tour_user"
+        )
+        self.start_tour(
+            url, "xero_connector_tests.salesperson_sees_no_xero_status", login="xero_tour_seller"
         )
