@@ -76,6 +76,10 @@ class XeroLink(models.Model):
         }
 
     def action_xero_resync(self):
-        for model, links in self.grouped("res_model").items():
-            self.env[model].browse(links.mapped("res_id")).exists().action_xero_resync()
+        """Resync these records with these links' organisations."""
+        for (model, connection), links in self.grouped(
+            lambda link: (link.res_model, link.connection_id)
+        ).items():
+            records = self.env[model].browse(links.mapped("res_id")).exists()
+            records.action_xero_resync(connections=connection)
         return True

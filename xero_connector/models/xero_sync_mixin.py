@@ -57,16 +57,18 @@ class XeroSyncMixin(models.AbstractModel):
 
     # ------------------------------------------------------------------ status
 
-    def _xero_current_link(self):
-        """This record's link with the organisation of the user's current company."""
+    def _xero_current_links(self):
+        """{record id: link} with the organisation of the user's current company."""
         connection = self.env.company.sudo()._xero_connection()
-        return self.sudo().xero_link_ids.filtered(lambda link: link.connection_id == connection)
+        ids = [record_id for record_id in self.ids if record_id]
+        return self._xero_links(connection, ids=ids) if connection and ids else {}
 
     @api.depends_context("company")
     @api.depends("xero_link_ids.state", "xero_link_ids.last_sync_at", "xero_link_ids.last_error")
     def _compute_xero_status(self):
+        links = self._xero_current_links()
         for record in self:
-            link = record._xero_current_link()[:1] if record.id else None
+            link = links.get(record.id)
             record.xero_sync_state = link.state if link else "none"
             record.xero_last_sync = link.last_sync_at if link else False
             record.xero_last_error = link.last_error if link else False

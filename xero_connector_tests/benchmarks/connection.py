@@ -11,16 +11,13 @@ token renewals when the token is about to expire (one for all calls).
 # pylint: disable=print-used
 # (a command-line program: printing is what it is for)
 
-import argparse
 import time
 
-import odoo
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
 
-from ..sandbox.limits import Limits
 from ..tests.common import connected_values
-from ..tests.sandbox_client import Xero, checked_sandbox
+from ..tests.sandbox_client import Xero
+from ._support import odoo_benchmark
 
 NEEDS_ODOO = True
 
@@ -38,17 +35,8 @@ def connect(env, sandbox, expires_in):
     return connection.id
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="setup/benchmark connection")
-    parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--odoo-config", required=True)
-    parser.add_argument("--db", required=True)
-    args = parser.parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.odoo_config, "-d", args.db, "--log-level=warn"])
-    registry = Registry(args.db)
-    limits = Limits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
-    sandbox = checked_sandbox(limits=limits)
-    sandbox.response_checker = None
+def main():
+    args, registry, sandbox = odoo_benchmark("setup/benchmark connection", calls=200)
     try:
         with registry.cursor() as cr:
             connection_id = connect(api.Environment(cr, SUPERUSER_ID, {}), sandbox, 3600)

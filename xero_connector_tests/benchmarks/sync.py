@@ -13,20 +13,16 @@ the same batches of 50, and the jobs finished per second.
 # pylint: disable=print-used
 # (a command-line program: printing is what it is for)
 
-import argparse
 import math
 import time
 from contextlib import closing
 
-import odoo
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
-from ..sandbox.limits import Limits
 from ..tests.common import connected_values
-from ..tests.sandbox_client import checked_sandbox
+from ._support import odoo_benchmark
 
 NEEDS_ODOO = True
 BATCH = 50
@@ -155,17 +151,8 @@ def report(title, count, calls, elapsed, waiting, done, baselines, enqueue):
     )
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="setup/benchmark sync")
-    parser.add_argument("--records", type=int, default=2000)
-    parser.add_argument("--odoo-config", required=True)
-    parser.add_argument("--db", required=True)
-    args = parser.parse_args(argv)
-    odoo.tools.config.parse_config(["-c", args.odoo_config, "-d", args.db, "--log-level=warn"])
-    registry = Registry(args.db)
-    limits = Limits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
-    sandbox = checked_sandbox(limits=limits)
-    sandbox.response_checker = None
+def main():
+    args, registry, sandbox = odoo_benchmark("setup/benchmark sync", records=2000)
     bench = Bench(registry, sandbox, args.records)
     try:
         bench.setup()

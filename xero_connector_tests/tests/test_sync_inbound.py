@@ -68,6 +68,16 @@ class TestWebhook(XeroSyncCase, HttpCase):
         self.assertEqual(unsigned.status_code, 401)
         self.assertFalse(self.fetch_jobs())
 
+    def test_a_signed_delivery_that_is_not_json_is_acknowledged_and_ignored(self):
+        body = b"not json at all"
+        signature = webhook_signature(self.hooks.key, body)
+        with self.assertLogs("odoo.addons.xero_connector.controllers.main", "WARNING"):
+            answer = self.url_open(
+                "/xero/webhook", data=body, headers={"x-xero-signature": signature}
+            )
+        self.assertEqual((answer.status_code, answer.content), (200, b""))
+        self.assertFalse(self.fetch_jobs())
+
     def test_duplicate_and_foreign_events_make_one_job_per_contact(self):
         partner = self.customers(1)
         contact_id = self.pushed(partner)

@@ -12,8 +12,8 @@ registry.category("web_tour.tours").add("xero_connector_tests.admin_finds_xero_s
             run: "click",
         },
         {
-            content: "It opens the company's Xero connection",
-            trigger: ".o_list_view .o_data_row:contains('Not connected')",
+            content: "It opens the overview, which says that no company is connected yet",
+            trigger: ".o_view_nocontent:contains('No company is connected to Xero yet')",
         },
         {
             content: "Open the Configuration menu",

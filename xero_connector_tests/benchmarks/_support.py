@@ -1,0 +1,25 @@
+"""What the benchmarks that need Odoo share: their options, the registry, a sandbox."""
+
+import argparse
+
+import odoo
+from odoo.modules.registry import Registry
+
+from ..sandbox.limits import Limits
+from ..tests.sandbox_client import checked_sandbox
+
+
+def odoo_benchmark(prog, **options):
+    """Parse ``--odoo-config``/``--db`` (given by setup/benchmark) and integer options
+    ({name: default}); returns (args, registry, a sandbox that never rate-limits)."""
+    parser = argparse.ArgumentParser(prog=prog)
+    for name, default in options.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    parser.add_argument("--odoo-config", required=True)
+    parser.add_argument("--db", required=True)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.odoo_config, "-d", args.db, "--log-level=warn"])
+    registry = Registry(args.db)
+    sandbox = checked_sandbox(limits=Limits(per_minute=10**9, per_day=10**9, app_per_minute=10**9))
+    sandbox.response_checker = None  # measured, not checked: the tests check answers
+    return args, registry, sandbox
