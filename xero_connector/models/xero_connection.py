@@ -338,6 +338,13 @@ class XeroConnection(models.Model):
 
     def _xero_fetch_token(self):
         client = self._xero_client(setup=True)
+        try:
+            return self._xero_fetch_token_with(client)
+        finally:
+            # the renewal is in the log, committed with the token (or the refusal)
+            self.env["xero.sync.log"]._xero_log_calls(self, client.journal)
+
+    def _xero_fetch_token_with(self, client):
         if self._xero_uses_client_credentials():
             answer = client.token_call("client_credentials", CUSTOM_CONNECTION_SCOPES)
         elif not self.refresh_token:

@@ -406,7 +406,12 @@ class XeroClient:
 
     def token_call(self, name, *args):
         """``exchange_code``, ``refresh``, ``client_credentials`` or ``revoke``."""
+        started = time.monotonic()
         try:
-            return getattr(self.tokens, name)(*args)
+            answer = getattr(self.tokens, name)(*args)
         except (HTTPStatusException, urllib3.exceptions.HTTPError, OSError) as error:
-            raise translate(error, self.env) from None
+            failure = translate(error, self.env)
+            self._note(f"token {name}", started, failure.status, {}, failure.message)
+            raise failure from None
+        self._note(f"token {name}", started, 200, {})
+        return answer

@@ -57,10 +57,15 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
 
     def test_token_renewed_before_expiry_and_rotated(self):
         old_refresh = self.connected.refresh_token
+        logged_before = self.env["xero.sync.log"].search([], limit=1).id or 0
         self.expire_soon()
         self.client.call("get_contacts")
         self.assertEqual(len(self.token_calls()), 1)
         self.assertNotEqual(self.connected.refresh_token, old_refresh)
+        renewal = self.env["xero.sync.log"].search(
+            [("operation", "=", "token refresh"), ("id", ">", logged_before)]
+        )
+        self.assertEqual((len(renewal), renewal.http_status, renewal.outcome), (1, 200, "ok"))
         self.assertGreater(
             self.connected.token_expires_at, fields.Datetime.now() + timedelta(minutes=25)
         )

@@ -49,6 +49,8 @@ def connection_id(sandbox):
         connection = environment(cr)["xero.connection"].browse(connection_id)
         connection.write({key: value for key, value in saved.items() if key != "id"})
         connection.activity_ids.unlink()
+        environment(cr)["xero.sync.log"].search([("connection_id", "=", connection_id)]).unlink()
+        connection.budget_ids.unlink()
 
 
 def read(connection_id, *names):
