@@ -13,13 +13,11 @@ class XeroLink(models.Model):
     _order = "last_sync_at desc, id desc"
 
     # the company is the connection's: nothing to check between the two
-    connection_id = fields.Many2one(
-        "xero.connection", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one(
-        related="connection_id.company_id", store=True, index=True, precompute=True
-    )
-    res_model = fields.Char("Model", required=True, index=True)
+    # indexes are few on purpose: the queue writes links 50 at a time; the unique
+    # indexes below lead with the connection and serve its lookups
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
+    res_model = fields.Char("Model", required=True)
     res_id = fields.Many2oneReference(
         "Record ID", model_field="res_model", required=True, index=True
     )

@@ -58,18 +58,18 @@ class XeroSyncJob(models.Model):
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(
-        related="connection_id.company_id", store=True, index=True, precompute=True
-    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     direction = fields.Selection(
         [("out", "Odoo → Xero"), ("in", "Xero → Odoo")], required=True, readonly=True
     )
     kind = fields.Selection(selection="_selection_kind", required=True, readonly=True)
-    res_model = fields.Char("Model", required=True, index=True, readonly=True)
+    res_model = fields.Char("Model", required=True, readonly=True)
     model_name = fields.Char("Document", compute="_compute_model_name")
-    res_id = fields.Many2oneReference("Record ID", model_field="res_model", readonly=True)
+    res_id = fields.Many2oneReference(
+        "Record ID", model_field="res_model", readonly=True, index="btree_not_null"
+    )
     record_name = fields.Char("Record", compute="_compute_record_name")
-    xero_id = fields.Char("Xero ID", index="btree_not_null", readonly=True)
+    xero_id = fields.Char("Xero ID", readonly=True)
     operation = fields.Selection(
         [("create", "Create"), ("update", "Update"), ("fetch", "Fetch")], readonly=True
     )

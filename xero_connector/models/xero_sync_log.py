@@ -26,9 +26,7 @@ class XeroSyncLog(models.Model):
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(
-        related="connection_id.company_id", store=True, index=True, precompute=True
-    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     job_id = fields.Many2one("xero.sync.job", index="btree_not_null", ondelete="set null")
     direction = fields.Selection([("out", "Odoo → Xero"), ("in", "Xero → Odoo")])
     operation = fields.Char(required=True)
@@ -39,7 +37,7 @@ class XeroSyncLog(models.Model):
     http_status = fields.Integer("HTTP status")
     correlation_id = fields.Char("Xero correlation id")
     duration_ms = fields.Integer("Duration (ms)")
-    outcome = fields.Selection(OUTCOMES, required=True, index=True)
+    outcome = fields.Selection(OUTCOMES, required=True)
     message = fields.Text()
     old_values = fields.Json(readonly=True)
     new_values = fields.Json(readonly=True)
