@@ -16,6 +16,8 @@
         "views/xero_sync_job_views.xml",
         "views/xero_sync_log_views.xml",
         "views/xero_link_views.xml",
+        "views/xero_contact_review_views.xml",
+        "wizards/xero_contact_golive_views.xml",
         "views/xero_connection_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

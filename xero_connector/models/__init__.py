@@ -4,6 +4,9 @@ from . import (
     xero_connection,
     xero_connection_budget,
     xero_connection_tenant,
+    xero_contact_candidate,
+    xero_contact_review,
+    xero_field_rule,
     xero_link,
     xero_poll_cursor,
     xero_sync_job,
@@ -13,4 +16,4 @@ from . import (
 
 # isort: split
 # the synced models come after the mixin they inherit
-from . import res_partner
+from . import res_partner, xero_invoice

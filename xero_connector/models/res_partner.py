@@ -1,10 +1,20 @@
-from odoo import api, fields, models
+from ast import literal_eval
 
-from ..tools.sync_rules import where_any, xero_datetime
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from ..exceptions import XeroError
+from ..tools import contact_mapping as cm
+from ..tools.sync_rules import canonical, quoted, xero_datetime
+
+USER = "xero_connector.group_xero_user"
+# partners looked up in Xero per call before they are created there
+LOOKUP_CHUNK = 15
 
 
 class ResPartner(models.Model):
-    """Customers are Xero contacts: the first object that goes through the sync queue."""
+    """Companies and individuals are Xero contacts, both ways."""
 
     _name = "res.partner"
     _inherit = ["res.partner", "xero.sync.mixin"]
@@ -14,18 +24,113 @@ class ResPartner(models.Model):
     _xero_id_key = "ContactID"
     _xero_sdk = "contacts"
     _xero_webhook_category = "CONTACT"
-    _xero_synced_fields = ("name", "email", "phone", "active", "customer_rank", "parent_id")
-    _xero_field_map = {"Name": "name", "EmailAddress": "email"}
+    _xero_synced_fields = (
+        *{name for _label, names in cm.CONTACT_KEYS.values() for name in names},
+        "customer_rank",
+        "parent_id",
+        "is_company",
+        "type",
+    )
+    _xero_field_map = {
+        "Name": "name",
+        "EmailAddress": "email",
+        "TaxNumber": "vat",
+        "AccountNumber": "ref",
+        "CompanyNumber": "company_registry",
+        "PhoneNumber": "phone",
+        "AddressLine1": "street",
+        "AddressLine2": "street2",
+        "City": "city",
+        "PostalCode": "zip",
+        "Region": "state_id",
+        "Country": "country_id",
+        "DefaultCurrency": "property_product_pricelist",
+    }
+
+    xero_contact_id = fields.Char(
+        "Xero ContactID",
+        compute="_compute_xero_contact_id",
+        search="_search_xero_contact_id",
+        groups=USER,
+        help="The Xero contact of this partner in the organisation of your current company.",
+    )
+    # what Xero says the customer owes (the organisation of the user's current company)
+    xero_currency_id = fields.Many2one("res.currency", compute="_compute_xero_finance", groups=USER)
+    xero_amount_due = fields.Monetary(
+        "Outstanding in Xero",
+        compute="_compute_xero_finance",
+        currency_field="xero_currency_id",
+        groups=USER,
+    )
+    xero_amount_overdue = fields.Monetary(
+        "Overdue in Xero",
+        compute="_compute_xero_finance",
+        currency_field="xero_currency_id",
+        groups=USER,
+    )
+    xero_overdue = fields.Boolean(
+        "Has overdue Xero invoices",
+        compute="_compute_xero_finance",
+        search="_search_xero_overdue",
+        groups=USER,
+    )
+    xero_invoice_ids = fields.Many2many(
+        "xero.invoice",
+        string="Invoices in Xero",
+        compute="_compute_xero_finance",
+        groups=USER,
+    )
 
     # ------------------------------------------------------------------ what syncs
 
-    def _xero_sync_domain(self, connection):
-        """Customers (not their contact persons) of the connection's company or shared."""
+    @api.model
+    def _xero_field_defaults(self):
         return [
-            ("company_id", "in", [False, connection.company_id.id]),
-            ("parent_id", "=", False),
-            ("customer_rank", ">", 0),
+            (key, label, "to_xero" if key in cm.ODOO_ONLY else "both")
+            for key, (label, _names) in cm.CONTACT_KEYS.items()
         ]
+
+    @api.model
+    def _xero_directions(self, connection):
+        return self.env["xero.field.rule"]._xero_directions(connection, self)
+
+    @api.model
+    def _xero_policy(self, connection):
+        return connection.contact_conflict
+
+    def _xero_sync_domain(self, connection):
+        """Companies and individuals (not contact persons) of the connection's company or
+        shared, as the connection's scope says; never users or companies of Odoo."""
+        domain = Domain(
+            [
+                ("company_id", "in", [False, connection.company_id.id]),
+                ("parent_id", "=", False),
+                ("user_ids", "=", False),
+                ("id", "not in", self._xero_company_partners()),
+            ]
+        )
+        scope = {
+            "customers": Domain("customer_rank", ">", 0),
+            "companies": Domain("is_company", "=", True),
+            "all": Domain.TRUE,
+        }.get(connection.contact_scope)
+        if scope is None:
+            scope = Domain(literal_eval(connection.contact_domain or "[]"))
+        return domain & scope
+
+    @api.model
+    def _xero_company_partners(self):
+        """The partners of Odoo's companies: never Xero contacts."""
+        companies = self.env["res.company"].sudo().with_context(active_test=False)
+        return companies.search([("partner_id", "!=", False)]).partner_id.ids
+
+    def _xero_changed(self):
+        """A change of a contact person is a change of its company's contact."""
+        if self.env.context.get("xero_inbound"):
+            return
+        persons = self.filtered("parent_id")
+        parents = persons.commercial_partner_id - persons
+        super(ResPartner, (self - persons) | parents)._xero_changed()
 
     @api.model
     def _xero_url(self, connection, xero_id):
@@ -33,20 +138,214 @@ class ResPartner(models.Model):
             return f"{(connection.sandbox_url or '').rstrip('/')}/#contact-{xero_id}"
         return f"https://go.xero.com/Contacts/View/{xero_id}"
 
+    # ------------------------------------------------------------------ Xero ids
+
+    @api.depends_context("company")
+    def _compute_xero_contact_id(self):
+        links = self._xero_current_links()
+        for partner in self:
+            link = links.get(partner.id)
+            partner.xero_contact_id = link.xero_id if link else False
+
+    def _search_xero_contact_id(self, operator, value):
+        connection = self.env.company.sudo()._xero_connection()
+        domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
+        if operator in ("=", "!=") and not value:
+            # not linked: no link with a Xero id
+            linked = self.env["xero.link"].sudo()._search([*domain, ("xero_id", "!=", False)])
+            return [("id", "not in" if operator == "=" else "in", linked.subselect("res_id"))]
+        links = self.env["xero.link"].sudo()._search([*domain, ("xero_id", operator, value)])
+        return [("id", "in", links.subselect("res_id"))]
+
+    # ------------------------------------------------------------------ balances and history
+
+    @api.depends_context("company")
+    def _compute_xero_finance(self):
+        invoices = self.env["xero.invoice"].sudo()
+        connection = self.env.company.sudo()._xero_connection()
+        commercial = self.commercial_partner_id
+        links = commercial._xero_current_links()
+        contact_ids = [link.xero_id for link in links.values() if link.xero_id]
+        found = invoices.search(
+            [("connection_id", "=", connection.id), ("xero_contact_id", "in", contact_ids)]
+        )
+        by_contact = found.grouped("xero_contact_id")
+        today = fields.Date.context_today(self)
+        start = invoices._xero_start(connection)
+        for partner in self:
+            link = links.get(partner.commercial_partner_id.id)
+            mine = by_contact.get(link.xero_id, invoices) if link and link.xero_id else invoices
+            due = mine.filtered(lambda i: i.status in ("AUTHORISED", "SUBMITTED"))
+            overdue = due.filtered(lambda i, today=today: i._xero_is_overdue(today))
+            partner.xero_currency_id = connection.company_id.currency_id
+            partner.xero_amount_due = sum(due.mapped("amount_due_base"))
+            partner.xero_amount_overdue = sum(overdue.mapped("amount_due_base"))
+            partner.xero_overdue = bool(overdue)
+            partner.xero_invoice_ids = mine.filtered(
+                lambda i, start=start, due=due: (i.date and i.date >= start) or i in due
+            )
+
+    def _search_xero_overdue(self, operator, value):
+        connection = self.env.company.sudo()._xero_connection()
+        today = fields.Date.context_today(self)
+        overdue = (
+            self.env["xero.invoice"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("status", "in", ("AUTHORISED", "SUBMITTED")),
+                    ("amount_due", ">", 0),
+                    ("due_date", "<", today),
+                ]
+            )
+        )
+        links = self._xero_links(connection, xero_ids=set(overdue.mapped("xero_contact_id")))
+        ids = [link.res_id for link in links.values()]
+        positive = bool(value) == (operator == "=")
+        return [("commercial_partner_id", "in" if positive else "not in", ids)]
+
     # ------------------------------------------------------------------ Odoo -> Xero
 
-    def _xero_payload(self, connection, xero_id=None):
-        """The Xero contact of this partner, in Xero's field names."""
+    def _xero_payload(self, connection, link=None, keys=None, xero_id=None):
+        """The Xero contact of this partner, key by key in canonical form."""
         self.ensure_one()
-        payload = {
-            "Name": (self.name or "").strip(),
-            "EmailAddress": (self.email or "").strip(),
-            "Phones": [{"PhoneType": "DEFAULT", "PhoneNumber": (self.phone or "").strip()}],
-            "ContactStatus": "ACTIVE" if self.active else "ARCHIVED",
-        }
+        if keys is None:
+            directions = self._xero_directions(connection)
+            keys = [k for k, d in directions.items() if d in ("both", "to_xero")]
+        partner = self.with_company(connection.company_id)
+        payload = {}
+        for key in keys:
+            value = partner._xero_value(key, link)
+            if value is not None:
+                payload[key] = value
+        xero_id = xero_id or (link.xero_id if link else False)
         if xero_id:
             payload["ContactID"] = xero_id
         return payload
+
+    def _xero_value(self, key, link):
+        if key == "Name":
+            return cm.text(link.xero_name if link and link.xero_name else self.name)
+        if key in ("EmailAddress", "TaxNumber", "AccountNumber", "CompanyNumber"):
+            return cm.text(self[self._xero_field_map[key]])
+        if key == "Phones":
+            return cm.phones(self.phone)
+        if key == "Addresses":
+            return self._xero_addresses()
+        if key == "PaymentTerms":
+            return self._xero_payment_terms()
+        if key == "DefaultCurrency":
+            currency = self.property_product_pricelist.currency_id
+            return currency.name if currency and currency != self.env.company.currency_id else None
+        if key == "ContactPersons":
+            persons = self.child_ids.filtered(lambda p: p.type == "contact" and p.email)
+            return [cm.person(p.name, p.email) for p in persons[:5]]
+        if key == "ContactStatus":
+            return "ACTIVE" if self.active else "ARCHIVED"
+        return None
+
+    def _xero_addresses(self):
+        """POBOX: the invoice address (or the partner's own); STREET: the delivery one."""
+        children = self.child_ids.filtered("active")
+        billing = children.filtered(lambda p: p.type == "invoice")[:1] or self
+        delivery = children.filtered(lambda p: p.type == "delivery")[:1] or self
+        return cm.addresses(billing._xero_address(), delivery._xero_address())
+
+    def _xero_address(self):
+        country = self.country_id
+        name = country.name or ""
+        return {
+            "AddressLine1": self.street,
+            "AddressLine2": self.street2,
+            "City": self.city,
+            "Region": self.state_id.name,
+            "PostalCode": self.zip,
+            # Xero takes a country as text of at most 50 characters
+            "Country": name if len(name) <= cm.LIMITS["Country"] else country.code,
+        }
+
+    def _xero_payment_terms(self):
+        term = self.property_payment_term_id
+        line = term.line_ids if len(term.line_ids) == 1 else None
+        if not line or line.value != "percent" or line.value_amount != 100:
+            return None
+        if line.delay_type == "days_end_of_month_on_the":
+            if line.nb_days or not (line.days_next_month or "").isdigit():
+                return None
+            return cm.payment_terms(line.delay_type, int(line.days_next_month))
+        return cm.payment_terms(line.delay_type, line.nb_days)
+
+    def _xero_problems(self, payload):
+        """What Xero would refuse, or what would make the contact ambiguous, before any
+        call: (explanation, [details], Odoo field)."""
+        found = cm.problems(payload)
+        if found:
+            message, key = found[0]
+            field = self._fields.get(self._xero_field_map.get(key, ""))
+            label = field.get_description(self.env)["string"] if field else key
+            explanation = self.env._(
+                "%(problem)s Correct the %(field)s of this customer, then press Resync.",
+                problem=message,
+                field=label,
+            )
+            return explanation, [m for m, _k in found], label
+        return ()
+
+    # ------------------------------------------------------------------ before a create
+
+    @api.model
+    def _xero_before_send(self, connection, jobs, rows, links):
+        """A partner never created in Xero may already be there: it is looked up (e-mail,
+        account number, contact number, name) before its create is committed, and then
+        linked, renamed, left for review or created."""
+        unchecked = jobs.filtered(
+            lambda j: (
+                rows.get(j.id, {}).get("operation") == "create"
+                and not (links.get(j.res_id) and links[j.res_id].lookup_done)
+            )
+        )
+        if not unchecked:
+            return rows
+        payloads = {job.id: rows[job.id]["payload"] for job in unchecked}
+        client = connection._xero_client(purpose="push")
+        try:
+            contacts = self._xero_lookup(client, list(payloads.values()))
+        except XeroError as error:
+            unchecked._xero_failed(error)
+            return {key: row for key, row in rows.items() if key not in payloads}
+        finally:
+            client.note_budget()
+            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, unchecked)
+        return self.env["xero.contact.review"]._xero_decide_creates(
+            connection, unchecked, rows, contacts
+        )
+
+    @api.model
+    def _xero_lookup(self, client, payloads):
+        """Xero contacts that may be these partners (summaries, archived ones too)."""
+        contacts = []
+        for start in range(0, len(payloads), LOOKUP_CHUNK):
+            answer = client.call_json(
+                "get_contacts",
+                where=self._xero_lookup_filter(payloads[start : start + LOOKUP_CHUNK]),
+                include_archived=True,
+                summary_only=True,
+            )
+            contacts += answer.get("Contacts") or []
+        return contacts
+
+    @api.model
+    def _xero_lookup_filter(self, payloads):
+        clauses = []
+        for payload in payloads:
+            if email := cm.email_key(payload.get("EmailAddress")):
+                clauses.append(f"EmailAddress.ToLower()=={quoted(email)}")
+            if number := cm.text(payload.get("AccountNumber")):
+                clauses += [f"AccountNumber=={quoted(number)}", f"ContactNumber=={quoted(number)}"]
+            if name := cm.text(payload.get("Name")):
+                clauses.append(f"Name=={quoted(name)}")
+        return " OR ".join(clauses) or 'Name=="\u0000"'
 
     @api.model
     def _xero_recover(self, jobs, client):
@@ -55,7 +354,9 @@ class ResPartner(models.Model):
         names = {job: job.payload.get("Name") for job in jobs if job.payload.get("Name")}
         if not names:
             return {}
-        answer = client.call_json("get_contacts", where=where_any("Name", set(names.values())))
+        answer = client.call_json(
+            "get_contacts", where=" OR ".join(f"Name=={quoted(n)}" for n in set(names.values()))
+        )
         found = {
             c["Name"]: c["ContactID"]
             for c in answer.get("Contacts") or []
@@ -70,57 +371,138 @@ class ResPartner(models.Model):
         return {"i_ds": list(xero_ids), "include_archived": True}
 
     @api.model
-    def _xero_poll_params(self, since, page):
-        return super()._xero_poll_params(since, page) | {"include_archived": True}
+    def _xero_poll_params(self, connection, since, page):
+        return super()._xero_poll_params(connection, since, page) | {"include_archived": True}
 
     @api.model
-    def _xero_values(self, contact):
-        """The partner values of a Xero contact."""
-        phones = {p.get("PhoneType"): p for p in contact.get("Phones") or []}
+    def _xero_normalize(self, element):
+        return cm.normalize(element)
+
+    @api.model
+    def _xero_odoo_values(self, connection, key, value):
+        if key == "Name":
+            return {"name": value} if value else {}
+        if key in ("EmailAddress", "TaxNumber", "AccountNumber", "CompanyNumber"):
+            return {self._xero_field_map[key]: value or False}
+        if key == "Phones":
+            return {"phone": value[0]["PhoneNumber"] or False}
+        if key == "Addresses":
+            return self._xero_address_values(value)
+        if key == "PaymentTerms":
+            term = self._xero_find_term(connection, value)
+            return {"property_payment_term_id": term.id} if term else {}
+        if key == "ContactStatus":
+            return {"active": value == "ACTIVE"}
+        return {}
+
+    @api.model
+    def _xero_address_values(self, value):
+        """The partner's own address: Xero's postal address, or its street address."""
+        kinds = {entry["AddressType"]: entry for entry in value}
+        source = kinds.get("POBOX") or {}
+        if not any(source.get(k) for k in cm.ADDRESS_KEYS):
+            source = kinds.get("STREET") or {}
+        country = self._xero_country(source.get("Country"))
+        state = self._xero_state(country, source.get("Region"))
         return {
-            "name": contact.get("Name") or False,
-            "email": contact.get("EmailAddress") or False,
-            "phone": (phones.get("DEFAULT") or {}).get("PhoneNumber") or False,
-            "active": contact.get("ContactStatus") != "ARCHIVED",
+            "street": source.get("AddressLine1") or False,
+            "street2": source.get("AddressLine2") or False,
+            "city": source.get("City") or False,
+            "zip": source.get("PostalCode") or False,
+            "country_id": country.id,
+            "state_id": state.id,
         }
 
     @api.model
-    def _xero_apply_inbound(self, connection, elements):
-        """Bring Xero's changes onto the linked partners; unlinked contacts wait for the
-        contact matching of the contact sync."""
-        by_id = {(c.get("ContactID") or "").lower(): c for c in elements}
-        links = self._xero_links(connection, xero_ids=list(by_id))
-        partners = self.browse([link.res_id for link in links.values()]).with_context(
-            active_test=False, xero_inbound=True
-        )
-        partners = partners.exists()
-        outcomes = {}
-        for xero_id, contact in by_id.items():
-            link = links.get(xero_id)
-            partner = link and partners.browse(link.res_id)
-            if not partner or partner not in partners:
-                outcomes[xero_id] = (True, self.env._("Not linked to an Odoo partner."))
-                continue
-            outcomes[xero_id] = partner._xero_take(connection, link, contact)
-        return outcomes
+    def _xero_country(self, text):
+        text = cm.text(text)
+        if not text:
+            return self.env["res.country"]
+        countries = self.env["res.country"].with_context(lang="en_US")
+        return countries.search(["|", ("name", "=ilike", text), ("code", "=ilike", text)], limit=1)
 
-    def _xero_take(self, connection, link, contact):
-        """Write what changed in Xero onto this partner, logged with old and new values."""
-        values = self._xero_values(contact)
-        changed = {k: v for k, v in values.items() if self[k] != v}
-        if changed:
-            old = {k: self[k] for k in changed}
-            self.write(changed)
-            self.env["xero.sync.log"]._xero_log_change(
-                connection, self, link.xero_id, old, changed, self.env._("Changed in Xero.")
-            )
-        link.write(
-            {
-                "state": "synced",
-                "last_sync_at": fields.Datetime.now(),
-                "xero_updated_at": xero_datetime(contact.get("UpdatedDateUTC")),
-                "pushed_digest": self._xero_digest(self._xero_payload(connection, link.xero_id)),
-                "last_error": False,
-            }
+    @api.model
+    def _xero_state(self, country, text):
+        text = cm.text(text)
+        if not country or not text:
+            return self.env["res.country.state"]
+        return self.env["res.country.state"].search(
+            [
+                ("country_id", "=", country.id),
+                "|",
+                ("name", "=ilike", text),
+                ("code", "=ilike", text),
+            ],
+            limit=1,
         )
-        return (True, self.env._("Updated from Xero.") if changed else None)
+
+    @api.model
+    def _xero_find_term(self, connection, value):
+        """The Odoo payment term with Xero's sales terms (one line, 100%), if any."""
+        sales = (value or {}).get("Sales")
+        if not sales:
+            return self.env["account.payment.term"]
+        company = connection.company_id
+        terms = self.env["account.payment.term"].search([("company_id", "in", [False, company.id])])
+        for term in terms:
+            if self.new({"property_payment_term_id": term.id})._xero_payment_terms() == value:
+                return term
+        return self.env["account.payment.term"]
+
+    def _xero_take(self, connection, link, element):
+        """Xero merged this contact into another: the link follows it."""
+        merged_into = (element.get("MergedToContactID") or "").lower()
+        if merged_into and merged_into != link.xero_id:
+            return self.env["xero.contact.review"]._xero_follow_merge(
+                connection, self, link, merged_into
+            )
+        try:
+            with self.env.cr.savepoint():
+                return super()._xero_take(connection, link, element)
+        except (ValidationError, UserError) as error:
+            message = self.env._(
+                "Xero's values could not be written on %(partner)s: %(error)s",
+                partner=self.display_name,
+                error=error.args[0],
+            )
+            link.write({"state": "error", "last_error": message})
+            return False, message
+
+    @api.model
+    def _xero_apply_unlinked(self, connection, elements):
+        """Xero contacts no partner is linked to: matched, created in Odoo or reviewed."""
+        return self.env["xero.contact.review"]._xero_decide_contacts(connection, elements)
+
+    # ------------------------------------------------------------------ helpers for the above
+
+    @api.model
+    def _xero_partners_in_scope(self, connection):
+        """The partners that sync with ``connection`` (for matching and the wizard)."""
+        domain = self._xero_sync_domain(connection)
+        return self.with_context(active_test=False).search(domain)
+
+    @api.model
+    def _xero_match_rows(self, partners):
+        """What matching compares of each partner: id, e-mail, reference, name."""
+        return [
+            {"id": row["id"], "email": row["email"], "ref": row["ref"], "name": row["name"]}
+            for row in partners.read(["email", "ref", "name"])
+        ]
+
+    @api.model
+    def _xero_values_for_new(self, connection, contact):
+        """The values of an Odoo partner created from a Xero contact."""
+        incoming = cm.normalize(contact)
+        directions = self._xero_directions(connection)
+        values = {"customer_rank": 1, "company_id": connection.company_id.id}
+        for key, value in incoming.items():
+            if directions.get(key) in ("both", "to_odoo"):
+                values |= self._xero_odoo_values(connection, key, value)
+        values["name"] = values.get("name") or cm.text(contact.get("Name"))
+        person = f"{contact.get('FirstName') or ''} {contact.get('LastName') or ''}".strip()
+        values["is_company"] = not person or person != values["name"]
+        return values, {k: canonical(v) for k, v in incoming.items()}
+
+    @api.model
+    def _xero_updated(self, contact):
+        return xero_datetime(contact.get("UpdatedDateUTC"))

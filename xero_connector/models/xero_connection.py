@@ -114,6 +114,56 @@ class XeroConnection(models.Model):
         "Sync contacts",
         help="Customers in Odoo and contacts in Xero are kept in sync through the queue.",
     )
+    contact_scope = fields.Selection(
+        [
+            ("customers", "Customers"),
+            ("companies", "Companies"),
+            ("all", "All companies and individuals"),
+            ("domain", "Matching a filter"),
+        ],
+        "Partners that sync",
+        default="customers",
+        required=True,
+        help="Only companies and individuals without a parent sync; their contact "
+        "persons with an e-mail go along as Xero contact persons.",
+    )
+    contact_domain = fields.Char(
+        "Filter", default="[]", help="The partners that sync, when 'Matching a filter'."
+    )
+    contact_conflict = fields.Selection(
+        [
+            ("last", "The last change wins"),
+            ("odoo", "Odoo wins"),
+            ("xero", "Xero wins"),
+        ],
+        "When both sides changed a field",
+        default="last",
+        required=True,
+    )
+    contact_name_rule = fields.Selection(
+        [
+            ("email", "Link when the e-mail matches, else add a distinguishing suffix"),
+            ("suffix", "Always add a distinguishing suffix"),
+            ("review", "Put it in the review list"),
+        ],
+        "A name Xero already has",
+        default="email",
+        required=True,
+        help="Xero's contact names are unique among active contacts. The suffix is the "
+        "city, the reference or the Odoo id, in brackets; every decision is logged.",
+    )
+    contact_create_in_odoo = fields.Boolean(
+        "Create new Xero contacts in Odoo",
+        default=True,
+        help="A Xero contact that matches no partner becomes a customer in Odoo.",
+    )
+    history_years = fields.Integer(
+        "Years of invoice history",
+        default=3,
+        help="The customer's Xero invoices of this many years are shown on the customer; "
+        "unpaid invoices are always shown.",
+    )
+    field_rule_ids = fields.One2many("xero.field.rule", "connection_id", "Field directions")
     webhook_key = fields.Char(
         groups=SECRET,
         copy=False,
@@ -156,6 +206,20 @@ class XeroConnection(models.Model):
             connection.needs_tenant = connection.state == "draft" and bool(
                 connection.tenant_option_ids
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        connections = super().create(vals_list)
+        connections._xero_ensure_field_rules()
+        return connections
+
+    def _xero_ensure_field_rules(self):
+        """Every synced field has its direction row, with its default, to be edited."""
+        rules = self.env["xero.field.rule"]
+        for model in self.env["xero.sync.job"]._xero_synced_models():
+            if hasattr(model, "_xero_field_defaults"):
+                for connection in self:
+                    rules._xero_ensure(connection, model)
 
     @api.depends("budget_ids.minute_left", "budget_ids.day_left", "budget_ids.wait_until")
     def _compute_budget(self):

@@ -24,14 +24,28 @@ class XeroLink(models.Model):
     record_name = fields.Char("Record", compute="_compute_record_name")
     xero_id = fields.Char("Xero ID", copy=False)
     state = fields.Selection(
-        [("pending", "Waiting to sync"), ("synced", "Synced"), ("error", "Error")],
+        [
+            ("pending", "Waiting to sync"),
+            ("synced", "Synced"),
+            ("error", "Error"),
+            ("excluded", "Not synced"),
+        ],
         default="pending",
         required=True,
     )
+    xero_name = fields.Char(
+        "Name in Xero",
+        readonly=True,
+        help="The name given in Xero when the record's own name was already used there.",
+    )
+    lookup_done = fields.Boolean(
+        readonly=True, help="Looked up in Xero before its creation: create it without asking."
+    )
     last_sync_at = fields.Datetime("Last sync", readonly=True)
     last_error = fields.Text(readonly=True)
-    # digest of the last values Xero acknowledged: an unchanged record is not sent again
-    pushed_digest = fields.Char(readonly=True, copy=False)
+    # what Odoo and Xero last agreed on, per top-level Xero field: the base of the
+    # three-way comparison that tells an Odoo change from a Xero change
+    synced_values = fields.Json(readonly=True, copy=False)
     xero_updated_at = fields.Datetime("Updated in Xero", readonly=True)
     xero_url = fields.Char("Open in Xero", compute="_compute_xero_url")
 

@@ -48,6 +48,17 @@ class XeroPollCursor(models.Model):
         )
         return cursor or self.create({"connection_id": connection.id, "res_model": model_name})
 
+    def _xero_start_at(self, xero_now):
+        """The next poll reads what changed since this moment (Xero's clock)."""
+        started = xero_datetime(xero_now) or fields.Datetime.now()
+        self.write(
+            {
+                "modified_since": started.replace(microsecond=0) - timedelta(seconds=1),
+                "sweep_started": started,
+                "next_page": 0,
+            }
+        )
+
     def _xero_advance(self, xero_now, page, count):
         """Move on after reading a page of ``count`` records; True when a page follows."""
         self.ensure_one()
@@ -82,7 +93,7 @@ class XeroPollCursor(models.Model):
         connections = self.env["xero.connection"].sudo().search([("state", "=", "connected")])
         for connection in connections:
             for model in jobs._xero_synced_models():
-                if not connection._xero_syncs(model._xero_object):
+                if not model._xero_enabled(connection):
                     continue
                 if not self.sudo()._xero_sweep(connection, model):
                     break  # the organisation's budget or access says stop

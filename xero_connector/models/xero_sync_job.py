@@ -98,6 +98,7 @@ class XeroSyncJob(models.Model):
     xero_messages = fields.Text("Xero said", readonly=True)
     error_field = fields.Char("Field to fix", readonly=True)
     result = fields.Char(readonly=True)
+    changes = fields.Json(readonly=True, copy=False, help="Xero's values it overwrote: old, new.")
     dedup_key = fields.Char(required=True, readonly=True, copy=False)
     idempotency_key = fields.Char(
         readonly=True, copy=False, help="Idempotency-Key of the last request carrying this job."
@@ -589,6 +590,17 @@ class XeroSyncJob(models.Model):
         else:
             self._xero_refused(error.message, [], failure_type="internal")
 
+    def _xero_set_aside(self, reason):
+        """Nothing to send until a person decides (the record is in a review list)."""
+        self.write({"state": "cancelled", "done_at": fields.Datetime.now(), "result": reason})
+
+    def _xero_defer(self, reason, seconds=10):
+        """Not now: the job is tried again in a few seconds, without counting a failure."""
+        at = fields.Datetime.now() + timedelta(seconds=seconds)
+        self.write({"state": "pending", "next_attempt_at": at, "result": reason})
+        if self:
+            self._xero_wake_up(at)
+
     def _xero_wait(self, error):
         """Xero's rate limit (or our own budget): come back exactly when it allows."""
         at = fields.Datetime.now() + timedelta(seconds=error.retry_after)
@@ -667,7 +679,7 @@ class XeroSyncJob(models.Model):
             resource = str(event.get("resourceId") or "").lower()
             if not connection or model is None or not resource:
                 continue
-            if not connection._xero_syncs(model._xero_object):
+            if not model._xero_enabled(connection):
                 continue
             vals_list.append(
                 {

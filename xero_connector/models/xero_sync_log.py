@@ -96,6 +96,8 @@ class XeroSyncLog(models.Model):
                     "xero_id": job.xero_id,
                     "outcome": outcome.get(job.state, "retry"),
                     "message": job.failure_reason or job.result,
+                    "old_values": (job.changes or {}).get("old"),
+                    "new_values": (job.changes or {}).get("new"),
                 }
                 for job in jobs
                 if job.state != "processing"
@@ -116,6 +118,22 @@ class XeroSyncLog(models.Model):
                 "outcome": "ok",
                 "old_values": old,
                 "new_values": new,
+                "message": message,
+            }
+        )
+
+    @api.model
+    def _xero_log_decision(self, connection, record, xero_id, message):
+        """A decision of matching (linked, renamed, left for review), for the record."""
+        return self.sudo().create(
+            {
+                "connection_id": connection.id,
+                "direction": "out",
+                "operation": "match",
+                "res_model": record._name if record else False,
+                "res_id": record.id if record else False,
+                "xero_id": xero_id,
+                "outcome": "ok",
                 "message": message,
             }
         )

@@ -1,10 +1,11 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import groupby
 
 from ..const import PAGE_SIZE, PRIORITY
 from ..tools.bulk import insert_rows, write_rows
-from ..tools.sync_rules import batch_key, canonical, digest, explain, xero_datetime
+from ..tools.sync_rules import batch_key, canonical, digest, explain, merge, xero_datetime
 
 USER = "xero_connector.group_xero_user"
 SYNC_STATES = [
@@ -39,7 +40,11 @@ class XeroSyncMixin(models.AbstractModel):
 
     xero_link_ids = fields.One2many("xero.link", "res_id", "Xero links", groups=USER, copy=False)
     xero_sync_state = fields.Selection(
-        SYNC_STATES, "Xero sync", compute="_compute_xero_status", groups=USER
+        SYNC_STATES,
+        "Xero sync",
+        compute="_compute_xero_status",
+        search="_search_xero_sync_state",
+        groups=USER,
     )
     xero_last_sync = fields.Datetime("Last Xero sync", compute="_compute_xero_status", groups=USER)
     xero_last_error = fields.Text("Xero error", compute="_compute_xero_status", groups=USER)
@@ -73,6 +78,20 @@ class XeroSyncMixin(models.AbstractModel):
             record.xero_last_sync = link.last_sync_at if link else False
             record.xero_last_error = link.last_error if link else False
             record.xero_url = link.xero_url if link else False
+
+    def _search_xero_sync_state(self, operator, value):
+        """Records by their state with the organisation of the current company."""
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(self.env._("Unsupported search on the Xero sync state."))
+        states = {value} if isinstance(value, str) else set(value)
+        connection = self.env.company.sudo()._xero_connection()
+        links = self.env["xero.link"].sudo()
+        domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
+        linked = links._search([*domain, ("state", "in", list(states - {"none"}))])
+        ids = Domain("id", "in", linked.subselect("res_id"))
+        if "none" in states:
+            ids |= Domain("id", "not in", links._search(domain).subselect("res_id"))
+        return ids if operator in ("=", "in") else ~ids
 
     @api.model
     def _xero_url(self, connection, xero_id):
@@ -207,12 +226,16 @@ class XeroSyncMixin(models.AbstractModel):
     @api.model
     def _xero_prepare_push(self, jobs):
         """{job id: values} of the jobs to send, with their payloads; what needs no call
-        is finished at once."""
+        is finished at once, what Xero would refuse fails at once, and a record whose
+        change in Xero is still to be read waits for it (its change is merged first)."""
         connection = jobs.connection_id
         records = self.browse(jobs.mapped("res_id")).with_context(active_test=False).exists()
         by_id = {record.id: record for record in records}  # iterated: fetched together
         links = self._xero_links(connection, ids=records.ids)
-        missing = unchanged = jobs.browse()
+        inbound = self._xero_pending_fetches(
+            connection, [link.xero_id for link in links.values() if link.xero_id]
+        )
+        missing = unchanged = deferred = excluded = jobs.browse()
         rows = {}
         for job in jobs:
             record, link = by_id.get(job.res_id), links.get(job.res_id)
@@ -221,22 +244,73 @@ class XeroSyncMixin(models.AbstractModel):
                 missing |= job
             elif job.uncertain and job.operation == "create" and not xero_id:
                 rows[job.id] = {}  # resend exactly what may have reached Xero; changes follow
+            elif link and link.state == "excluded":
+                excluded |= job
+            elif xero_id and xero_id in inbound:
+                deferred |= job
+            elif (payload := record._xero_outbound(connection, link)) is None:
+                unchanged |= job
+            elif refusals := record._xero_problems(payload):
+                job._xero_refused(*refusals)
+                self._xero_link_write(
+                    connection, {record.id: {"state": "error", "last_error": refusals[0]}}
+                )
             else:
-                payload = record._xero_payload(connection, xero_id)
-                if xero_id and link.pushed_digest == self._xero_digest(payload):
-                    unchanged |= job
-                    continue
                 operation = "update" if xero_id else "create"
                 rows[job.id] = {"payload": payload, "operation": operation, "xero_id": xero_id}
         missing._xero_done(self.env._("The record no longer exists in Odoo; nothing was sent."))
         unchanged._xero_done(self.env._("Xero already has these values; nothing was sent."))
+        deferred._xero_defer(self.env._("Waits for the change made in Xero to be read first."))
+        excluded._xero_done(
+            self.env._("A manager chose not to sync this record; nothing was sent.")
+        )
+        return self._xero_before_send(connection, jobs, rows, links)
+
+    @api.model
+    def _xero_before_send(self, connection, jobs, rows, links):
+        """Last look at the jobs about to be sent ({job id: values}); returns the rows
+        still to send (override: look creates up in Xero first)."""
         return rows
 
     @api.model
-    def _xero_digest(self, payload):
-        """Digest of what was sent, without Xero's id (a create and the updates after it
-        with the same values have the same digest)."""
-        return digest({k: v for k, v in payload.items() if k != self._xero_id_key})
+    def _xero_pending_fetches(self, connection, xero_ids):
+        """The Xero ids among ``xero_ids`` with an inbound job still to run."""
+        if not xero_ids:
+            return set()
+        pending = (
+            self.env["xero.sync.job"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("kind", "=", f"{self._xero_object}.fetch"),
+                    ("state", "in", ("pending", "processing")),
+                    ("xero_id", "in", [x.lower() for x in xero_ids]),
+                ]
+            )
+        )
+        return set(pending.mapped("xero_id"))
+
+    def _xero_outbound(self, connection, link):
+        """What to send for this record: everything for a create, the keys changed since
+        Xero and Odoo last agreed for an update, or None when nothing changed."""
+        self.ensure_one()
+        xero_id = link.xero_id if link else False
+        full = self._xero_payload(connection, link)
+        if not xero_id:
+            return full
+        base = link.synced_values or {}
+        changed = {
+            key: value
+            for key, value in full.items()
+            if key != self._xero_id_key and base.get(key) != canonical(value)
+        }
+        return {self._xero_id_key: xero_id, **changed} if changed else None
+
+    def _xero_problems(self, payload):
+        """(plain explanation, [Xero's words], Odoo field) of what Xero would refuse in
+        the payload, found before any call; empty when it may be sent (override)."""
+        return ()
 
     @api.model
     def _xero_push_jobs(self, jobs, client, operation):
@@ -259,7 +333,7 @@ class XeroSyncMixin(models.AbstractModel):
         self._xero_link_write(connection, {job.res_id: {"xero_id": found[job]} for job in jobs})
         records = self.browse(jobs.mapped("res_id"))
         for job in jobs:
-            payload = records.browse(job.res_id)._xero_payload(connection, found[job])
+            payload = records.browse(job.res_id)._xero_payload(connection, xero_id=found[job])
             job.write({"payload": payload, "operation": "update", "xero_id": found[job]})
         key = batch_key(digest(job.id, "recovered", job.payload) for job in jobs)
         jobs.write({"idempotency_key": key, "recover": False})
@@ -289,9 +363,11 @@ class XeroSyncMixin(models.AbstractModel):
 
     @api.model
     def _xero_pushed(self, jobs, elements):
-        """Record each element's outcome on its own job and link."""
+        """Record each element's outcome on its own job and link; what Xero now holds is
+        what both sides agree on, and what it overwrote goes to the log."""
         connection = jobs.connection_id
         now = fields.Datetime.now()
+        known = self._xero_links(connection, ids=jobs.mapped("res_id"))
         # a create resent as it was may lag behind the record: push the rest after it
         follow_up = jobs.filtered(lambda j: j.uncertain and j.operation == "create")
         succeeded = jobs.browse()
@@ -306,13 +382,20 @@ class XeroSyncMixin(models.AbstractModel):
             succeeded |= job
             xero_id = element.get(self._xero_id_key)
             warnings = " ".join(w.get("Message") or "" for w in element.get("Warnings") or [])
-            rows[job.id] = {"xero_id": xero_id, "result": warnings.strip() or False}
+            link = known.get(job.res_id)
+            base = dict(link.synced_values or {}) if link and link.xero_id else {}
+            sent = {k: canonical(v) for k, v in job.payload.items() if k != self._xero_id_key}
+            rows[job.id] = {
+                "xero_id": xero_id,
+                "result": warnings.strip() or False,
+                "changes": {"old": {k: base.get(k) for k in sent}, "new": sent} if base else False,
+            }
             links[job.res_id] = {
                 "xero_id": xero_id,
                 "state": "synced",
                 "last_sync_at": now,
                 "last_error": False,
-                "pushed_digest": self._xero_digest(job.payload),
+                "synced_values": base | sent,
                 "xero_updated_at": xero_datetime(element.get("UpdatedDateUTC")),
             }
         succeeded._xero_done(rows=rows)
@@ -361,8 +444,127 @@ class XeroSyncMixin(models.AbstractModel):
     def _xero_apply_inbound(self, connection, elements):
         """Apply Xero objects to their records: {xero id (lower case): (ok, message)}.
 
-        Writes with the ``xero_inbound`` context, so the change is not pushed back."""
+        Linked records take Xero's changes key by key (``_xero_take``); objects not
+        linked yet go to ``_xero_apply_unlinked``. Writes use the ``xero_inbound``
+        context, so a change that came from Xero is not pushed back."""
+        by_id = {(e.get(self._xero_id_key) or "").lower(): e for e in elements}
+        by_id.pop("", None)
+        links = self._xero_links(connection, xero_ids=list(by_id))
+        records = self.browse([link.res_id for link in links.values()])
+        records = records.with_context(active_test=False).exists()
+        by_record = {record.id: record for record in records}
+        outcomes = self._xero_apply_unlinked(
+            connection, [e for key, e in by_id.items() if key not in links]
+        )
+        for xero_id, link in links.items():
+            record = by_record.get(link.res_id)
+            if record:
+                outcomes[xero_id] = record._xero_take(connection, link, by_id[xero_id])
+            else:
+                outcomes[xero_id] = (True, self.env._("Its Odoo record was deleted."))
+        return outcomes
+
+    @api.model
+    def _xero_apply_unlinked(self, connection, elements):
+        """Xero objects no record is linked to yet (override: match, create, review)."""
+        return {
+            (e.get(self._xero_id_key) or "").lower(): (True, self.env._("Not linked in Odoo."))
+            for e in elements
+        }
+
+    def _xero_take(self, connection, link, element):
+        """Bring Xero's changes onto this record, key by key, against what both sides
+        last agreed on: a key Odoo changed meanwhile is pushed instead, and a key both
+        changed is settled by the connection's conflict policy. Every value Xero
+        overwrites is logged with its old and new value."""
+        self.ensure_one()
+        incoming = self._xero_normalize(element)
+        directions = self._xero_directions(connection)
+        keys = [k for k in incoming if directions.get(k, "none") != "none"]
+        current = self._xero_payload(connection, link, keys=keys)
+        base = link.synced_values if link.synced_values else None
+        updated = xero_datetime(element.get("UpdatedDateUTC"))
+        odoo_newer = bool(updated and self.write_date and self.write_date > updated)
+        agreed, take, push = dict(base or {}), {}, []
+        for key in keys:
+            odoo, xero = canonical(current.get(key)), canonical(incoming[key])
+            before = base.get(key) if base is not None and key in base else None
+            outcome = merge(
+                key, odoo, xero, before, directions[key], self._xero_policy(connection), odoo_newer
+            )
+            if outcome == "push":
+                push.append(key)
+                continue
+            agreed[key] = xero
+            if outcome == "take":
+                take[key] = xero
+        changed = self._xero_write_inbound(connection, link, take)
+        link.write(
+            {
+                "synced_values": agreed,
+                "state": "synced",
+                "last_sync_at": fields.Datetime.now(),
+                "last_error": False,
+                "xero_updated_at": updated,
+            }
+        )
+        if push:
+            self._xero_enqueue_push(connection)
+        return True, self.env._("Updated from Xero.") if changed else None
+
+    def _xero_write_inbound(self, connection, link, take):
+        """Write Xero's values of the keys in ``take``; log what they overwrote."""
+        values = {}
+        for key, value in take.items():
+            values |= self._xero_odoo_values(connection, key, value)
+        changed = {name: value for name, value in values.items() if self._xero_differs(name, value)}
+        if not changed:
+            return {}
+        old = {name: self._xero_loggable(name) for name in changed}
+        self.with_context(xero_inbound=True).write(changed)
+        new = {name: self._xero_loggable(name) for name in changed}
+        self.env["xero.sync.log"]._xero_log_change(
+            connection, self, link.xero_id, old, new, self.env._("Changed in Xero.")
+        )
+        return changed
+
+    def _xero_differs(self, name, value):
+        field = self._fields[name]
+        current = self[name]
+        if field.type == "many2one":
+            return current.id != (value or False)
+        return (current or False) != (value or False)
+
+    def _xero_loggable(self, name):
+        value = self[name]
+        return value.display_name if isinstance(value, models.BaseModel) else value
+
+    # hooks of the synced model
+
+    def _xero_payload(self, connection, link=None, keys=None, xero_id=None):
+        """This record in Xero's field names, each key in its canonical form (the keys
+        that go to Xero, or ``keys``), with Xero's id (the link's, or ``xero_id``)."""
         raise NotImplementedError
+
+    @api.model
+    def _xero_normalize(self, element):
+        """A Xero object reduced to the same keys and forms as ``_xero_payload``."""
+        raise NotImplementedError
+
+    @api.model
+    def _xero_odoo_values(self, connection, key, value):
+        """The Odoo field values of one key of a Xero object."""
+        raise NotImplementedError
+
+    @api.model
+    def _xero_directions(self, connection):
+        """{key: both | to_xero | to_odoo | none} (override: configured per connection)."""
+        return {}
+
+    @api.model
+    def _xero_policy(self, connection):
+        """Who wins a key changed on both sides: last, odoo or xero."""
+        return "last"
 
     # ------------------------------------------------------------------ polling (cron)
 
@@ -377,7 +579,8 @@ class XeroSyncMixin(models.AbstractModel):
         page = cursor.next_page or 1
         try:
             answer = client.call_json(
-                f"get_{self._xero_sdk}", **self._xero_poll_params(cursor.modified_since, page)
+                f"get_{self._xero_sdk}",
+                **self._xero_poll_params(connection, cursor.modified_since, page),
             )
         finally:
             client.note_budget()
@@ -388,7 +591,12 @@ class XeroSyncMixin(models.AbstractModel):
         return cursor._xero_advance(answer.get("DateTimeUTC"), page, len(elements))
 
     @api.model
-    def _xero_poll_params(self, since, page):
+    def _xero_enabled(self, connection):
+        """Whether this model syncs with ``connection`` (webhooks and polling)."""
+        return connection._xero_syncs(self._xero_object)
+
+    @api.model
+    def _xero_poll_params(self, connection, since, page):
         params = {"page": page, "page_size": PAGE_SIZE, "order": f"{self._xero_id_key} ASC"}
         if since:
             params["if_modified_since"] = since

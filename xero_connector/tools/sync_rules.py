@@ -37,6 +37,31 @@ def batch_key(job_keys):
     return "xc-" + digest(sorted(job_keys))[:60]
 
 
+def merge(key, odoo, xero, base, direction, policy, odoo_newer):
+    """Who is right for one key: "agree", "take" (Xero's value into Odoo) or "push"
+    (Odoo's value to Xero).
+
+    ``base`` is the value both sides last agreed on (``None`` before the first link);
+    ``direction`` one of both, to_xero, to_odoo; ``policy`` last, odoo or xero for a
+    key changed on both sides; ``odoo_newer`` whether Odoo's change is the later one.
+    """
+    if odoo == xero:
+        return "agree"
+    if direction == "to_xero":
+        return "push"
+    if direction == "to_odoo":
+        return "take"
+    odoo_changed = base is None or odoo != base
+    xero_changed = base is None or xero != base
+    if not odoo_changed:
+        return "take"
+    if not xero_changed:
+        return "push"
+    if policy == "odoo" or (policy == "last" and odoo_newer):
+        return "push"
+    return "take"
+
+
 def webhook_signature(key, body):
     """``x-xero-signature``: base64 of the HMAC-SHA256 of the raw body with the webhook key."""
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
@@ -111,6 +136,15 @@ COMMON_REFUSALS = (
         _lt(
             "%(what)s is longer than Xero allows (%(max)s characters). Shorten it, then "
             "press Resync."
+        ),
+    ),
+    (
+        r"The currency code '(?P<code>\w+)' is not enabled",
+        "DefaultCurrency",
+        _lt(
+            "The Xero organisation does not use the currency %(code)s. Enable it in Xero "
+            "(Settings > Currencies) or give this customer a pricelist in another currency, "
+            "then press Resync."
         ),
     ),
     (

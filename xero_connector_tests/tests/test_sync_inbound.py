@@ -127,13 +127,16 @@ class TestWebhook(XeroSyncCase, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestPolling(XeroSyncCase, TransactionCase):
-    def poll(self):
+    def poll(self, path="/Contacts"):
+        """The calls of one poll to a collection (contacts unless said)."""
         before = len(self.api_calls())
         self.run_cron(self.poll_cron)
-        return self.api_calls()[before:]
+        return [c for c in self.api_calls()[before:] if c["path"].endswith(path)]
 
     def cursor(self):
-        return self.env["xero.poll.cursor"].search([("connection_id", "=", self.connection.id)])
+        return self.env["xero.poll.cursor"].search(
+            [("connection_id", "=", self.connection.id), ("res_model", "=", "res.partner")]
+        )
 
     def test_a_poll_with_nothing_changed_costs_one_call(self):
         # what changed in the last second before a sweep is read again by the next one

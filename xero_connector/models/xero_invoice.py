@@ -1,0 +1,180 @@
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+from ..tools.bulk import insert_rows, write_rows
+from ..tools.sync_rules import xero_datetime
+
+OPEN = ("AUTHORISED", "SUBMITTED")
+
+
+class XeroInvoice(models.Model):
+    """A customer's invoice as Xero has it: a read-only mirror for sales people.
+
+    It holds the sales invoices of the last years (``history_years`` of the
+    connection) and every invoice still unpaid, whatever its age. Xero's webhooks and
+    the poll keep it current; a customer's outstanding and overdue balances are
+    summed from it.
+    """
+
+    _name = "xero.invoice"
+    _inherit = ["xero.sync.mixin"]
+    _description = "Xero invoice"
+    _order = "date desc, id desc"
+
+    _xero_object = "invoice"
+    _xero_plural = "Invoices"
+    _xero_id_key = "InvoiceID"
+    _xero_sdk = "invoices"
+    _xero_webhook_category = "INVOICE"
+
+    connection_id = fields.Many2one(
+        "xero.connection", required=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    xero_id = fields.Char("Xero InvoiceID", required=True, readonly=True)
+    xero_contact_id = fields.Char("Xero ContactID", index=True, readonly=True)
+    number = fields.Char(readonly=True)
+    reference = fields.Char(readonly=True)
+    date = fields.Date(readonly=True)
+    due_date = fields.Date(readonly=True)
+    status = fields.Selection(
+        [
+            ("DRAFT", "Draft"),
+            ("SUBMITTED", "Awaiting approval"),
+            ("AUTHORISED", "Awaiting payment"),
+            ("PAID", "Paid"),
+            ("VOIDED", "Voided"),
+            ("DELETED", "Deleted"),
+        ],
+        readonly=True,
+    )
+    currency_code = fields.Char("Currency", readonly=True)
+    total = fields.Float(readonly=True, digits=(16, 2))
+    amount_due = fields.Float("Amount due", readonly=True, digits=(16, 2))
+    # in the organisation's base currency (Xero's rate: invoice currency per base unit)
+    amount_due_base = fields.Float(readonly=True, digits=(16, 2))
+    overdue = fields.Boolean(compute="_compute_overdue")
+    updated_at = fields.Datetime("Updated in Xero", readonly=True)
+
+    _xero_uniq = models.UniqueIndex(
+        "(connection_id, xero_id)", "An invoice is mirrored once per organisation."
+    )
+
+    @api.depends("status", "amount_due", "due_date")
+    @api.depends_context("date")
+    def _compute_overdue(self):
+        today = fields.Date.context_today(self)
+        for invoice in self:
+            invoice.overdue = invoice._xero_is_overdue(today)
+
+    def _xero_is_overdue(self, today):
+        return bool(
+            self.status in OPEN and self.amount_due > 0 and self.due_date and self.due_date < today
+        )
+
+    # ------------------------------------------------------------------ only read from Xero
+
+    @api.model
+    def _xero_kinds(self):
+        return [(f"{self._xero_object}.fetch", self.env._("%s from Xero", self._description))]
+
+    @api.model
+    def _xero_enabled(self, connection):
+        """Mirrored for the organisations whose contacts sync."""
+        return connection.sync_contacts
+
+    @api.model
+    def _xero_url(self, connection, xero_id):
+        if connection.mode == "sandbox":
+            return f"{(connection.sandbox_url or '').rstrip('/')}/online/{xero_id}"
+        return f"https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={xero_id}"
+
+    @api.model
+    def _xero_fetch_params(self, xero_ids):
+        return {"i_ds": list(xero_ids), "summary_only": True}
+
+    @api.model
+    def _xero_poll_params(self, connection, since, page):
+        return super()._xero_poll_params(connection, since, page) | {
+            "summary_only": True,
+            "where": self._xero_window(connection),
+        }
+
+    @api.model
+    def _xero_start(self, connection):
+        return date.today() - relativedelta(years=connection.history_years or 3)
+
+    @api.model
+    def _xero_window(self, connection):
+        """Sales invoices of the history, and every unpaid one."""
+        start = self._xero_start(connection)
+        return (
+            f'Type=="ACCREC" AND (Date >= DateTime({start.year},{start.month},{start.day}) '
+            f'OR Status=="AUTHORISED")'
+        )
+
+    # ------------------------------------------------------------------ Xero -> Odoo
+
+    @api.model
+    def _xero_apply_inbound(self, connection, elements):
+        """Create or update the mirror of these invoices, each with its customer."""
+        by_id = {(e.get("InvoiceID") or "").lower(): e for e in elements}
+        by_id.pop("", None)
+        existing = {
+            invoice.xero_id: invoice
+            for invoice in self.search(
+                [("connection_id", "=", connection.id), ("xero_id", "in", list(by_id))]
+            )
+        }
+        start = self._xero_start(connection)
+        rows, new, outcomes = {}, [], {}
+        for xero_id, element in by_id.items():
+            values = self._xero_invoice_values(element)
+            if element.get("Type") != "ACCREC":
+                outcomes[xero_id] = (True, self.env._("Not a sales invoice: not shown."))
+                continue
+            if xero_id in existing:
+                rows[existing[xero_id].id] = values
+            elif values["status"] in OPEN or (values["date"] and values["date"] >= start):
+                new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
+            outcomes[xero_id] = (True, None)
+        write_rows(self, rows)
+        if new:
+            insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
+        return outcomes
+
+    @api.model
+    def _xero_invoice_values(self, element):
+        contact_id = ((element.get("Contact") or {}).get("ContactID") or "").lower()
+        amount_due = float(element.get("AmountDue") or 0)
+        rate = float(element.get("CurrencyRate") or 1) or 1
+        due = xero_datetime(element.get("DueDate"))
+        day = xero_datetime(element.get("Date"))
+        return {
+            "xero_contact_id": contact_id,
+            "number": element.get("InvoiceNumber") or False,
+            "reference": element.get("Reference") or False,
+            "date": day.date() if day else False,
+            "due_date": due.date() if due else False,
+            "status": element.get("Status"),
+            "currency_code": element.get("CurrencyCode") or False,
+            "total": float(element.get("Total") or 0),
+            "amount_due": amount_due,
+            "amount_due_base": round(amount_due / rate, 2),
+            "updated_at": xero_datetime(element.get("UpdatedDateUTC")),
+        }
+
+    @api.autovacuum
+    def _gc_xero_history(self):
+        """Forget the paid or voided invoices that left each organisation's history."""
+        for connection in self.env["xero.connection"].sudo().search([]):
+            self.sudo().search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("status", "not in", OPEN),
+                    ("date", "<", self._xero_start(connection)),
+                ]
+            ).unlink()

@@ -1,0 +1,1 @@
+from . import xero_contact_golive

@@ -1,0 +1,299 @@
+import html
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..const import PAGE_SIZE, PRIORITY
+from ..exceptions import XeroError
+from ..tools import contact_mapping as cm
+
+PREVIEW = 20  # names shown per category in the dry run
+
+
+class XeroContactGolive(models.TransientModel):
+    """Going live with contact sync: a dry run, a test batch, then everything.
+
+    The dry run reads every Xero contact (a page of 1,000 per call) and matches them
+    with the partners that sync, changing nothing: it counts and lists what would be
+    linked, created in Xero, created in Odoo and left for review. The test batch does
+    it for a few chosen partners only. Going live reads Xero again (what changed in
+    the meantime counts), does it all and switches the contact sync on.
+    """
+
+    _name = "xero.contact.golive"
+    _description = "Go live with Xero contact sync"
+
+    connection_id = fields.Many2one(
+        "xero.connection",
+        required=True,
+        default=lambda self: self.env.company._xero_connection(),
+    )
+    state = fields.Selection(
+        [("draft", "Start"), ("planned", "Dry run done"), ("live", "Live")], default="draft"
+    )
+    count_linked = fields.Integer("Already linked", readonly=True)
+    count_link = fields.Integer("To link", readonly=True)
+    count_create_xero = fields.Integer("To create in Xero", readonly=True)
+    count_create_odoo = fields.Integer("To create in Odoo", readonly=True)
+    count_review = fields.Integer("To review", readonly=True)
+    count_xero = fields.Integer("Contacts in Xero", readonly=True)
+    calls = fields.Integer("Calls to Xero", readonly=True)
+    preview = fields.Html(readonly=True, sanitize=True)
+    test_partner_ids = fields.Many2many(
+        "res.partner",
+        string="Test batch",
+        help="A few partners to sync first; check them in Xero before going live.",
+    )
+    result = fields.Text(readonly=True)
+
+    # ------------------------------------------------------------------ steps
+
+    def action_dry_run(self):
+        """Count and list what going live would do; nothing is changed."""
+        self.ensure_one()
+        self._check_manager()
+        contacts, calls, _pulled_at = self._xero_pull()
+        plan = self._xero_plan(contacts)
+        self.write(self._xero_counts(plan) | {"state": "planned", "calls": calls})
+        self.preview = self._xero_preview(plan, contacts)
+        self.test_partner_ids = [
+            fields.Command.set((plan["create_xero"] + [p for p, _c, _r in plan["link"]])[:5])
+        ]
+        return self._reopen()
+
+    def action_test_batch(self):
+        """Link or create the chosen partners only, through the queue."""
+        self.ensure_one()
+        self._check_manager()
+        if not self.test_partner_ids:
+            raise UserError(self.env._("Choose the partners of the test batch first."))
+        contacts, _calls, _pulled_at = self._xero_pull()
+        plan = self._xero_plan(contacts, only=set(self.test_partner_ids.ids))
+        plan["create_odoo"] = []
+        done = self._xero_apply(plan, contacts)
+        self.result = self.env._(
+            "Test batch: %(done)s. They are in Xero within seconds: check them there and in "
+            "Xero > Queue, then go live.",
+            done=done,
+        )
+        return self._reopen()
+
+    def action_go_live(self):
+        """Do it all, and keep contacts in sync from now on."""
+        self.ensure_one()
+        self._check_manager()
+        contacts, calls, pulled_at = self._xero_pull()
+        plan = self._xero_plan(contacts)
+        done = self._xero_apply(plan, contacts)
+        connection = self.connection_id.sudo()
+        connection.sync_contacts = True
+        # what changes from now on is read by the poll (and the webhook)
+        cursor = self.env["xero.poll.cursor"].sudo()._xero_for(connection, "res.partner")
+        cursor._xero_start_at(pulled_at)
+        self.write(
+            self._xero_counts(plan)
+            | {"state": "live", "calls": calls, "result": self.env._("Live: %s.", done)}
+        )
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _check_manager(self):
+        self.env["xero.connection"]._check_xero_manager()
+        if self.connection_id.state != "connected":
+            raise UserError(self.env._("Connect the company to Xero first."))
+
+    # ------------------------------------------------------------------ reading Xero
+
+    def _xero_pull(self):
+        """(every Xero contact, archived ones too, the calls made, Xero's time at the
+        start); a page of 1,000 contacts per call."""
+        connection = self.connection_id.sudo()
+        client = connection._xero_client(purpose="push")
+        contacts, page, calls, pulled_at = [], 1, 0, None
+        try:
+            while True:
+                answer = client.call_json(
+                    "get_contacts",
+                    page=page,
+                    page_size=PAGE_SIZE,
+                    include_archived=True,
+                    order="ContactID ASC",
+                )
+                calls += 1
+                if page == 1:
+                    pulled_at = answer.get("DateTimeUTC")
+                rows = answer.get("Contacts") or []
+                contacts += rows
+                if len(rows) < PAGE_SIZE:
+                    return contacts, calls, pulled_at
+                page += 1
+        except XeroError as error:
+            raise UserError(error.message) from None
+        finally:
+            client.note_budget()
+            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, direction="in")
+
+    # ------------------------------------------------------------------ matching everything
+
+    def _xero_plan(self, contacts, only=None):
+        """{link: [(partner, contact, rule)], create_xero: [partner], create_odoo: [contact],
+        review: [(partner, [contacts], rule)], linked: n} for these contacts."""
+        connection = self.connection_id.sudo()
+        partners = self.env["res.partner"]._xero_partners_in_scope(connection)
+        links = partners._xero_links(connection, ids=partners.ids)
+        linked_contacts = {link.xero_id for link in links.values() if link.xero_id}
+        free = partners.filtered(lambda p: p.id not in links or not links[p.id].xero_id)
+        if only is not None:
+            free = free.filtered(lambda p: p.id in only)
+        rows = [cm.as_contact(c) for c in contacts if c["ContactID"].lower() not in linked_contacts]
+        index = cm.ContactIndex(rows)
+        by_name = connection.contact_name_rule == "email"
+        plan = {"link": [], "create_xero": [], "create_odoo": [], "review": []}
+        plan["linked"] = len(links) - len(free)
+        matched = set()
+        for partner in partners._xero_match_rows(free):
+            rule, found = cm.match(partner, index.candidates(partner), by_name=by_name)
+            ids = [c["id"] for c in found]
+            if len(ids) == 1 and ids[0] not in matched:
+                plan["link"].append((partner["id"], ids[0], rule))
+                matched.add(ids[0])
+            elif ids:
+                plan["review"].append((partner["id"], ids, rule))
+                matched.update(ids)
+            else:
+                plan["create_xero"].append(partner["id"])
+        plan["create_odoo"] = [
+            row["id"] for row in rows if row["id"] not in matched and self._xero_importable(row)
+        ]
+        return plan
+
+    def _xero_importable(self, row):
+        return row["active"] and self.connection_id.contact_create_in_odoo
+
+    @api.model
+    def _xero_counts(self, plan):
+        return {
+            "count_linked": plan["linked"],
+            "count_link": len(plan["link"]),
+            "count_create_xero": len(plan["create_xero"]),
+            "count_create_odoo": len(plan["create_odoo"]),
+            "count_review": len(plan["review"]),
+        }
+
+    def _xero_preview(self, plan, contacts):
+        partners = self.env["res.partner"].with_context(active_test=False)
+        names = {c["ContactID"]: c.get("Name") for c in contacts}
+        self.count_xero = len(contacts)
+
+        def section(title, items):
+            shown = "".join(f"<li>{html.escape(item or '')}</li>" for item in items[:PREVIEW])
+            more = len(items) - PREVIEW
+            tail = f"<li>… {more}</li>" if more > 0 else ""
+            return f"<h5>{html.escape(title)} ({len(items)})</h5><ul>{shown}{tail}</ul>"
+
+        return "".join(
+            [
+                section(
+                    self.env._("Linked"),
+                    [
+                        f"{partners.browse(p).display_name} ↔ {names[c]} ({rule})"
+                        for p, c, rule in plan["link"]
+                    ],
+                ),
+                section(
+                    self.env._("Created in Xero"),
+                    partners.browse(plan["create_xero"]).mapped("display_name"),
+                ),
+                section(self.env._("Created in Odoo"), [names[c] for c in plan["create_odoo"]]),
+                section(
+                    self.env._("To review"),
+                    [
+                        f"{partners.browse(p).display_name}: {', '.join(names[c] for c in ids)}"
+                        for p, ids, _rule in plan["review"]
+                    ],
+                ),
+            ]
+        )
+
+    # ------------------------------------------------------------------ doing it
+
+    def _xero_apply(self, plan, contacts):
+        """Link, merge, create and leave for review as planned; returns a summary."""
+        connection = self.connection_id.sudo()
+        reviews = self.env["xero.contact.review"].sudo()
+        partners = self.env["res.partner"].with_context(active_test=False)
+        by_id = {c["ContactID"]: c for c in contacts}
+        self._xero_link_all(connection, plan["link"], by_id)
+        self._xero_create_in_xero(connection, partners.browse(plan["create_xero"]), contacts)
+        outcomes = {}
+        for start in range(0, len(plan["create_odoo"]), PAGE_SIZE):
+            chunk = plan["create_odoo"][start : start + PAGE_SIZE]
+            reviews._xero_create_partners(connection, [by_id[c] for c in chunk], outcomes)
+        for partner_id, ids, rule in plan["review"]:
+            found = [cm.as_contact(by_id[c]) for c in ids]
+            reviews._xero_review_partner(connection, partners.browse(partner_id), found, {}, rule)
+        return self.env._(
+            "%(link)s linked, %(xero)s sent to Xero, %(odoo)s created in Odoo, %(review)s to "
+            "review",
+            link=len(plan["link"]),
+            xero=len(plan["create_xero"]),
+            odoo=len(plan["create_odoo"]),
+            review=len(plan["review"]),
+        )
+
+    def _xero_link_all(self, connection, pairs, contacts):
+        """Link matched pairs and merge each with the contact as Xero sent it."""
+        partners = self.env["res.partner"].with_context(active_test=False)
+        partners._xero_link_write(
+            connection,
+            {
+                p: {"xero_id": c.lower(), "lookup_done": True, "state": "pending"}
+                for p, c, _r in pairs
+            },
+        )
+        links = partners._xero_links(connection, ids=[p for p, _c, _r in pairs])
+        reviews = self.env["xero.contact.review"].sudo()
+        for partner_id, contact_id, rule in pairs:
+            partner = partners.browse(partner_id)
+            reviews._xero_decided(
+                connection,
+                partner,
+                self.env._("Linked when going live, by %s.", rule),
+                contact_id.lower(),
+            )
+            partner._xero_take(connection, links[partner_id], contacts[contact_id])
+
+    def _xero_create_in_xero(self, connection, partners, contacts):
+        """Partners with no Xero contact: created there through the queue; a name Xero
+        already has gets a distinguishing suffix (or goes to review), as configured."""
+        taken = {cm.text(c.get("Name")) for c in contacts if c.get("ContactStatus") == "ACTIVE"}
+        values = {}
+        reviews = self.env["xero.contact.review"].sudo()
+        for partner in partners:
+            name = cm.text(partner.name)
+            if name not in taken:
+                values[partner.id] = {"lookup_done": True}
+                continue
+            if connection.contact_name_rule == "review":
+                reviews._xero_open(
+                    connection, "odoo", "name_taken", partner=partner, xero_name=name
+                )
+                continue
+            new_name = cm.distinct_name(name, taken, partner.city, partner.ref, partner.id)
+            taken.add(new_name)
+            values[partner.id] = {"lookup_done": True, "xero_name": new_name}
+            reviews._xero_decided(
+                connection,
+                partner,
+                self.env._("Name already used in Xero: created as “%s”.", new_name),
+            )
+        partners._xero_link_write(connection, values)
+        partners.browse(list(values))._xero_enqueue_push(connection, priority=PRIORITY["push"])
