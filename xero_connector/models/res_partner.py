@@ -9,6 +9,15 @@ from ..tools import contact_mapping as cm
 from ..tools.sync_rules import canonical, quoted, xero_datetime
 
 USER = "xero_connector.group_xero_user"
+
+
+def _asks_true(operator, value):
+    """Whether a search on a boolean field asks for True (Odoo may pass = or in)."""
+    if operator in ("in", "not in"):
+        return any(value) == (operator == "in")
+    return bool(value) == (operator == "=")
+
+
 # partners looked up in Xero per call before they are created there
 LOOKUP_CHUNK = 15
 
@@ -150,10 +159,12 @@ class ResPartner(models.Model):
     def _search_xero_contact_id(self, operator, value):
         connection = self.env.company.sudo()._xero_connection()
         domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
-        if operator in ("=", "!=") and not value:
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        if operator in ("=", "!=", "in", "not in") and not any(values):
             # not linked: no link with a Xero id
             linked = self.env["xero.link"].sudo()._search([*domain, ("xero_id", "!=", False)])
-            return [("id", "not in" if operator == "=" else "in", linked.subselect("res_id"))]
+            positive = operator in ("=", "in")
+            return [("id", "not in" if positive else "in", linked.subselect("res_id"))]
         links = self.env["xero.link"].sudo()._search([*domain, ("xero_id", operator, value)])
         return [("id", "in", links.subselect("res_id"))]
 
@@ -202,8 +213,7 @@ class ResPartner(models.Model):
         )
         links = self._xero_links(connection, xero_ids=set(overdue.mapped("xero_contact_id")))
         ids = [link.res_id for link in links.values()]
-        positive = bool(value) == (operator == "=")
-        return [("commercial_partner_id", "in" if positive else "not in", ids)]
+        return [("commercial_partner_id", "in" if _asks_true(operator, value) else "not in", ids)]
 
     # ------------------------------------------------------------------ Odoo -> Xero
 
@@ -305,6 +315,7 @@ class ResPartner(models.Model):
                 and not (links.get(j.res_id) and links[j.res_id].lookup_done)
             )
         )
+        unchecked = self._xero_refuse_shared_emails(connection, unchecked, rows)
         if not unchecked:
             return rows
         payloads = {job.id: rows[job.id]["payload"] for job in unchecked}
@@ -320,6 +331,44 @@ class ResPartner(models.Model):
         return self.env["xero.contact.review"]._xero_decide_creates(
             connection, unchecked, rows, contacts
         )
+
+    @api.model
+    def _xero_refuse_shared_emails(self, connection, jobs, rows):
+        """Two customers with one e-mail would be two Xero contacts that matching can no
+        longer tell apart: such a create fails, explained, before any call."""
+        emails = {}
+        for job in jobs:
+            email = cm.email_key(rows[job.id]["payload"].get("EmailAddress"))
+            if email:
+                emails.setdefault(email, []).append(job)
+        if not emails:
+            return jobs
+        others = self.with_context(active_test=False).search(
+            Domain("email_normalized", "in", list(emails)) & self._xero_sync_domain(connection)
+        )
+        owners = others.grouped(lambda p: cm.email_key(p.email_normalized))
+        refused = jobs.browse()
+        for email, mine in emails.items():
+            for job in mine:
+                rivals = owners.get(email, self.browse()).filtered(
+                    lambda p, job=job: p.commercial_partner_id.id != job.res_id
+                )
+                if not rivals:
+                    continue
+                del rows[job.id]
+                refused |= job
+                explanation = self.env._(
+                    "Another customer, %(other)s, has the same e-mail address %(email)s: Xero "
+                    "would hold two contacts that cannot be told apart. Merge the two in Odoo "
+                    "or correct one e-mail, then press Resync.",
+                    other=rivals[0].display_name,
+                    email=email,
+                )
+                job._xero_refused(explanation, [], self._fields["email"].string)
+                self._xero_link_write(
+                    connection, {job.res_id: {"state": "error", "last_error": explanation}}
+                )
+        return jobs - refused
 
     @api.model
     def _xero_lookup(self, client, payloads):
@@ -402,16 +451,18 @@ class ResPartner(models.Model):
         source = kinds.get("POBOX") or {}
         if not any(source.get(k) for k in cm.ADDRESS_KEYS):
             source = kinds.get("STREET") or {}
-        country = self._xero_country(source.get("Country"))
-        state = self._xero_state(country, source.get("Region"))
-        return {
+        values = {
             "street": source.get("AddressLine1") or False,
             "street2": source.get("AddressLine2") or False,
             "city": source.get("City") or False,
             "zip": source.get("PostalCode") or False,
-            "country_id": country.id,
-            "state_id": state.id,
         }
+        country = self._xero_country(source.get("Country"))
+        if source.get("Country") and not country:
+            # a country Odoo does not know: the partner keeps its own
+            return values
+        state = self._xero_state(country, source.get("Region"))
+        return values | {"country_id": country.id, "state_id": state.id}
 
     @api.model
     def _xero_country(self, text):
@@ -449,13 +500,28 @@ class ResPartner(models.Model):
                 return term
         return self.env["account.payment.term"]
 
+    @api.model
+    def _xero_apply_inbound(self, connection, elements):
+        """Contacts Xero merged into others are followed first, so that the surviving
+        contact is read as the linked partner's, not as a new customer."""
+        merged = {
+            e["ContactID"].lower(): e["MergedToContactID"].lower()
+            for e in elements
+            if e.get("MergedToContactID") and e.get("ContactID")
+        }
+        followed = {}
+        reviews = self.env["xero.contact.review"]
+        for source, link in self._xero_links(connection, xero_ids=list(merged)).items():
+            partner = self.browse(link.res_id).exists()
+            if partner:
+                followed[source] = reviews._xero_follow_merge(
+                    connection, partner, link, merged[source]
+                )
+        rest = [e for e in elements if (e.get("ContactID") or "").lower() not in followed]
+        return super()._xero_apply_inbound(connection, rest) | followed
+
     def _xero_take(self, connection, link, element):
-        """Xero merged this contact into another: the link follows it."""
-        merged_into = (element.get("MergedToContactID") or "").lower()
-        if merged_into and merged_into != link.xero_id:
-            return self.env["xero.contact.review"]._xero_follow_merge(
-                connection, self, link, merged_into
-            )
+        """Xero's changes, in a savepoint: a value Odoo refuses fails this contact only."""
         try:
             with self.env.cr.savepoint():
                 return super()._xero_take(connection, link, element)

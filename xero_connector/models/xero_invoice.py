@@ -170,7 +170,8 @@ class XeroInvoice(models.Model):
     @api.autovacuum
     def _gc_xero_history(self):
         """Forget the paid or voided invoices that left each organisation's history."""
-        for connection in self.env["xero.connection"].sudo().search([]):
+        connections = self.env["xero.connection"].sudo().search([("sync_contacts", "=", True)])
+        for connection in connections:
             self.sudo().search(
                 [
                     ("connection_id", "=", connection.id),

@@ -105,12 +105,12 @@ class XeroSyncLog(models.Model):
         )
 
     @api.model
-    def _xero_log_change(self, connection, record, xero_id, old, new, message=None):
+    def _xero_log_change(self, connection, record, xero_id, old, new, message=None, direction="in"):
         """An overwrite of an Odoo record by Xero (or the reverse), old and new values."""
         return self.sudo().create(
             {
                 "connection_id": connection.id,
-                "direction": "in",
+                "direction": direction,
                 "operation": "apply",
                 "res_model": record._name,
                 "res_id": record.id,

@@ -485,7 +485,7 @@ class XeroSyncMixin(models.AbstractModel):
         base = link.synced_values if link.synced_values else None
         updated = xero_datetime(element.get("UpdatedDateUTC"))
         odoo_newer = bool(updated and self.write_date and self.write_date > updated)
-        agreed, take, push = dict(base or {}), {}, []
+        agreed, take, push, overruled = dict(base or {}), {}, [], {}
         for key in keys:
             odoo, xero = canonical(current.get(key)), canonical(incoming[key])
             before = base.get(key) if base is not None and key in base else None
@@ -494,6 +494,8 @@ class XeroSyncMixin(models.AbstractModel):
             )
             if outcome == "push":
                 push.append(key)
+                if before is not None and xero != before:
+                    overruled[key] = (xero, odoo)
                 continue
             agreed[key] = xero
             if outcome == "take":
@@ -508,6 +510,17 @@ class XeroSyncMixin(models.AbstractModel):
                 "xero_updated_at": updated,
             }
         )
+        if overruled:
+            # both sides changed these keys and Odoo's values win: Xero's are overwritten
+            self.env["xero.sync.log"]._xero_log_change(
+                connection,
+                self,
+                link.xero_id,
+                {key: x for key, (x, _o) in overruled.items()},
+                {key: o for key, (_x, o) in overruled.items()},
+                self.env._("Changed in Odoo and in Xero: Odoo's value is kept and sent to Xero."),
+                direction="out",
+            )
         if push:
             self._xero_enqueue_push(connection)
         return True, self.env._("Updated from Xero.") if changed else None

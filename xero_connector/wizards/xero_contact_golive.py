@@ -149,7 +149,12 @@ class XeroContactGolive(models.TransientModel):
         connection = self.connection_id.sudo()
         partners = self.env["res.partner"]._xero_partners_in_scope(connection)
         links = partners._xero_links(connection, ids=partners.ids)
-        linked_contacts = {link.xero_id for link in links.values() if link.xero_id}
+        every_link = (
+            self.env["xero.link"]
+            .sudo()
+            .search([("connection_id", "=", connection.id), ("res_model", "=", "res.partner")])
+        )
+        linked_contacts = set(every_link.filtered("xero_id").mapped("xero_id"))
         free = partners.filtered(lambda p: p.id not in links or not links[p.id].xero_id)
         if only is not None:
             free = free.filtered(lambda p: p.id in only)

@@ -1,0 +1,79 @@
+"""Going live with contact sync: a dry run that changes nothing, a test batch, everything."""
+
+from odoo.tests import TransactionCase, tagged
+
+from .test_contacts import ContactCase
+
+
+@tagged("post_install", "-at_install")
+class TestGoLive(ContactCase, TransactionCase):
+    def setUp(self):
+        super().setUp()
+        self.connection.sudo().write(
+            {
+                "sync_contacts": False,
+                "contact_scope": "domain",
+                "contact_domain": "[('name', '=like', 'GL %')]",
+            }
+        )
+        self.xero_contact(Name="GL Alpha in Xero", EmailAddress="alpha@example.com")
+        self.xero_contact(Name="GL Beta")
+        self.only_in_xero = self.xero_contact(Name="GL Gamma", EmailAddress="gamma@example.com")
+        self.xero_contact(Name="GL Twin One", EmailAddress="twin@example.com")
+        self.xero_contact(Name="GL Twin Two", EmailAddress="twin@example.com")
+        archived = self.xero_contact(Name="GL Old")
+        self.accountant_edits(archived["ContactID"], ContactStatus="ARCHIVED")
+        partners = self.env["res.partner"].with_context(xero_inbound=True)
+        self.alpha = partners.create({"name": "GL Alpha", "email": "ALPHA@example.com "})
+        self.beta = partners.create({"name": "GL Beta"})
+        self.zeta = partners.create({"name": "GL Zeta", "email": "zeta@example.com"})
+        self.twin = partners.create({"name": "GL Twin", "email": "twin@example.com"})
+        self.seeded = len(self.books.contacts)
+        self.wizard = self.env["xero.contact.golive"].create({})
+
+    def test_the_dry_run_counts_and_lists_and_changes_nothing(self):
+        partners = self.env["res.partner"].search_count([])
+        self.wizard.action_dry_run()
+        self.assertEqual(self.wizard.count_link, 2)
+        self.assertEqual(self.wizard.count_create_xero, 1)
+        self.assertEqual(self.wizard.count_review, 1)
+        # every other active Xero contact (the sandbox's own too) would become a customer
+        active = [c for c in self.books.contacts.values() if c["ContactStatus"] == "ACTIVE"]
+        self.assertEqual(self.wizard.count_create_odoo, len(active) - 2 - 2)
+        self.assertEqual(self.wizard.calls, 1)
+        self.assertIn("GL Alpha ↔ GL Alpha in Xero (e-mail)", self.wizard.preview)
+        self.assertIn("GL Zeta", self.wizard.preview)
+        self.assertFalse(self.env["xero.link"].search([]))
+        self.assertFalse(self.jobs.search([]))
+        self.assertFalse(self.env["xero.contact.review"].search([]))
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        self.assertFalse(self.connection.sync_contacts)
+
+    def test_a_test_batch_then_going_live(self):
+        self.wizard.action_dry_run()
+        self.wizard.test_partner_ids = self.zeta
+        self.wizard.action_test_batch()
+        self.run_queue()
+        self.assertEqual(len(self.contacts_named("GL Zeta")), 1)
+        self.assertFalse(self.link_of(self.alpha), "only the test batch")
+        self.wizard.action_go_live()
+        self.assertTrue(self.connection.sync_contacts)
+        self.assertEqual(self.wizard.state, "live")
+        self.run_queue()
+        self.assertEqual(len(self.contacts_named("GL Zeta")), 1, "not created twice")
+        alpha = self.contacts_named("GL Alpha in Xero")[0]
+        self.assertEqual(self.link_of(self.alpha).xero_id, alpha["ContactID"].lower())
+        self.assertEqual(self.link_of(self.beta).state, "synced")
+        gamma = self.env["res.partner"].search([("name", "=", "GL Gamma")])
+        self.assertEqual(gamma.xero_contact_id, self.only_in_xero["ContactID"].lower())
+        review = self.env["xero.contact.review"].search([("partner_id", "=", self.twin.id)])
+        self.assertEqual(len(review.candidate_ids), 2)
+        self.assertFalse(self.env["res.partner"].search([("name", "like", "GL Twin One")]))
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "GL Old")]))
+        cursor = self.env["xero.poll.cursor"].search(
+            [("connection_id", "=", self.connection.id), ("res_model", "=", "res.partner")]
+        )
+        self.assertTrue(cursor.modified_since)
+        # going live again links and creates nothing more
+        self.env["xero.contact.golive"].create({}).action_go_live()
+        self.assertEqual(len(self.books.contacts), self.seeded + 1)
