@@ -1,7 +1,6 @@
 from ast import literal_eval
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from ..exceptions import XeroError
@@ -520,20 +519,6 @@ class ResPartner(models.Model):
         rest = [e for e in elements if (e.get("ContactID") or "").lower() not in followed]
         return super()._xero_apply_inbound(connection, rest) | followed
 
-    def _xero_take(self, connection, link, element):
-        """Xero's changes, in a savepoint: a value Odoo refuses fails this contact only."""
-        try:
-            with self.env.cr.savepoint():
-                return super()._xero_take(connection, link, element)
-        except (ValidationError, UserError) as error:
-            message = self.env._(
-                "Xero's values could not be written on %(partner)s: %(error)s",
-                partner=self.display_name,
-                error=error.args[0],
-            )
-            link.write({"state": "error", "last_error": message})
-            return False, message
-
     @api.model
     def _xero_apply_unlinked(self, connection, elements):
         """Xero contacts no partner is linked to: matched, created in Odoo or reviewed."""
@@ -556,10 +541,10 @@ class ResPartner(models.Model):
         ]
 
     @api.model
-    def _xero_values_for_new(self, connection, contact):
-        """The values of an Odoo partner created from a Xero contact."""
+    def _xero_values_for_new(self, connection, contact, directions):
+        """The values of an Odoo partner created from a Xero contact, and the values
+        both sides then agree on."""
         incoming = cm.normalize(contact)
-        directions = self._xero_directions(connection)
         values = {"customer_rank": 1, "company_id": connection.company_id.id}
         for key, value in incoming.items():
             if directions.get(key) in ("both", "to_odoo"):

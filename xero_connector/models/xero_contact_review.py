@@ -281,7 +281,10 @@ class XeroContactReview(models.Model):
         if not contacts:
             return
         partners = self.env["res.partner"].with_context(xero_inbound=True)
-        values = [partners._xero_values_for_new(connection, contact) for contact in contacts]
+        directions = partners._xero_directions(connection)
+        values = [
+            partners._xero_values_for_new(connection, contact, directions) for contact in contacts
+        ]
         created = partners.create([vals for vals, _agreed in values])
         now = fields.Datetime.now()
         insert_rows(

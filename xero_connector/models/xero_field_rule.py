@@ -30,15 +30,22 @@ class XeroFieldRule(models.Model):
     @api.model
     def _xero_directions(self, connection, model):
         """{key: direction} of ``model`` for ``connection`` (the model's defaults where no
-        rule was written)."""
-        rules = self.sudo().search(
-            [("connection_id", "=", connection.id), ("res_model", "=", model._name)]
-        )
-        known = {rule.key: rule.direction for rule in rules}
-        return {
-            key: known.get(key, direction)
-            for key, _label, direction in model._xero_field_defaults()
-        }
+        rule was written); read once per transaction."""
+        cache = self.env.cr.cache.setdefault("xero_connector.directions", {})
+        if (connection.id, model._name) not in cache:
+            rules = self.sudo().search(
+                [("connection_id", "=", connection.id), ("res_model", "=", model._name)]
+            )
+            known = {rule.key: rule.direction for rule in rules}
+            cache[connection.id, model._name] = {
+                key: known.get(key, direction)
+                for key, _label, direction in model._xero_field_defaults()
+            }
+        return dict(cache[connection.id, model._name])
+
+    def write(self, vals):
+        self.env.cr.cache.pop("xero_connector.directions", None)
+        return super().write(vals)
 
     @api.model
     def _xero_ensure(self, connection, model):

@@ -138,6 +138,27 @@ class XeroSyncLog(models.Model):
             }
         )
 
+    @api.model
+    def _xero_log_decisions(self, connection, model, decisions):
+        """Many decisions of matching at once: [(record id, Xero id, message)]."""
+        insert_rows(
+            self.sudo(),
+            [
+                {
+                    "connection_id": connection.id,
+                    "company_id": connection.company_id.id,
+                    "direction": "out",
+                    "operation": "match",
+                    "res_model": model._name,
+                    "res_id": res_id,
+                    "xero_id": xero_id,
+                    "outcome": "ok",
+                    "message": message,
+                }
+                for res_id, xero_id, message in decisions
+            ],
+        )
+
     @api.autovacuum
     def _gc_xero_logs(self):
         """Forget log lines older than the retention (xero_connector.log_days)."""

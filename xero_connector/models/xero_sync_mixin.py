@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import groupby
 
@@ -456,12 +456,14 @@ class XeroSyncMixin(models.AbstractModel):
         outcomes = self._xero_apply_unlinked(
             connection, [e for key, e in by_id.items() if key not in links]
         )
+        pushes = []
         for xero_id, link in links.items():
             record = by_record.get(link.res_id)
             if record:
-                outcomes[xero_id] = record._xero_take(connection, link, by_id[xero_id])
+                outcomes[xero_id] = record._xero_take(connection, link, by_id[xero_id], pushes)
             else:
                 outcomes[xero_id] = (True, self.env._("Its Odoo record was deleted."))
+        self.browse(pushes)._xero_enqueue_push(connection)
         return outcomes
 
     @api.model
@@ -472,7 +474,7 @@ class XeroSyncMixin(models.AbstractModel):
             for e in elements
         }
 
-    def _xero_take(self, connection, link, element):
+    def _xero_take(self, connection, link, element, pushes=None):
         """Bring Xero's changes onto this record, key by key, against what both sides
         last agreed on: a key Odoo changed meanwhile is pushed instead, and a key both
         changed is settled by the connection's conflict policy. Every value Xero
@@ -500,7 +502,16 @@ class XeroSyncMixin(models.AbstractModel):
             agreed[key] = xero
             if outcome == "take":
                 take[key] = xero
-        changed = self._xero_write_inbound(connection, link, take)
+        try:
+            changed = self._xero_write_inbound(connection, link, take)
+        except (ValidationError, UserError) as error:
+            message = self.env._(
+                "Xero's values could not be written on %(record)s: %(error)s",
+                record=self.display_name,
+                error=error.args[0],
+            )
+            link.write({"state": "error", "last_error": message})
+            return False, message
         link.write(
             {
                 "synced_values": agreed,
@@ -521,7 +532,9 @@ class XeroSyncMixin(models.AbstractModel):
                 self.env._("Changed in Odoo and in Xero: Odoo's value is kept and sent to Xero."),
                 direction="out",
             )
-        if push:
+        if push and pushes is not None:
+            pushes.append(self.id)  # the caller queues them all at once
+        elif push:
             self._xero_enqueue_push(connection)
         return True, self.env._("Updated from Xero.") if changed else None
 
@@ -534,7 +547,8 @@ class XeroSyncMixin(models.AbstractModel):
         if not changed:
             return {}
         old = {name: self._xero_loggable(name) for name in changed}
-        self.with_context(xero_inbound=True).write(changed)
+        with self.env.cr.savepoint():  # a value Odoo refuses fails this record only
+            self.with_context(xero_inbound=True).write(changed)
         new = {name: self._xero_loggable(name) for name in changed}
         self.env["xero.sync.log"]._xero_log_change(
             connection, self, link.xero_id, old, new, self.env._("Changed in Xero.")

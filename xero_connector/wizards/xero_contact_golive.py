@@ -265,16 +265,21 @@ class XeroContactGolive(models.TransientModel):
             },
         )
         links = partners._xero_links(connection, ids=[p for p, _c, _r in pairs])
-        reviews = self.env["xero.contact.review"].sudo()
-        for partner_id, contact_id, rule in pairs:
-            partner = partners.browse(partner_id)
-            reviews._xero_decided(
-                connection,
-                partner,
-                self.env._("Linked when going live, by %s.", rule),
-                contact_id.lower(),
-            )
-            partner._xero_take(connection, links[partner_id], contacts[contact_id])
+        rules = {p: (c, r) for p, c, r in pairs}
+        pushes = []
+        # browsed together: their fields are read together
+        for partner in partners.browse(list(rules)):
+            contact_id, _rule = rules[partner.id]
+            partner._xero_take(connection, links[partner.id], contacts[contact_id], pushes)
+        partners.browse(pushes)._xero_enqueue_push(connection)
+        self.env["xero.sync.log"]._xero_log_decisions(
+            connection,
+            partners,
+            [
+                (partner_id, contact_id.lower(), self.env._("Linked when going live, by %s.", rule))
+                for partner_id, contact_id, rule in pairs
+            ],
+        )
 
     def _xero_create_in_xero(self, connection, partners, contacts):
         """Partners with no Xero contact: created there through the queue; a name Xero

@@ -38,7 +38,8 @@ registry.category("web_tour.tours").add("xero_connector_tests.rep_sees_overdue_c
         },
         {
             content: "... with the invoice history",
-            trigger: ".o_field_widget[name='xero_invoice_ids'] .o_data_row:contains('Awaiting payment')",
+            trigger:
+                ".o_field_widget[name='xero_invoice_ids'] .o_data_row:contains('Awaiting payment')",
         },
     ],
 });
