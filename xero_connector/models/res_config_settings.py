@@ -56,6 +56,14 @@ class ResConfigSettings(models.TransientModel):
             self.env["xero.sync.job"]._xero_wake_up()
         return result
 
+    def action_xero_open_connection(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.connection",
+            "res_id": self.xero_connection_id.id,
+            "view_mode": "form",
+        }
+
     def action_xero_connect(self):
         return self.xero_connection_id.action_xero_connect()
 

@@ -1,4 +1,5 @@
 from ast import literal_eval
+from collections.abc import Iterable
 
 from odoo import api, fields, models
 from odoo.fields import Domain
@@ -158,7 +159,9 @@ class ResPartner(models.Model):
     def _search_xero_contact_id(self, operator, value):
         connection = self.env.company.sudo()._xero_connection()
         domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
-        values = value if isinstance(value, (list, tuple, set)) else [value]
+        values = (
+            list(value) if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        )
         if operator in ("=", "!=", "in", "not in") and not any(values):
             # not linked: no link with a Xero id
             linked = self.env["xero.link"].sudo()._search([*domain, ("xero_id", "!=", False)])

@@ -198,6 +198,19 @@ class TestContactMapping(ContactCase, TransactionCase):
         }
         self.assertEqual(phones["DEFAULT"], "111", "the phone is not synced")
 
+    def test_search_filters_not_linked_and_sync_error(self):
+        linked, failed = self.customers(2, prefix="Filter")
+        failed.email = "broken"
+        self.run_queue()
+        waiting = self.customers(1, prefix="Waiting")
+        partners = self.env["res.partner"]
+        scope = [("name", "=like", "Filter %")]
+        self.assertEqual(partners.search([*scope, ("xero_sync_state", "=", "error")]), failed)
+        mine = ("id", "in", (linked | failed | waiting).ids)
+        self.assertEqual(partners.search([("xero_contact_id", "=", False), mine]), failed | waiting)
+        self.assertEqual(partners.search([*scope, ("xero_contact_id", "!=", False)]), linked)
+        self.assertEqual(partners.search([*scope, ("xero_sync_state", "=", "synced")]), linked)
+
     def test_bad_input_is_explained_before_sending(self):
         long_ref = self.customers(1, prefix="Long", ref="R" * 60)
         first, second = self.customers(2, prefix="Twin", email="same@example.com")
