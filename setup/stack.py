@@ -656,8 +656,12 @@ try:
 except (AssertionError, XeroError):
     connection.sandbox_url = URL
     connection.action_xero_use_sandbox()
-# the demo shows the sync at work: customers go to the sandbox through the queue
+# the demo shows the sync at work: the first start goes live with contacts (demo
+# customers to the sandbox, the sandbox's customers with their invoices to Odoo)
+if not env["xero.link"].search_count([("connection_id", "=", connection.id)]):
+    env["xero.contact.golive"].create({"connection_id": connection.id}).action_go_live()
 connection.sync_contacts = True
+env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)
 """
