@@ -225,7 +225,9 @@ class ResPartner(models.Model):
         if keys is None:
             directions = self._xero_directions(connection)
             keys = [k for k, d in directions.items() if d in ("both", "to_xero")]
-        partner = self.with_company(connection.company_id)
+        partner = self
+        if self.env.company != connection.company_id:
+            partner = self.with_company(connection.company_id)
         payload = {}
         for key in keys:
             value = partner._xero_value(key, link)

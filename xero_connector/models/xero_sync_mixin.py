@@ -229,7 +229,8 @@ class XeroSyncMixin(models.AbstractModel):
         is finished at once, what Xero would refuse fails at once, and a record whose
         change in Xero is still to be read waits for it (its change is merged first)."""
         connection = jobs.connection_id
-        records = self.browse(jobs.mapped("res_id")).with_context(active_test=False).exists()
+        records = self.browse(jobs.mapped("res_id")).with_company(connection.company_id)
+        records = records.with_context(active_test=False).exists()
         by_id = {record.id: record for record in records}  # iterated: fetched together
         links = self._xero_links(connection, ids=records.ids)
         inbound = self._xero_pending_fetches(
@@ -352,17 +353,19 @@ class XeroSyncMixin(models.AbstractModel):
         The body is the same bytes every time the same jobs are sent (jobs in id
         order, keys sorted), so Xero recognises a resent request by its key."""
         jobs = jobs.sorted("id")
+        # read once: each read of a JSON field is a deep copy
+        payloads = {job.id: canonical(job.payload) for job in jobs}
         method = f"{'create' if operation == 'create' else 'update_or_create'}_{self._xero_sdk}"
         answer = client.call_json(
             method,
-            {self._xero_plural: [canonical(job.payload) for job in jobs]},
+            {self._xero_plural: [payloads[job.id] for job in jobs]},
             summarize_errors=False,
             idempotency_key=jobs[:1].idempotency_key,
         )
-        self._xero_pushed(jobs, answer.get(self._xero_plural) or [])
+        self._xero_pushed(jobs, answer.get(self._xero_plural) or [], payloads)
 
     @api.model
-    def _xero_pushed(self, jobs, elements):
+    def _xero_pushed(self, jobs, elements, payloads):
         """Record each element's outcome on its own job and link; what Xero now holds is
         what both sides agree on, and what it overwrote goes to the log."""
         connection = jobs.connection_id
@@ -384,7 +387,7 @@ class XeroSyncMixin(models.AbstractModel):
             warnings = " ".join(w.get("Message") or "" for w in element.get("Warnings") or [])
             link = known.get(job.res_id)
             base = dict(link.synced_values or {}) if link and link.xero_id else {}
-            sent = {k: canonical(v) for k, v in job.payload.items() if k != self._xero_id_key}
+            sent = {k: v for k, v in payloads[job.id].items() if k != self._xero_id_key}
             rows[job.id] = {
                 "xero_id": xero_id,
                 "result": warnings.strip() or False,
@@ -451,6 +454,7 @@ class XeroSyncMixin(models.AbstractModel):
         by_id.pop("", None)
         links = self._xero_links(connection, xero_ids=list(by_id))
         records = self.browse([link.res_id for link in links.values()])
+        records = records.with_company(connection.company_id)
         records = records.with_context(active_test=False).exists()
         by_record = {record.id: record for record in records}
         outcomes = self._xero_apply_unlinked(
