@@ -13,6 +13,7 @@ The cache lives outside the checkout (``$XERO_CONNECTOR_CACHE``, by default
 """
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -63,6 +64,14 @@ KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
 DEMO_APPS = "contacts,crm,sale_management,xero_connector"
 TEST_MODULES = "xero_connector,xero_connector_tests"
+# what Odoo's own test runner runs in the test database (as OCA's CI and runbot do):
+# the addon's test cases and the tests of the Odoo apps it builds on, which must
+# stay green with the addon installed
+ODOO_TESTED = ("xero_connector_tests", "crm", "sale_crm", "sale_management", "sale", "contacts")
+# Odoo's runner logs this line for the database once every test has run
+ODOO_REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+# pytest's closing line, e.g. "=== 3 failed, 120 passed, 2 skipped in 95.20s (0:01:35) ==="
+PYTEST_REPORT = re.compile(r"^=+ (?P<counts>.*\d+ \w+.*) in [\d.]+s\b.*=+$")
 
 
 class Stop(Exception):
@@ -133,6 +142,35 @@ def root_prefix():
 def free_port(port):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def unused_port():
+    """A port of 127.0.0.1 that nothing listens on, as the system hands them out."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_teed(cmd, *, cwd=None, env=None):
+    """Run a command with its output on the terminal; returns (exit code, output lines)."""
+    log_command(cmd)
+    say(f"$ {shlex.join(str(c) for c in cmd)}")
+    process = subprocess.Popen(
+        [str(c) for c in cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        cwd=cwd,
+        env=env,
+    )
+    lines = []
+    with process.stdout:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            lines.append(line.rstrip("\n"))
+    return process.wait(), lines
 
 
 # ---------------------------------------------------------------- system packages
@@ -562,21 +600,40 @@ def test_database_name():
     return os.environ.get("XERO_TEST_DB") or "xero_connector_test"
 
 
+@dataclasses.dataclass
+class Phase:
+    """One part of a test run: whether it passed, its one-line summary, the tests it counted."""
+
+    name: str
+    ok: bool
+    summary: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+
+
+def timed(name, step, *args):
+    """Run one part of the test run and say how it went, in one line."""
+    say(f"{name} …")
+    started = time.monotonic()
+    phase = step(*args)
+    phase.name, phase.seconds = name, time.monotonic() - started
+    say(f"{phase.name}: {phase.summary} ({phase.seconds:.0f}s)")
+    return phase
+
+
 def command_test(pytest_args):
+    """Without arguments, the whole suite: Odoo's test runner, pytest and pre-commit.
+
+    With arguments, only pytest runs with them: pytest-odoo runs any test, the
+    Odoo test cases too (e.g. ``setup/test -k tour``).
+    """
     vpython, odoo_path = prepare(with_browser=True)
     ensure_node()
     db = test_database_name()
-    config, data_dir = write_config(
-        "test", odoo_path, db_name=db, max_cron_threads=0, log_level="warn"
-    )
-    say(f"creating the test database {db} with {TEST_MODULES}")
-    drop_database(vpython, db, data_dir)
-    started = time.monotonic()
-    install = odoo_cmd(vpython, config, "-d", db, "-i", TEST_MODULES, "--stop-after-init")
-    if run(install, check=False, quiet=False):
-        raise Stop(f"Installing {TEST_MODULES} into {db} failed: see the errors above.")
-    say(f"database ready in {time.monotonic() - started:.0f}s; running the suite")
-    lint = run_precommit(vpython)
+    config, data_dir = write_test_config(odoo_path, db)
+    phases = [timed("test database", create_test_database, vpython, config, db, data_dir)]
     pytest = [
         vpython,
         "-m",
@@ -585,21 +642,122 @@ def command_test(pytest_args):
         f"--odoo-database={db}",
         "--odoo-log-level=warn",
         "--odoo-http",
-        *pytest_args,
     ]
-    code = run(pytest, check=False, quiet=False, cwd=ROOT)
-    if lint:
-        say("pre-commit found problems (see above)")
-    return code or lint
+    if pytest_args:
+        phases.append(timed("pytest", pytest_phase, [*pytest, *pytest_args]))
+    else:
+        tests = odoo_test_command(vpython, config, db)
+        phases.append(timed("Odoo's test runner", odoo_tests_phase, tests))
+        # the Odoo test cases just ran: pytest runs the plain pytest modules
+        plain = [*pytest, "-m", "not odoo_case"]
+        phases.append(timed("pytest (plain modules)", pytest_phase, plain))
+        phases.append(timed("pre-commit", precommit_phase, vpython))
+    return conclude(phases)
 
 
-def run_precommit(vpython):
+def write_test_config(odoo_path, db):
+    """One configuration per test database, with an HTTP port of its own for the test
+    server (HttpCase, tours): several suites can run at once on one machine."""
+    return write_config(
+        "test-" + re.sub(r"[^\w.-]", "_", db),
+        odoo_path,
+        db_name=db,
+        max_cron_threads=0,
+        log_level="warn",
+        http_port=unused_port(),
+    )
+
+
+def create_test_database(vpython, config, db, data_dir):
+    drop_database(vpython, db, data_dir)
+    install = odoo_cmd(vpython, config, "-d", db, "-i", TEST_MODULES, "--stop-after-init")
+    if run(install, check=False, quiet=False):
+        raise Stop(f"Installing {TEST_MODULES} into {db} failed: see the errors above.")
+    return Phase("test database", True, f"{db} created with {TEST_MODULES}")
+
+
+def odoo_test_command(vpython, config, db):
+    """Odoo's own runner, as OCA's CI and runbot use it, on the installed database.
+
+    Without -i/-u, each module's at_install tests run while the registry loads,
+    then the post_install tests. Odoo's report line needs odoo.tests.result at INFO;
+    at INFO, odoo.service.server says when the post_install tests start and end and
+    odoo.tests.stats how many tests of each module ran, in how long.
+    """
+    tags = ",".join(f"/{name}" for name in ODOO_TESTED)
+    return odoo_cmd(
+        vpython,
+        config,
+        "-d",
+        db,
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
+        "--log-handler=odoo.tests.result:INFO",
+        "--log-handler=odoo.service.server:INFO",
+        "--log-handler=odoo.tests.stats:INFO",
+    )
+
+
+def odoo_tests_phase(command):
+    """Odoo's exit code and its report line must both say that every test passed."""
+    name = "Odoo's test runner"
+    code, lines = run_teed(command)
+    reports = [match for match in map(ODOO_REPORT.search, lines) if match]
+    if not reports:
+        return Phase(name, False, f"ended without its test report (exit {code})")
+    failed, errors, ran = map(int, reports[-1].groups())
+    summary = f"{ran} tests, {failed} failed, {errors} error(s)"
+    if not ran:
+        summary = "ran no test"
+    elif code:
+        summary += f", exit {code}"
+    ok = not (code or failed or errors) and ran > 0
+    return Phase(name, ok, summary, passed=ran - failed - errors, failed=failed + errors)
+
+
+def pytest_phase(command):
+    code, lines = run_teed(command, cwd=ROOT)
+    closing = next((m for m in map(PYTEST_REPORT.match, reversed(lines)) if m), None)
+    if not closing:
+        summary = "ran no test" if code == 5 else f"ended without its test report (exit {code})"
+        return Phase("pytest", False, summary)
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", closing["counts"])}
+    failed = sum(counts.get(word, 0) for word in ("failed", "error", "errors"))
+    return Phase(
+        "pytest",
+        code == 0,
+        closing["counts"],
+        passed=counts.get("passed", 0),
+        failed=failed,
+        skipped=counts.get("skipped", 0),
+    )
+
+
+def precommit_phase(vpython):
     if not (ROOT / ".git").exists():
-        say("not a git checkout: pre-commit skipped")
-        return 0
-    say("pre-commit run --all-files")
+        return Phase("pre-commit", True, "skipped: not a git checkout")
     precommit = [vpython, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"]
-    return run(precommit, check=False, quiet=False, cwd=ROOT)
+    code, _lines = run_teed(precommit, cwd=ROOT)
+    return Phase("pre-commit", code == 0, "clean" if code == 0 else "found problems, shown above")
+
+
+def conclude(phases):
+    """One line per part, the tests counted by both runners, and the exit code."""
+    print(flush=True)
+    for phase in phases:
+        verdict = "ok" if phase.ok else "FAILED"
+        say(f"{verdict:6} {phase.name}: {phase.summary} ({phase.seconds:.0f}s)")
+    passed, failed = sum(p.passed for p in phases), sum(p.failed for p in phases)
+    skipped = sum(p.skipped for p in phases)
+    total = f"total: {passed} passed, {failed} failed"
+    print(total + (f", {skipped} skipped" if skipped else ""), flush=True)
+    broken = [phase for phase in phases if not phase.ok]
+    if not broken:
+        return 0
+    parts = "; ".join(f"{phase.name} ({phase.summary})" for phase in broken)
+    print(f"[setup] The test run failed: {parts}.", file=sys.stderr, flush=True)
+    return 1
 
 
 def command_demo(args):

@@ -1,8 +1,21 @@
-"""Fixtures for tests that talk to the Xero sandbox through xero-python."""
+"""Fixtures for tests that talk to the Xero sandbox through xero-python, and the
+``odoo_case`` mark on the Odoo test cases (setup/test runs those with Odoo's runner)."""
 
 import pytest
 
+from odoo.tests.common import BaseCase
+
 from .sandbox_client import Xero, checked_sandbox, token_urls
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark the Odoo test cases, before ``-m`` selects: ``-m "not odoo_case"`` leaves
+    the plain pytest tests."""
+    for item in items:
+        cls = getattr(item, "cls", None)
+        if isinstance(cls, type) and issubclass(cls, BaseCase):
+            item.add_marker(pytest.mark.odoo_case)
 
 
 @pytest.fixture

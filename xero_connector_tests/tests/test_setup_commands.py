@@ -1,10 +1,19 @@
-"""The set-up commands stop with one clear sentence when they cannot go on."""
+"""The set-up commands stop with one clear sentence when they cannot go on, and
+setup/test runs every test and fails, saying where, when one fails."""
 
+import ast
+import importlib
+import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from odoo.tests.common import BaseCase
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "setup" / "stack.py"
@@ -62,3 +71,96 @@ def test_demo_on_a_busy_port_says_so(tmp_path):
         code, _out, err = stack(tmp_path, "demo", "--port", str(port))
     assert code == 2
     assert_one_clear_sentence(err, f"Port {port} is already in use", "--port")
+
+
+# ---------------------------------------------------------------- setup/test's parts
+
+TESTS = Path(__file__).resolve().parent
+PACKAGE = "odoo.addons.xero_connector_tests.tests"
+
+
+@pytest.fixture
+def stack_module(tmp_path, monkeypatch):
+    """setup/stack.py as a module (standard library only), its files in tmp_path."""
+    spec = importlib.util.spec_from_file_location("xero_setup_stack", STACK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(module, "LOG", tmp_path / "setup.log")
+    monkeypatch.setattr(module, "RUN_DIR", tmp_path / "run")
+    return module
+
+
+def fake_runner(output, code):
+    """A command that prints what a test runner would and exits with its code."""
+    return [sys.executable, "-c", f"import sys; print({output!r}); sys.exit({code})"]
+
+
+ODOO_LINE = (
+    "2026-12-01 10:00:00,000 42 {level} db odoo.tests.result: {report} when loading database"
+)
+
+
+def test_odoo_runner_sees_every_module_with_odoo_test_cases():
+    """Odoo's runner only loads what tests/__init__.py imports; the rest runs with pytest."""
+    tree = ast.parse((TESTS / "__init__.py").read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module
+        for alias in node.names
+    }
+    with_cases = set()
+    for path in sorted(TESTS.glob("test_*.py")):
+        try:
+            module = importlib.import_module(f"{PACKAGE}.{path.stem}")
+        except pytest.skip.Exception:  # a pytest module that skips itself as a whole
+            continue
+        cases = [
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, BaseCase)
+        ]
+        if any(case.__module__ == module.__name__ for case in cases):
+            with_cases.add(path.stem)
+    assert "test_ui" in with_cases
+    assert imported == with_cases
+
+
+def test_each_test_database_has_its_configuration_and_http_port(stack_module, tmp_path):
+    odoo_path = tmp_path / "odoo"
+    configs = [stack_module.write_test_config(odoo_path, db)[0] for db in ("suite_a", "suite_b")]
+    assert len(set(configs)) == 2
+    options = [dict(re.findall(r"^(\w+) = (.*)$", c.read_text(), re.MULTILINE)) for c in configs]
+    assert [o["db_name"] for o in options] == ["suite_a", "suite_b"]
+    ports = {int(o["http_port"]) for o in options}
+    assert len(ports) == 2 and 8069 not in ports
+    assert all(stack_module.free_port(port) for port in ports)
+
+
+def test_failed_odoo_tests_fail_the_run_and_say_so(stack_module, capsys):
+    stack = stack_module
+    report = "1 failed, 2 error(s) of 40 tests"
+    odoo = stack.odoo_tests_phase(fake_runner(ODOO_LINE.format(level="ERROR", report=report), 1))
+    assert (odoo.ok, odoo.summary) == (False, "40 tests, 1 failed, 2 error(s), exit 1")
+    pytest_ok = stack.pytest_phase(fake_runner("==== 12 passed, 1 skipped in 3.10s ====", 0))
+    assert (pytest_ok.ok, pytest_ok.passed, pytest_ok.skipped) == (True, 12, 1)
+    capsys.readouterr()
+
+    assert stack.conclude([odoo, pytest_ok]) == 1
+    out, err = capsys.readouterr()
+    assert out.strip().splitlines()[-1] == "total: 49 passed, 3 failed, 1 skipped"
+    assert_one_clear_sentence(err, "The test run failed: Odoo's test runner (40 tests, 1 failed")
+    assert "pytest" not in err
+
+
+def test_odoo_runner_counts_only_with_its_report_and_some_tests(stack_module):
+    stack = stack_module
+    passed = ODOO_LINE.format(level="INFO", report="0 failed, 0 error(s) of 40 tests")
+    assert stack.odoo_tests_phase(fake_runner(passed, 0)).ok
+    none = ODOO_LINE.format(level="WARNING", report="0 failed, 0 error(s) of 0 tests")
+    assert stack.odoo_tests_phase(fake_runner(none, 0)).summary == "ran no test"
+    crashed = stack.odoo_tests_phase(fake_runner("Failed to initialize database", 255))
+    assert (crashed.ok, crashed.summary) == (False, "ended without its test report (exit 255)")
+    failed = stack.pytest_phase(fake_runner("=== 1 failed, 3 passed in 0.50s ===", 1))
+    assert (failed.ok, failed.failed, failed.passed) == (False, 1, 3)
