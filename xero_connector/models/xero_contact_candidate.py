@@ -20,4 +20,4 @@ class XeroContactCandidate(models.Model):
     def action_choose(self):
         """Link the reviewed record with this candidate."""
         self.ensure_one()
-        return self.review_id.action_link(self)
+        return self.review_id._xero_link_candidate(self)

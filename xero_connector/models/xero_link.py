@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.records import target_names
+
 
 class XeroLink(models.Model):
     """One Odoo record linked to one Xero object of one organisation.
@@ -39,7 +41,10 @@ class XeroLink(models.Model):
         help="The name given in Xero when the record's own name was already used there.",
     )
     lookup_done = fields.Boolean(
-        readonly=True, help="Looked up in Xero before its creation: create it without asking."
+        "Matched",
+        readonly=True,
+        help="Matching was decided: a create goes to Xero without being matched again (a "
+        "manager chose to create it, or it was given a distinguishing name).",
     )
     last_sync_at = fields.Datetime("Last sync", readonly=True)
     last_error = fields.Text(readonly=True)
@@ -60,9 +65,9 @@ class XeroLink(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = target_names(self)
         for link in self:
-            record = link.res_model in self.env and self.env[link.res_model].browse(link.res_id)
-            link.record_name = record.exists().display_name if record else False
+            link.record_name = names[link] or False
 
     @api.depends("xero_id", "res_model", "connection_id")
     def _compute_xero_url(self):
@@ -93,5 +98,5 @@ class XeroLink(models.Model):
             lambda link: (link.res_model, link.connection_id)
         ).items():
             records = self.env[model].browse(links.mapped("res_id")).exists()
-            records.action_xero_resync(connections=connection)
+            records._xero_resync(connection)
         return True

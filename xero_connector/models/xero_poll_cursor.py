@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..const import PAGE_SIZE
 from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
@@ -43,10 +44,27 @@ class XeroPollCursor(models.Model):
 
     @api.model
     def _xero_for(self, connection, model_name):
-        cursor = self.search(
-            [("connection_id", "=", connection.id), ("res_model", "=", model_name)], limit=1
+        """The cursor of this collection, made on first use (by one worker only, when two
+        start at once)."""
+        domain = [("connection_id", "=", connection.id), ("res_model", "=", model_name)]
+        cursor = self.search(domain, limit=1)
+        if cursor:
+            return cursor
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO xero_poll_cursor (connection_id, company_id, res_model, create_uid, "
+                "create_date, write_uid, write_date) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (connection_id, res_model) DO NOTHING",
+                connection.id,
+                connection.company_id.id,
+                model_name,
+                self.env.uid,
+                self.env.cr.now(),
+                self.env.uid,
+                self.env.cr.now(),
+            )
         )
-        return cursor or self.create({"connection_id": connection.id, "res_model": model_name})
+        return self.search(domain, limit=1)
 
     def _xero_start_at(self, xero_now):
         """The next poll reads what changed since this moment (Xero's clock)."""
@@ -101,6 +119,13 @@ class XeroPollCursor(models.Model):
     @api.model
     def _xero_sweep(self, connection, model):
         """Poll one collection to its end; False when the organisation must be left alone."""
+        try:
+            return self._xero_sweep_pages(connection, model)
+        finally:
+            self.env["xero.connection.budget"]._xero_flush(connection)
+
+    @api.model
+    def _xero_sweep_pages(self, connection, model):
         cursor = self._xero_for(connection, model._name)
         cron = self.env["ir.cron"]
         while True:

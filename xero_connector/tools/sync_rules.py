@@ -37,7 +37,7 @@ def batch_key(job_keys):
     return "xc-" + digest(sorted(job_keys))[:60]
 
 
-def merge(key, odoo, xero, base, direction, policy, odoo_newer):
+def merge(odoo, xero, base, direction, policy, odoo_newer):
     """Who is right for one key: "agree", "take" (Xero's value into Odoo) or "push"
     (Odoo's value to Xero).
 

@@ -46,7 +46,7 @@ class XeroContactGolive(models.TransientModel):
     )
     result = fields.Text(readonly=True)
 
-    # ------------------------------------------------------------------ steps
+    # ------------------------------------------------------------------ actions
 
     def action_dry_run(self):
         """Count and list what going live would do; nothing is changed."""
@@ -54,8 +54,15 @@ class XeroContactGolive(models.TransientModel):
         self._check_manager()
         contacts, calls, _pulled_at = self._xero_pull()
         plan = self._xero_plan(contacts)
-        self.write(self._xero_counts(plan) | {"state": "planned", "calls": calls})
-        self.preview = self._xero_preview(plan, contacts)
+        self.write(
+            self._xero_counts(plan)
+            | {
+                "state": "planned",
+                "calls": calls,
+                "count_xero": len(contacts),
+                "preview": self._xero_preview(plan, contacts),
+            }
+        )
         self.test_partner_ids = [
             fields.Command.set((plan["create_xero"] + [p for p, _c, _r in plan["link"]])[:5])
         ]
@@ -110,42 +117,49 @@ class XeroContactGolive(models.TransientModel):
         if self.connection_id.state != "connected":
             raise UserError(self.env._("Connect the company to Xero first."))
 
-    # ------------------------------------------------------------------ reading Xero
+    # ------------------------------------------------------------------ business: reading Xero
 
     def _xero_pull(self):
         """(every Xero contact, archived ones too, the calls made, Xero's time at the
-        start); a page of 1,000 contacts per call."""
+        start); a page of 1,000 contacts per call. They are kept in the local copy of
+        the organisation's contacts, which is complete from then on."""
         connection = self.connection_id.sudo()
-        client = connection._xero_client(purpose="push")
-        contacts, page, calls, pulled_at = [], 1, 0, None
+        contacts, page, pulled_at = [], 1, None
         try:
             while True:
-                answer = client.call_json(
+                answer = connection._xero_call_json(
                     "get_contacts",
                     page=page,
                     page_size=PAGE_SIZE,
                     include_archived=True,
                     order="ContactID ASC",
+                    purpose="push",
+                    log={"direction": "in", "message": self.env._("Going live: every contact")},
                 )
-                calls += 1
                 if page == 1:
                     pulled_at = answer.get("DateTimeUTC")
                 rows = answer.get("Contacts") or []
                 contacts += rows
                 if len(rows) < PAGE_SIZE:
-                    return contacts, calls, pulled_at
+                    break
                 page += 1
         except XeroError as error:
             raise UserError(error.message) from None
         finally:
-            client.note_budget()
-            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, direction="in")
+            self.env["xero.connection.budget"]._xero_flush(connection)
+        directory = self.env["xero.contact"]
+        directory._xero_store(connection, contacts)
+        directory._xero_start_at(connection, pulled_at)
+        return contacts, page, pulled_at
 
-    # ------------------------------------------------------------------ matching everything
+    # ------------------------------------------------------------------ business: the plan
 
     def _xero_plan(self, contacts, only=None):
-        """{link: [(partner, contact, rule)], create_xero: [partner], create_odoo: [contact],
-        review: [(partner, [contacts], rule)], linked: n} for these contacts."""
+        """What going live does, decided by the queue's own matching rule
+        (``contact_mapping.decide``): {link: [(partner, contact, rule)], create_xero:
+        [partner], review: [(partner, [contacts], rule)], create_odoo: [contact],
+        linked: n}. A partner whose name Xero already has is created with a
+        distinguishing name, or reviewed, as the connection says."""
         connection = self.connection_id.sudo()
         partners = self.env["res.partner"]._xero_partners_in_scope(connection)
         links = partners._xero_links(connection, ids=partners.ids)
@@ -158,30 +172,35 @@ class XeroContactGolive(models.TransientModel):
         free = partners.filtered(lambda p: p.id not in links or not links[p.id].xero_id)
         if only is not None:
             free = free.filtered(lambda p: p.id in only)
-        rows = [cm.as_contact(c) for c in contacts if c["ContactID"].lower() not in linked_contacts]
-        index = cm.ContactIndex(rows)
+        rows = [cm.as_contact(c) for c in contacts]
+        unlinked = [row for row in rows if row["id"] not in linked_contacts]
+        index = cm.ContactIndex(unlinked)
+        active_names = {cm.text(row["name"]) for row in rows if row["active"]}
         by_name = connection.contact_name_rule == "email"
         plan = {"link": [], "create_xero": [], "create_odoo": [], "review": []}
         plan["linked"] = len(links) - len(free)
-        matched = set()
+        claimed = set()
         for partner in partners._xero_match_rows(free):
-            rule, found = cm.match(partner, index.candidates(partner), by_name=by_name)
-            ids = [c["id"] for c in found]
-            if len(ids) == 1 and ids[0] not in matched:
-                plan["link"].append((partner["id"], ids[0], rule))
-                matched.add(ids[0])
-            elif ids:
-                plan["review"].append((partner["id"], ids, rule))
-                matched.update(ids)
+            decision = cm.decide(partner, index.candidates(partner), claimed, by_name, active_names)
+            ids = [c["id"] for c in decision.found]
+            claimed.update(ids)
+            if decision.verdict == "link":
+                plan["link"].append((partner["id"], ids[0], decision.rule))
+            elif decision.verdict == "review" or (
+                decision.verdict == "name_taken" and connection.contact_name_rule == "review"
+            ):
+                plan["review"].append((partner["id"], ids, decision.rule))
             else:
                 plan["create_xero"].append(partner["id"])
+        reviews = self.env["xero.contact.review"]
+        by_id = {c["ContactID"].lower(): c for c in contacts}
         plan["create_odoo"] = [
-            row["id"] for row in rows if row["id"] not in matched and self._xero_importable(row)
+            row["id"]
+            for row in unlinked
+            if row["id"] not in claimed
+            and reviews._xero_not_importable(connection, by_id[row["id"]]) is None
         ]
         return plan
-
-    def _xero_importable(self, row):
-        return row["active"] and self.connection_id.contact_create_in_odoo
 
     @api.model
     def _xero_counts(self, plan):
@@ -195,8 +214,7 @@ class XeroContactGolive(models.TransientModel):
 
     def _xero_preview(self, plan, contacts):
         partners = self.env["res.partner"].with_context(active_test=False)
-        names = {c["ContactID"]: c.get("Name") for c in contacts}
-        self.count_xero = len(contacts)
+        names = {c["ContactID"].lower(): c.get("Name") for c in contacts}
 
         def section(title, items):
             shown = "".join(f"<li>{html.escape(item or '')}</li>" for item in items[:PREVIEW])
@@ -228,23 +246,22 @@ class XeroContactGolive(models.TransientModel):
             ]
         )
 
-    # ------------------------------------------------------------------ doing it
+    # ------------------------------------------------------------------ business: doing it
 
     def _xero_apply(self, plan, contacts):
-        """Link, merge, create and leave for review as planned; returns a summary."""
+        """Link and merge the matches and create the new Xero contacts in Odoo at once;
+        every other partner goes through the queue, which decides with the same rule
+        (create, distinguishing name, review). Returns a summary."""
         connection = self.connection_id.sudo()
         reviews = self.env["xero.contact.review"].sudo()
         partners = self.env["res.partner"].with_context(active_test=False)
-        by_id = {c["ContactID"]: c for c in contacts}
+        by_id = {c["ContactID"].lower(): c for c in contacts}
         self._xero_link_all(connection, plan["link"], by_id)
-        self._xero_create_in_xero(connection, partners.browse(plan["create_xero"]), contacts)
-        outcomes = {}
         for start in range(0, len(plan["create_odoo"]), PAGE_SIZE):
             chunk = plan["create_odoo"][start : start + PAGE_SIZE]
-            reviews._xero_create_partners(connection, [by_id[c] for c in chunk], outcomes)
-        for partner_id, ids, rule in plan["review"]:
-            found = [cm.as_contact(by_id[c]) for c in ids]
-            reviews._xero_review_partner(connection, partners.browse(partner_id), found, {}, rule)
+            reviews._xero_create_partners(connection, [by_id[c] for c in chunk])
+        queued = plan["create_xero"] + [p for p, _ids, _rule in plan["review"]]
+        partners.browse(queued)._xero_enqueue_push(connection, priority=PRIORITY["push"])
         return self.env._(
             "%(link)s linked, %(xero)s sent to Xero, %(odoo)s created in Odoo, %(review)s to "
             "review",
@@ -259,51 +276,24 @@ class XeroContactGolive(models.TransientModel):
         partners = self.env["res.partner"].with_context(active_test=False)
         partners._xero_link_write(
             connection,
-            {
-                p: {"xero_id": c.lower(), "lookup_done": True, "state": "pending"}
-                for p, c, _r in pairs
-            },
+            {p: {"xero_id": c, "lookup_done": True, "state": "pending"} for p, c, _r in pairs},
         )
         links = partners._xero_links(connection, ids=[p for p, _c, _r in pairs])
-        rules = {p: (c, r) for p, c, r in pairs}
+        rules = {p: c for p, c, _r in pairs}
         pushes = []
         # browsed together: their fields are read together
         for partner in partners.browse(list(rules)):
-            contact_id, _rule = rules[partner.id]
-            partner._xero_take(connection, links[partner.id], contacts[contact_id], pushes)
+            _outcome, push = partner._xero_merge_inbound(
+                connection, links[partner.id], contacts[rules[partner.id]]
+            )
+            if push:
+                pushes.append(partner.id)
         partners.browse(pushes)._xero_enqueue_push(connection)
         self.env["xero.sync.log"]._xero_log_decisions(
             connection,
             partners,
             [
-                (partner_id, contact_id.lower(), self.env._("Linked when going live, by %s.", rule))
+                (partner_id, contact_id, self.env._("Linked when going live, by %s.", rule))
                 for partner_id, contact_id, rule in pairs
             ],
         )
-
-    def _xero_create_in_xero(self, connection, partners, contacts):
-        """Partners with no Xero contact: created there through the queue; a name Xero
-        already has gets a distinguishing suffix (or goes to review), as configured."""
-        taken = {cm.text(c.get("Name")) for c in contacts if c.get("ContactStatus") == "ACTIVE"}
-        values = {}
-        reviews = self.env["xero.contact.review"].sudo()
-        for partner in partners:
-            name = cm.text(partner.name)
-            if name not in taken:
-                values[partner.id] = {"lookup_done": True}
-                continue
-            if connection.contact_name_rule == "review":
-                reviews._xero_open(
-                    connection, "odoo", "name_taken", partner=partner, xero_name=name
-                )
-                continue
-            new_name = cm.distinct_name(name, taken, partner.city, partner.ref, partner.id)
-            taken.add(new_name)
-            values[partner.id] = {"lookup_done": True, "xero_name": new_name}
-            reviews._xero_decided(
-                connection,
-                partner,
-                self.env._("Name already used in Xero: created as “%s”.", new_name),
-            )
-        partners._xero_link_write(connection, values)
-        partners.browse(list(values))._xero_enqueue_push(connection, priority=PRIORITY["push"])

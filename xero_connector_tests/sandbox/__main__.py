@@ -1,7 +1,8 @@
 """``setup/sandbox``: run the Xero sandbox on 127.0.0.1 until interrupted.
 
 On start it prints one JSON line: the URLs, the app's credentials, the webhook key
-and the organisations. With ``--state-file`` its state survives restarts.
+and the organisations. With ``--state-file`` its state survives restarts, even a
+SIGKILL: each change is written before its answer is sent.
 """
 
 # pylint: disable=print-used
@@ -9,7 +10,7 @@ and the organisations. With ``--state-file`` its state survives restarts.
 
 import argparse
 import json
-import os
+import pickle
 import signal
 import sys
 import threading
@@ -33,25 +34,24 @@ def parse(argv):
     return parser.parse_args(argv)
 
 
-def keep_saving(sandbox, path, stopped):
-    saved = -1
-    while not stopped.wait(2):
-        if sandbox.changes != saved:
-            saved = sandbox.changes
-            sandbox.save(path)
-
-
 def main(argv=None):
     args = parse(argv)
-    sandbox = XeroSandbox(
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        webhook_url=args.webhook_url,
-        webhook_key=args.webhook_key,
-        limits=Limits(per_minute=args.per_minute, per_day=args.per_day),
-    )
-    if args.state_file and os.path.exists(args.state_file):
-        sandbox.load(args.state_file)
+    try:
+        sandbox = XeroSandbox(
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            webhook_url=args.webhook_url,
+            webhook_key=args.webhook_key,
+            limits=Limits(per_minute=args.per_minute, per_day=args.per_day),
+            state_file=args.state_file,
+        )
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError) as error:
+        print(
+            f"[sandbox] cannot read the state file {args.state_file}: {error}; "
+            "move it away to start with fresh organisations",
+            file=sys.stderr,
+        )
+        return 2
     try:
         sandbox.start(port=args.port)
     except OSError as error:
@@ -63,14 +63,8 @@ def main(argv=None):
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_args: stopped.set())
-    if args.state_file:
-        threading.Thread(
-            target=keep_saving, args=(sandbox, args.state_file, stopped), daemon=True
-        ).start()
     stopped.wait()
-    if args.state_file:
-        sandbox.save(args.state_file)
-    sandbox.stop()
+    sandbox.stop()  # saves the state file a last time
     return 0
 
 

@@ -35,6 +35,8 @@ def handle(sandbox, request):
     route = request.path[len("/admin") :].strip("/")
     try:
         with sandbox.lock:
+            if request.method != "GET":
+                sandbox.changed()  # the clock, the accountant's edits, the webhook...
             return _dispatch(sandbox, request, route)
     except ElementError as error:
         return _json(400, {"error": error.messages})

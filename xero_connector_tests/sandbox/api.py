@@ -89,15 +89,15 @@ def handle(sandbox, request):
         sandbox.limiter.acquire(tenant.tenant_id, token.client_id)
     except RateLimited as limited:
         return _too_many(sandbox, tenant, token, limited.problem, limited.retry_after)
+    context = Context(sandbox, request, tenant.books, token, tenant)
+
+    def processed():
+        response = _process(context, handler, args)
+        sandbox.persist()  # saved before a "slow" or "accept_then_fail" fault acts
+        return response
+
     try:
-        context = Context(sandbox, request, tenant.books, token, tenant)
-        response = faulty(
-            sandbox.faults,
-            request.method,
-            rest,
-            tenant.tenant_id,
-            lambda: _process(context, handler, args),
-        )
+        response = faulty(sandbox.faults, request.method, rest, tenant.tenant_id, processed)
     finally:
         sandbox.limiter.release(tenant.tenant_id, token.client_id)
     response.headers.update(sandbox.limiter.remaining(tenant.tenant_id, token.client_id))
@@ -123,24 +123,23 @@ def _process(context, handler, args):
         return _validation(["The Idempotency-Key header must not be longer than 128 characters."])
     scope = (context.tenant.tenant_id, context.token.client_id, key)
     fingerprint = sandbox.fingerprint(request)
-    with sandbox.key_lock(scope):
+    # one lock section from the look-up to the key's answer: a second request with the
+    # key waits and replays it, and a save holds the change and its key, or neither
+    with sandbox.lock:
         remembered = sandbox.remembered(scope, fingerprint)
         if remembered is not None:
-            return Response(
-                remembered.status,
-                remembered.body,
-                dict(remembered.headers),
-                remembered.content_type,
-            )
+            return remembered
         response = _run(context, handler, args)
-        if response.status < 500:
-            sandbox.remember(scope, fingerprint, response)
-        return response
+        if response.status >= 500:
+            return response
+        return sandbox.remember(scope, fingerprint, response)
 
 
 def _run(context, handler, args):
     try:
         with context.sandbox.lock:
+            if context.request.method != "GET":
+                context.sandbox.changed()  # in the lock: no save slips in before the change
             return handler(context, *args)
     except HttpError as error:
         return Response(
@@ -502,6 +501,7 @@ def _document_sub(context, kind, document, doc_id, sub, sub_id):
             token = books.online_invoice_token(document)
         except ElementError as error:
             return _validation(error.messages, {"InvoiceID": doc_id})
+        context.sandbox.changed()  # a GET that may have made the invoice's link
         url = f"{context.sandbox.base_url}/online/{token}"
         return Response(200, {"OnlineInvoices": [{"OnlineInvoiceUrl": url}]})
     if kind == "invoice" and sub == "email" and method == "POST":

@@ -25,6 +25,7 @@ ACCESS_TOKEN_SECONDS = 1800
 REFRESH_GRACE_SECONDS = 1800
 REFRESH_IDLE_DAYS = 60
 IDEMPOTENCY_HOURS = 24
+STATE_VERSION = 2  # 2 keeps the Idempotency-Keys; version 1 files (without them) still load
 BOOK_PARTS = (
     "organisation",
     "contacts",
@@ -101,6 +102,7 @@ class XeroSandbox:
         webhook_key=DEFAULT_WEBHOOK_KEY,
         limits=None,
         retry_schedule=(1, 5, 30, 120, 600),
+        state_file=None,
     ):
         self.lock = threading.RLock()
         self.clock = Clock()
@@ -114,12 +116,15 @@ class XeroSandbox:
         self.codes = {}
         self.pending_consents = {}
         self.idempotency = {}
-        self._key_locks = {}
         self.calls = []
         self.response_checker = None  # set by tests: validates every JSON body
         self.server = None
         self.base_url = None
-        self.changes = 0  # counts requests that may have changed something
+        self.state_file = state_file  # loaded now, written before each answer that changed it
+        self.changes = 0  # changes to the state so far, counted under the lock
+        self._saved_changes = 0  # ... of which the state file holds this many
+        self._save_lock = threading.Lock()
+        self._outbox = []  # with a state file: webhook events waiting for their change's write
         webhooks = Webhooks(self.clock, webhook_key, webhook_url, retry_schedule)
         self.app = self.add_app(
             client_id, client_secret, "Xero Connector (sandbox)", webhooks=webhooks
@@ -131,6 +136,8 @@ class XeroSandbox:
             "Custom Connection (sandbox)",
             next(iter(self.tenants)),
         )
+        if state_file and os.path.exists(state_file):
+            self.load(state_file)
 
     # ------------------------------------------------------------ life cycle
 
@@ -146,6 +153,8 @@ class XeroSandbox:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
+        if self.state_file:
+            self.save(self.state_file)  # also what changed outside requests (webhook status)
         for app in self.apps.values():
             if app.webhooks:
                 app.webhooks.stop()
@@ -213,9 +222,17 @@ class XeroSandbox:
             }
             for app in self.apps.values():
                 if app.webhooks and self.subscribed(app, tenant_id):
-                    app.webhooks.emit(event)
+                    self._emit(app.webhooks, event)
 
         return notify
+
+    def _emit(self, webhooks, event):
+        """Send now; with a state file, once the change is written (no news of a lost change)."""
+        if not self.state_file:
+            webhooks.emit(event)
+            return
+        with self.lock:
+            self._outbox.append((webhooks, event))
 
     def subscribed(self, app, tenant_id):
         """An app hears about an organisation that one of its grants (or itself) is connected to."""
@@ -279,8 +296,7 @@ class XeroSandbox:
     def handle(self, request):
         started = time.monotonic()
         response = self._route(request)
-        if request.method != "GET":
-            self.changes += 1
+        self.persist()  # no answer leaves before what it shows is in the state file
         self._check_response(request, response)
         if not request.path.startswith("/admin") and request.path != "/":
             self.calls.append(
@@ -348,10 +364,6 @@ class XeroSandbox:
 
     # ------------------------------------------------------------ idempotency
 
-    def key_lock(self, scope):
-        with self.lock:
-            return self._key_locks.setdefault(scope, threading.Lock())
-
     def remembered(self, scope, fingerprint):
         """The stored answer to an Idempotency-Key, or a 409 when it came with another request."""
         entry = self.idempotency.get(scope)
@@ -363,14 +375,37 @@ class XeroSandbox:
                 "Conflict",
                 "This Idempotency-Key was already used with a different request; use a new key.",
             )
-        return entry["response"]
+        return self._answer(entry)
 
     def remember(self, scope, fingerprint, response):
-        self.idempotency[scope] = {
-            "at": self.clock.now(),
-            "fingerprint": fingerprint,
-            "response": response,
-        }
+        """Keep the answer as sent (its bytes), so that replays, even after a restart, match it."""
+        with self.lock:
+            self.idempotency[scope] = {
+                "at": self.clock.now(),
+                "fingerprint": fingerprint,
+                "answer": (
+                    response.status,
+                    response.payload(),
+                    dict(response.headers),
+                    response.content_type,
+                ),
+            }
+            self.changed()
+            return self._answer(self.idempotency[scope])
+
+    @staticmethod
+    def _answer(entry):
+        status, payload, headers, content_type = entry["answer"]
+        return Response(status, payload, dict(headers), content_type)
+
+    def live_keys(self):
+        """The Idempotency-Keys of the last IDEMPOTENCY_HOURS; older ones are forgotten."""
+        with self.lock:
+            oldest = self.clock.now() - timedelta(hours=IDEMPOTENCY_HOURS)
+            self.idempotency = {
+                scope: entry for scope, entry in self.idempotency.items() if entry["at"] >= oldest
+            }
+            return self.idempotency
 
     @staticmethod
     def fingerprint(request):
@@ -386,11 +421,28 @@ class XeroSandbox:
 
     # ------------------------------------------------------------ persistence (the demo's)
 
+    def changed(self):
+        """Count a change; call it in the lock section that makes the change, or after it."""
+        with self.lock:
+            self.changes += 1
+
+    def persist(self):
+        """Write the state file, if one is kept and changed since; concurrent callers share a write.
+
+        Called before an answer leaves (and before a fault delays or breaks it), so that
+        what a client was told survives even a SIGKILL of the sandbox. Never call it
+        while holding ``self.lock``: it takes the save lock first."""
+        if not self.state_file or self._saved_changes == self.changes:
+            return
+        with self._save_lock:
+            if self._saved_changes != self.changes:
+                self._saved_changes = self._write(self.state_file)
+
     def snapshot(self):
-        """Everything a restarted sandbox needs to carry on, as plain picklable data."""
+        """Everything a restarted sandbox needs to carry on (live objects: pickle in the lock)."""
         with self.lock:
             return {
-                "version": 1,
+                "version": STATE_VERSION,
                 "clock_offset": self.clock.offset_seconds,
                 "tenants": {
                     tenant_id: {
@@ -404,9 +456,16 @@ class XeroSandbox:
                 "tokens": self.tokens,
                 "refresh_tokens": self.refresh_tokens,
                 "webhook": {"url": self.app.webhooks.url, "status": self.app.webhooks.status},
+                "idempotency": self.live_keys(),
             }
 
     def restore(self, data):
+        version = data.get("version", 1)
+        if version > STATE_VERSION:
+            raise ValueError(
+                f"the state file was written by a newer sandbox (version {version}, "
+                f"this one reads up to {STATE_VERSION})"
+            )
         with self.lock:
             self.clock.advance(data["clock_offset"] - self.clock.offset_seconds)
             for tenant_id, saved in data["tenants"].items():
@@ -417,12 +476,30 @@ class XeroSandbox:
             self.refresh_tokens = data["refresh_tokens"]
             if data["webhook"]["url"] == self.app.webhooks.url:
                 self.app.webhooks.configure(status=data["webhook"]["status"])
+            self.idempotency = dict(data.get("idempotency", {}))  # version 1 kept none
 
     def save(self, path):
+        with self._save_lock:
+            saved = self._write(path)
+            if path == self.state_file:
+                self._saved_changes = saved
+
+    def _write(self, path):
+        """Pickle the state in the lock, write it outside; a kill mid-write leaves the old file.
+
+        Returns the count of changes written. No fsync: the file survives the process
+        being killed, not the machine losing power."""
+        with self.lock:
+            changes = self.changes
+            data = pickle.dumps(self.snapshot())
+            events, self._outbox = self._outbox, []
         temporary = f"{path}.tmp"
         with open(temporary, "wb") as handle:
-            pickle.dump(self.snapshot(), handle)
+            handle.write(data)
         os.replace(temporary, path)
+        for webhooks, event in events:
+            webhooks.emit(event)
+        return changes
 
     def load(self, path):
         with open(path, "rb") as handle:
@@ -442,6 +519,7 @@ class XeroSandbox:
         with self.lock:
             grant = oauth.grant_for(self, app)
             oauth.add_connections(self, grant, tenant_ids or [next(iter(self.tenants))], scopes)
+            self.changed()  # saved by the request's persist(), or the next one's
             return self.issue_tokens(app, grant, grant.scopes)
 
     def calls_to(self, path_fragment=None, method=None):

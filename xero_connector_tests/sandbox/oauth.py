@@ -43,9 +43,14 @@ DEFAULT_SCOPES = [
 
 
 def handle(sandbox, request):
-    return faulty(
-        sandbox.faults, request.method, request.path, None, lambda: _handle(sandbox, request)
-    )
+    def handled():
+        response = _handle(sandbox, request)
+        if request.method != "GET":
+            sandbox.changed()  # after the change: tokens, grants, connections
+        sandbox.persist()  # saved before a "slow" or "accept_then_fail" fault acts
+        return response
+
+    return faulty(sandbox.faults, request.method, request.path, None, handled)
 
 
 def _handle(sandbox, request):
