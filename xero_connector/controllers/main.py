@@ -20,15 +20,15 @@ class XeroController(http.Controller):
             wizard = request.env["xero.connect"]._xero_from_oauth_state(state)
         except (UserError, AccessError) as refusal:
             return self._page(str(refusal), status=400)
-        connection = wizard.connection_id.sudo()
+        connection_sudo = wizard.connection_id.sudo()
         if error or not code:
             message = request.env._("Xero did not grant access (%s).", error or "no code")
-            connection.last_error = message
+            connection_sudo.last_error = message
             return self._page(message, status=400)
         try:
             choose = wizard._xero_finish_oauth(code)
         except XeroError as failure:
-            connection.last_error = failure.message
+            connection_sudo.last_error = failure.message
             return self._page(failure.message, status=400)
         return request.redirect(f"/odoo/{wizard._name}/{wizard.id}" if choose else SETTINGS)
 

@@ -4,6 +4,8 @@ from odoo import api, models
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
+    # ------------------------------------------------------------------ CRUD
+
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
@@ -15,6 +17,8 @@ class CrmLead(models.Model):
         if {"partner_id", "type", "active"} & set(vals):
             self._xero_customers_changed()
         return result
+
+    # ------------------------------------------------------------------ business
 
     def _xero_customers_changed(self):
         """An opportunity makes its customer one that syncs with Xero."""

@@ -6,6 +6,8 @@ SECRET = "base.group_system"
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # ------------------------------------------------------------------ fields
+
     xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection_id")
     xero_mode = fields.Selection(related="xero_connection_id.mode", readonly=False)
     xero_sandbox_url = fields.Char(related="xero_connection_id.sandbox_url", readonly=False)
@@ -39,10 +41,14 @@ class ResConfigSettings(models.TransientModel):
         "Keep the log (days)", config_parameter="xero_connector.log_days", default=90
     )
 
+    # ------------------------------------------------------------------ compute
+
     @api.depends("company_id")
     def _compute_xero_connection_id(self):
         for settings in self:
             settings.xero_connection_id = settings.company_id._xero_connection()
+
+    # ------------------------------------------------------------------ CRUD
 
     def set_values(self):
         paused = self.env["xero.sync.job"].sudo()._xero_paused()
@@ -50,6 +56,8 @@ class ResConfigSettings(models.TransientModel):
         if paused and not self.xero_sync_paused:
             self.env["xero.sync.job"]._xero_wake_up()
         return result
+
+    # ------------------------------------------------------------------ actions
 
     def action_xero_open_connection(self):
         return {

@@ -121,22 +121,26 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_xero_finance(self):
-        invoices = self.env["xero.invoice"].sudo()
+        invoices_sudo = self.env["xero.invoice"].sudo()
         connection = self.env.company.sudo()._xero_connection()
         links = self.commercial_partner_id._xero_current_links()
         contact_ids = [link.xero_id for link in links.values() if link.xero_id]
-        found = invoices.search(
+        found = invoices_sudo.search(
             [("connection_id", "=", connection.id), ("xero_contact_id", "in", contact_ids)]
         )
         by_contact = found.grouped("xero_contact_id")
         today = fields.Date.context_today(self)
-        start = invoices._xero_start(connection)
+        start = invoices_sudo._xero_start(connection)
         currency = connection.base_currency_id or connection.company_id.currency_id
         for partner in self:
             link = links.get(partner.commercial_partner_id.id)
-            mine = by_contact.get(link.xero_id, invoices) if link and link.xero_id else invoices
+            mine = (
+                by_contact.get(link.xero_id, invoices_sudo)
+                if link and link.xero_id
+                else invoices_sudo
+            )
             due = mine.filtered("is_open")
-            overdue = due.filtered(lambda i, today=today: i._xero_is_overdue(today))
+            overdue = due.filtered_domain(invoices_sudo._xero_overdue_domain(today))
             partner.xero_currency_id = currency
             partner.xero_amount_due = sum(due.mapped("amount_due_base"))
             partner.xero_amount_overdue = sum(overdue.mapped("amount_due_base"))
@@ -223,11 +227,11 @@ class ResPartner(models.Model):
             .sudo()
             ._search([("type", "=", "opportunity"), ("partner_id", "!=", False)])
         )
-        partners = self.sudo().with_context(active_test=False)
+        partners_sudo = self.sudo().with_context(active_test=False)
         # the subqueries read these columns: what is pending in the cache must be there
-        partners.flush_model(["commercial_partner_id"])
-        buyers = partners._search([("id", "in", orders.subselect("partner_id"))])
-        prospects = partners._search([("id", "in", leads.subselect("partner_id"))])
+        partners_sudo.flush_model(["commercial_partner_id"])
+        buyers = partners_sudo._search([("id", "in", orders.subselect("partner_id"))])
+        prospects = partners_sudo._search([("id", "in", leads.subselect("partner_id"))])
         return (
             Domain("customer_rank", ">", 0)
             | Domain("id", "in", buyers.subselect("commercial_partner_id"))
@@ -237,8 +241,8 @@ class ResPartner(models.Model):
     @api.model
     def _xero_company_partners(self):
         """The partners of Odoo's companies: never Xero contacts."""
-        companies = self.env["res.company"].sudo().with_context(active_test=False)
-        return companies.search([("partner_id", "!=", False)]).partner_id.ids
+        companies_sudo = self.env["res.company"].sudo().with_context(active_test=False)
+        return companies_sudo.search([("partner_id", "!=", False)]).partner_id.ids
 
     def _xero_scope_reason(self, connection):
         """Why this partner does not sync with ``connection``, in plain words."""

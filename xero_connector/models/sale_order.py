@@ -4,6 +4,8 @@ from odoo import models
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # ------------------------------------------------------------------ business
+
     def _action_confirm(self):
         """A confirmed order makes its customer one that syncs with Xero."""
         result = super()._action_confirm()

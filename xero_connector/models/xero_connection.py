@@ -22,6 +22,7 @@ from ..exceptions import (
     XeroUnavailableError,
 )
 from ..tools import local_sandbox
+from ..tools.actions import notification
 from ..tools.aside import run_aside
 from ..tools.sync_rules import signed_by
 from ..tools.xero_client import XeroClient, rate_limits
@@ -245,20 +246,22 @@ class XeroConnection(models.Model):
             connection.webhook_url = f"{connection.get_base_url()}/xero/webhook"
 
     def _compute_job_counts(self):
-        jobs = self.env["xero.sync.job"].sudo()
+        jobs_sudo = self.env["xero.sync.job"].sudo()
         domain = [("connection_id", "in", self.ids)]
         counts = {
             (connection, state, failure): count
-            for connection, state, failure, count in jobs._read_group(
+            for connection, state, failure, count in jobs_sudo._read_group(
                 [*domain, ("state", "in", ("pending", "error"))],
                 ["connection_id", "state", "failure_type"],
                 ["__count"],
             )
         }
         last = dict(
-            jobs._read_group([*domain, ("state", "=", "done")], ["connection_id"], ["done_at:max"])
+            jobs_sudo._read_group(
+                [*domain, ("state", "=", "done")], ["connection_id"], ["done_at:max"]
+            )
         )
-        paused = jobs._xero_paused()
+        paused = jobs_sudo._xero_paused()
         for connection in self:
             mine = {k[1:]: v for k, v in counts.items() if k[0] == connection}
             connection.job_pending_count = sum(v for k, v in mine.items() if k[0] == "pending")
@@ -308,23 +311,25 @@ class XeroConnection(models.Model):
             minute=left.get("minute", "?"),
             day=left.get("day", "?"),
         )
-        return self._xero_notification(message, "success")
+        return notification(self.env._("Xero"), message, "success")
 
     def action_xero_disconnect(self):
         """Remove the Xero connection of this organisation and revoke the token."""
         self.ensure_one()
         self._check_xero_manager()
-        connection = self.sudo()
-        if connection.connection_ref and connection.access_token:
+        connection_sudo = self.sudo()
+        if connection_sudo.connection_ref and connection_sudo.access_token:
             try:
-                connection._xero_identity_call("delete_connection", connection.connection_ref)
+                connection_sudo._xero_identity_call(
+                    "delete_connection", connection_sudo.connection_ref
+                )
             except (XeroNotFoundError, XeroAuthError) as error:
                 _logger.info("Xero had already removed the connection: %s", error.message)
-        if connection.refresh_token:
+        if connection_sudo.refresh_token:
             self._xero_guarded(
-                lambda: connection._xero_token_call("revoke", connection.refresh_token)
+                lambda: connection_sudo._xero_token_call("revoke", connection_sudo.refresh_token)
             )
-        connection.write(
+        connection_sudo.write(
             {
                 "state": "draft",
                 "access_token": False,
@@ -336,7 +341,7 @@ class XeroConnection(models.Model):
                 "last_error": False,
             }
         )
-        connection.message_post(body=self.env._("Disconnected from Xero."))
+        connection_sudo.message_post(body=self.env._("Disconnected from Xero."))
         return True
 
     def action_xero_pause(self):
@@ -407,42 +412,44 @@ class XeroConnection(models.Model):
         refused authorisation stops the connection and tells the Xero managers.
         """
         self.ensure_one()
-        connection = self.sudo()
+        connection_sudo = self.sudo()
         if not setup:
-            connection._xero_check_usable()
+            connection_sudo._xero_check_usable()
         if purpose:
-            connection._xero_reserve_call(purpose)
-        client = connection._xero_client()
-        token = connection._xero_access_token()[0]
+            connection_sudo._xero_reserve_call(purpose)
+        client = connection_sudo._xero_client()
+        token = connection_sudo._xero_access_token()[0]
         for attempt in (1, 2):
             try:
                 answer = client.call(
-                    token, connection.tenant_id, method, *args, gettext=self.env._, **kwargs
+                    token, connection_sudo.tenant_id, method, *args, gettext=self.env._, **kwargs
                 )
             except XeroError as error:
                 if error.status == 401 and attempt == 1:
                     # the token was refused (revoked, or expired early): renew it, unless
                     # another worker already did, and use the new one right away
-                    token = connection._xero_renew_token(rejected=token)[0]
+                    token = connection_sudo._xero_renew_token(rejected=token)[0]
                     continue
-                connection._xero_record(method, error, purpose, log)
+                connection_sudo._xero_record(method, error, purpose, log)
                 if isinstance(error, XeroAuthError) and not setup:
-                    connection._xero_mark_needs_reauth(error.message)
+                    connection_sudo._xero_mark_needs_reauth(error.message)
                 raise
-            connection._xero_record(method, answer, purpose, log)
+            connection_sudo._xero_record(method, answer, purpose, log)
             return answer
         raise AssertionError("unreachable")
 
     def _xero_identity_call(self, method, *args):
         """``/Connections`` (list or delete), with the current access token."""
-        connection = self.sudo()
-        token = connection._xero_access_token()[0]
+        connection_sudo = self.sudo()
+        token = connection_sudo._xero_access_token()[0]
         try:
-            answer = getattr(connection._xero_client(), method)(token, *args, gettext=self.env._)
+            answer = getattr(connection_sudo._xero_client(), method)(
+                token, *args, gettext=self.env._
+            )
         except XeroError as error:
-            connection._xero_record(method, error)
+            connection_sudo._xero_record(method, error)
             raise
-        connection._xero_record(method, answer)
+        connection_sudo._xero_record(method, answer)
         return answer.data
 
     def _xero_token_call(self, name, *args):
@@ -458,12 +465,12 @@ class XeroConnection(models.Model):
         return answer.data
 
     def _xero_client(self):
-        connection = self.sudo()
+        connection_sudo = self.sudo()
         return XeroClient.shared(
-            connection._xero_urls(),
-            connection.client_id,
-            connection.client_secret,
-            connection._xero_timeout(),
+            connection_sudo._xero_urls(),
+            connection_sudo.client_id,
+            connection_sudo.client_secret,
+            connection_sudo._xero_timeout(),
         )
 
     def _xero_urls(self):
@@ -530,9 +537,9 @@ class XeroConnection(models.Model):
     def _xero_access_token(self):
         """(token, expires_at) of a usable access token, renewed when about to expire."""
         self.ensure_one()
-        connection = self.sudo()
+        connection_sudo = self.sudo()
         limit = fields.Datetime.now() + timedelta(seconds=TOKEN_MARGIN)
-        token, expires = connection.access_token, connection.token_expires_at
+        token, expires = connection_sudo.access_token, connection_sudo.token_expires_at
         if token and expires and expires > limit:
             return token, expires
         return self._xero_renew_token()
@@ -619,13 +626,13 @@ class XeroConnection(models.Model):
     def _xero_use_organisation(self, tenant_id, connection_ref):
         """Work with this organisation from now on: read it, and say so."""
         self.ensure_one()
-        connection = self.sudo()
-        if connection.tenant_id and connection.tenant_id != tenant_id:
+        connection_sudo = self.sudo()
+        if connection_sudo.tenant_id and connection_sudo.tenant_id != tenant_id:
             # another organisation: what Odoo knew of the previous one's contacts is not it
-            self.env["xero.contact"]._xero_forget(connection)
-        connection.write({"tenant_id": tenant_id, "connection_ref": connection_ref})
-        organisation = connection._xero_call("get_organisations", setup=True).organisations[0]
-        connection.write(
+            self.env["xero.contact"]._xero_forget(connection_sudo)
+        connection_sudo.write({"tenant_id": tenant_id, "connection_ref": connection_ref})
+        organisation = connection_sudo._xero_call("get_organisations", setup=True).organisations[0]
+        connection_sudo.write(
             {
                 "tenant_name": organisation.name,
                 "base_currency": getattr(
@@ -635,8 +642,8 @@ class XeroConnection(models.Model):
                 "last_error": False,
             }
         )
-        connection.activity_ids.action_feedback(feedback=self.env._("Connected again."))
-        connection.message_post(
+        connection_sudo.activity_ids.action_feedback(feedback=self.env._("Connected again."))
+        connection_sudo.message_post(
             body=self.env._("Connected to the Xero organisation %s.", organisation.name)
         )
 
@@ -728,15 +735,3 @@ class XeroConnection(models.Model):
         action["domain"] = [("connection_id", "in", self.ids), *domain]
         action["context"] = {}
         return action
-
-    def _xero_notification(self, message, kind="info"):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Xero"),
-                "message": message,
-                "type": kind,
-                "sticky": False,
-            },
-        }

@@ -13,7 +13,7 @@ from ..tools.sync_rules import xero_datetime
 CURSOR_MODEL = "xero.contact"
 # a queue run reads what changed in Xero before its first creates, then again only
 # when this many seconds have passed (300 new customers: one read, six creates)
-FRESH_SECONDS = 10
+FRESH_SECONDS = 30
 # (database, queue run, connection) -> when that run last read what changed in Xero;
 # kept by the process (a run spans many transactions), forgotten after FRESH_SECONDS
 _RECENT_READS = {}
@@ -106,17 +106,19 @@ class XeroContact(models.Model):
         since ``xero_now`` (Xero's clock)."""
         commit_aside(
             self.env,
-            lambda env: env["xero.poll.cursor"]
-            ._xero_for(connection, CURSOR_MODEL)
-            ._xero_start_at(xero_now),
+            lambda env: (
+                env["xero.poll.cursor"]._xero_for(connection, CURSOR_MODEL)._xero_start_at(xero_now)
+            ),
         )
 
     @api.model
     def _xero_forget(self, connection):
         """Forget the contacts of the connection's organisation (it connects to another)."""
         self.sudo().search([("connection_id", "=", connection.id)]).unlink()
-        cursors = self.env["xero.poll.cursor"].sudo()
-        cursors.search([("connection_id", "=", connection.id), ("res_model", "=", CURSOR_MODEL)]).unlink()
+        cursors_sudo = self.env["xero.poll.cursor"].sudo()
+        cursors_sudo.search(
+            [("connection_id", "=", connection.id), ("res_model", "=", CURSOR_MODEL)]
+        ).unlink()
 
     # ------------------------------------------------------------------ business: helpers
 

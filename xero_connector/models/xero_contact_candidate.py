@@ -7,6 +7,8 @@ class XeroContactCandidate(models.Model):
     _name = "xero.contact.candidate"
     _description = "Possible match of a contact to review"
 
+    # ------------------------------------------------------------------ fields
+
     review_id = fields.Many2one("xero.contact.review", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", "Customer", ondelete="cascade")
     xero_id = fields.Char("Xero ContactID")
@@ -16,6 +18,8 @@ class XeroContactCandidate(models.Model):
         "res.partner", "Already linked to", help="The partner this Xero contact is linked to."
     )
     linked = fields.Boolean("Already linked", help="This partner is linked to another contact.")
+
+    # ------------------------------------------------------------------ actions
 
     def action_choose(self):
         """Link the reviewed record with this candidate."""

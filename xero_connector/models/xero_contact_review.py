@@ -124,6 +124,7 @@ class XeroContactReview(models.Model):
             elif decision.verdict == "name_taken":
                 new_name = self._xero_name_taken(connection, partner, probe["name"], active_names)
                 if new_name:
+                    active_names.add(new_name)
                     links[partner.id] = {"lookup_done": True, "xero_name": new_name}
                     outcomes[job.id] = Send("create", dict(payload, Name=new_name))
                 else:
@@ -139,10 +140,11 @@ class XeroContactReview(models.Model):
         customer: the connection's rule decides. Returns the distinguishing name the
         partner takes in Xero, or None when it waits for review."""
         if connection.contact_name_rule == "review":
-            self._xero_open(connection, "odoo", "name_taken", partner=partner, xero_name=name)
+            self._xero_open_review(
+                connection, "odoo", "name_taken", partner=partner, xero_name=name
+            )
             return None
         new_name = cm.distinct_name(name, taken_names, partner.city, partner.ref, partner.id)
-        taken_names.add(new_name)
         self._xero_decided(
             connection,
             partner,
@@ -188,7 +190,7 @@ class XeroContactReview(models.Model):
 
     @api.model
     def _xero_review_partner(self, connection, partner, decision, taken):
-        review = self._xero_open(
+        review = self._xero_open_review(
             connection, "odoo", decision.reason, partner=partner, rule=decision.rule
         )
         review.candidate_ids = [
@@ -363,7 +365,7 @@ class XeroContactReview(models.Model):
         )
         if decided:
             return Done(self.env._("A manager already decided about this contact."))
-        review = self._xero_open(
+        review = self._xero_open_review(
             connection, "xero", decision.reason, contact=contact, rule=decision.rule
         )
         review.candidate_ids = [
@@ -425,7 +427,7 @@ class XeroContactReview(models.Model):
         one is some other partner's, which a person must merge in Odoo."""
         other = partner._xero_links(connection, xero_ids=[merged_into]).get(merged_into)
         if other and other.res_id != partner.id:
-            self._xero_open(
+            self._xero_open_review(
                 connection,
                 "odoo",
                 "merged",
@@ -503,7 +505,7 @@ class XeroContactReview(models.Model):
     # ------------------------------------------------------------------ business: helpers
 
     @api.model
-    def _xero_open(
+    def _xero_open_review(
         self,
         connection,
         side,

@@ -3,6 +3,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 from ..tools.bulk import insert_rows, write_rows
 from ..tools.outcomes import Done
@@ -30,6 +31,8 @@ class XeroInvoice(models.Model):
     _xero_id_key = "InvoiceID"
     _xero_sdk = "invoices"
     _xero_webhook_category = "INVOICE"
+
+    # ------------------------------------------------------------------ fields
 
     connection_id = fields.Many2one(
         "xero.connection", required=True, ondelete="cascade", readonly=True
@@ -65,6 +68,8 @@ class XeroInvoice(models.Model):
     overdue = fields.Boolean(compute="_compute_overdue")
     updated_at = fields.Datetime("Updated in Xero", readonly=True)
 
+    # ------------------------------------------------------------------ constraints
+
     _xero_uniq = models.UniqueIndex(
         "(connection_id, xero_id)", "An invoice is mirrored once per organisation."
     )
@@ -79,25 +84,23 @@ class XeroInvoice(models.Model):
             invoice.is_open = invoice.status in OPEN
             invoice.overdue = invoice._xero_is_overdue(today)
 
-    # ------------------------------------------------------------------ business
+    # ------------------------------------------------------------------ business: the rules
+
+    @api.model
+    def _xero_overdue_domain(self, today):
+        """The one overdue rule: approved, not fully paid, due before ``today``."""
+        return Domain([("status", "in", OPEN), ("amount_due", ">", 0), ("due_date", "<", today)])
 
     def _xero_is_overdue(self, today):
-        """The one overdue rule: approved, not fully paid, due before ``today``."""
-        return bool(
-            self.status in OPEN and self.amount_due > 0 and self.due_date and self.due_date < today
-        )
+        self.ensure_one()
+        return bool(self.filtered_domain(self._xero_overdue_domain(today)))
 
     @api.model
     def _xero_overdue_contacts(self, connection):
-        """The Xero ids of the contacts with an overdue invoice (same rule, in SQL)."""
+        """The Xero ids of the contacts with an overdue invoice."""
         today = fields.Date.context_today(self)
         overdue = self.sudo().search(
-            [
-                ("connection_id", "=", connection.id),
-                ("status", "in", OPEN),
-                ("amount_due", ">", 0),
-                ("due_date", "<", today),
-            ]
+            Domain("connection_id", "=", connection.id) & self._xero_overdue_domain(today)
         )
         return set(overdue.mapped("xero_contact_id"))
 
@@ -134,7 +137,7 @@ class XeroInvoice(models.Model):
             f'OR Status=="AUTHORISED")'
         )
 
-    # ------------------------------------------------------------------ Xero -> Odoo
+    # ------------------------------------------------------------------ business: Xero -> Odoo
 
     @api.model
     def _xero_apply_inbound(self, connection, elements):

@@ -14,6 +14,8 @@ class XeroLink(models.Model):
     _description = "Link between an Odoo record and a Xero object"
     _order = "last_sync_at desc, id desc"
 
+    # ------------------------------------------------------------------ fields
+
     # the company is the connection's: nothing to check between the two
     # indexes are few on purpose: the queue writes links 50 at a time; the unique
     # indexes below lead with the connection and serve its lookups
@@ -54,6 +56,8 @@ class XeroLink(models.Model):
     xero_updated_at = fields.Datetime("Updated in Xero", readonly=True)
     xero_url = fields.Char("Open in Xero", compute="_compute_xero_url")
 
+    # ------------------------------------------------------------------ constraints
+
     _record_uniq = models.UniqueIndex(
         "(connection_id, res_model, res_id)",
         "A record is linked to one Xero object per organisation.",
@@ -62,6 +66,8 @@ class XeroLink(models.Model):
         "(connection_id, res_model, xero_id) WHERE xero_id IS NOT NULL",
         "A Xero object is linked to one record per organisation.",
     )
+
+    # ------------------------------------------------------------------ compute
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
@@ -82,6 +88,8 @@ class XeroLink(models.Model):
     def _compute_display_name(self):
         for link in self:
             link.display_name = f"{link.record_name or link.res_model} ↔ {link.xero_id or '…'}"
+
+    # ------------------------------------------------------------------ actions
 
     def action_open_record(self):
         self.ensure_one()

@@ -25,6 +25,8 @@ class XeroPollCursor(models.Model):
     _description = "Xero polling cursor"
     _order = "connection_id, res_model"
 
+    # ------------------------------------------------------------------ fields
+
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade"
     )
@@ -38,9 +40,13 @@ class XeroPollCursor(models.Model):
     last_poll_at = fields.Datetime("Last poll", readonly=True)
     last_count = fields.Integer("Changes read by the last sweep", readonly=True)
 
+    # ------------------------------------------------------------------ constraints
+
     _connection_model_uniq = models.UniqueIndex(
         "(connection_id, res_model)", "One cursor per organisation and collection."
     )
+
+    # ------------------------------------------------------------------ business: sweeps
 
     @api.model
     def _xero_for(self, connection, model_name):
@@ -105,12 +111,12 @@ class XeroPollCursor(models.Model):
     def _cron_xero_poll(self):
         """Cron: read what changed in Xero for every connected organisation, one
         collection after the other, a page per step; each page is committed."""
-        jobs = self.env["xero.sync.job"].sudo()
-        if jobs._xero_paused():
+        jobs_sudo = self.env["xero.sync.job"].sudo()
+        if jobs_sudo._xero_paused():
             return
         connections = self.env["xero.connection"].sudo().search([("state", "=", "connected")])
         for connection in connections:
-            for model in jobs._xero_synced_models():
+            for model in jobs_sudo._xero_synced_models():
                 if not model._xero_enabled(connection):
                     continue
                 if not self.sudo()._xero_sweep(connection, model):

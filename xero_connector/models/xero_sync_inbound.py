@@ -25,12 +25,6 @@ class XeroSyncInboundMixin(models.AbstractModel):
             (f"{self._xero_object}.fetch", self.env._("%s from Xero", self._description)),
         ]
 
-    @api.model
-    def _xero_known_versions(self, connection, xero_ids):
-        """{Xero id: Xero's update time of the version Odoo holds} (override): a webhook
-        event about that version is Odoo's own change coming back, not fetched."""
-        return {}
-
     # ------------------------------------------------------------------ business: fetching
 
     @api.model

@@ -21,7 +21,7 @@ from ..exceptions import (
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done, Failed, Later, Refused, Review, Send, each
 from ..tools.records import target_names
-from ..tools.sync_rules import batch_key, digest, retry_delay, xero_datetime
+from ..tools.sync_rules import batch_key, digest, retry_delay
 
 _logger = logging.getLogger(__name__)
 # hours within which Xero surely still replays an Idempotency-Key (24 in the sandbox)
@@ -351,8 +351,8 @@ class XeroSyncJob(models.Model):
         """Jobs that may be sent now: due, of a connected organisation that is not
         waiting for Xero's rate limit."""
         now = fields.Datetime.now()
-        budgets = self.env["xero.connection.budget"].sudo()
-        waiting = budgets.search([("wait_until", ">", now)]).connection_id
+        budgets_sudo = self.env["xero.connection.budget"].sudo()
+        waiting = budgets_sudo.search([("wait_until", ">", now)]).connection_id
         return Domain(
             [
                 ("state", "=", "pending"),
@@ -399,21 +399,21 @@ class XeroSyncJob(models.Model):
         crashed worker leaves a trace (the job is retried as uncertain); its results
         are committed as soon as Xero answered.
         """
-        jobs = self.sudo()
+        jobs_sudo = self.sudo()
         cron = self.env["ir.cron"]
-        jobs._xero_requeue_stale()
-        if jobs._xero_paused():
+        jobs_sudo._xero_requeue_stale()
+        if jobs_sudo._xero_paused():
             return
-        connections = jobs.env["xero.connection"]
+        connections = jobs_sudo.env["xero.connection"]
         conflicts = 0
         try:
             while conflicts < MAX_CONFLICTS:
                 # a token about to expire is renewed before the batch's own transaction: a
                 # renewal during it would change the connection under that transaction
-                connections |= jobs._xero_renew_tokens()
+                connections |= jobs_sudo._xero_renew_tokens()
                 cron._commit_progress(0)
                 try:
-                    batch = jobs._xero_lock_batch()
+                    batch = jobs_sudo._xero_lock_batch()
                 except psycopg2.errors.SerializationFailure:
                     # another worker took or finished jobs meanwhile: look again afresh
                     self.env.cr.rollback()
@@ -426,7 +426,7 @@ class XeroSyncJob(models.Model):
                 # what needed no call is finished, the rest marked processing: both are
                 # committed before Xero hears of the batch
                 todo = batch.filtered(lambda job: job.state == "processing")
-                jobs.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
+                jobs_sudo.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
                 cron._commit_progress(len(batch - todo))
                 if not todo:
                     continue
@@ -435,7 +435,7 @@ class XeroSyncJob(models.Model):
                 except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
                     self.env.cr.rollback()
                     done = todo._xero_crashed(error)
-                if not cron._commit_progress(done, remaining=jobs._xero_ready_count()):
+                if not cron._commit_progress(done, remaining=jobs_sudo._xero_ready_count()):
                     break
         finally:
             for connection in connections:
@@ -755,8 +755,7 @@ class XeroSyncJob(models.Model):
         event delivered twice or late, is fetched once, in its state of that moment.
 
         ``connections`` are the ones whose webhook key signed the delivery: an event
-        for an organisation of another connection is ignored. The echo of a change Odoo
-        itself made (Xero's version is the one Odoo already holds) is not fetched."""
+        for an organisation of another connection is ignored."""
         by_tenant = {c.tenant_id: c for c in connections if c.tenant_id}
         models = {
             m._xero_webhook_category: m
@@ -772,13 +771,11 @@ class XeroSyncJob(models.Model):
                 wanted.setdefault((connection, model), {})[resource] = event
         jobs = self.browse()
         for (connection, model), events_by_id in wanted.items():
-            known = model._xero_known_versions(connection, list(events_by_id))
-            fresh = {
+            payloads = {
                 xero_id: {"eventType": e.get("eventType"), "eventDateUtc": e.get("eventDateUtc")}
                 for xero_id, e in events_by_id.items()
-                if not _already_known(e.get("eventDateUtc"), known.get(xero_id))
             }
-            jobs |= self._xero_enqueue_fetches(connection, model, list(fresh), fresh)
+            jobs |= self._xero_enqueue_fetches(connection, model, list(payloads), payloads)
         return jobs
 
     @api.model
@@ -802,10 +799,3 @@ class XeroSyncJob(models.Model):
                 }
             )
         self.create(vals_list)
-
-
-def _already_known(event_date, known_at):
-    """Whether a webhook event is about a version Odoo already holds (Xero's update time
-    of the object as Odoo last read or wrote it, to the second)."""
-    moment = xero_datetime(event_date)
-    return bool(moment and known_at and moment.replace(microsecond=0) <= known_at)

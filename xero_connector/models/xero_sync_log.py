@@ -23,6 +23,8 @@ class XeroSyncLog(models.Model):
     _description = "Xero sync log"
     _order = "id desc"
 
+    # ------------------------------------------------------------------ fields
+
     create_date = fields.Datetime("Time", readonly=True, index=True)
     # the company is the connection's: nothing to check between the two
     connection_id = fields.Many2one(
@@ -44,11 +46,15 @@ class XeroSyncLog(models.Model):
     old_values = fields.Json(readonly=True)
     new_values = fields.Json(readonly=True)
 
+    # ------------------------------------------------------------------ compute
+
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
         names = target_names(self)
         for log in self:
             log.record_name = names[log]
+
+    # ------------------------------------------------------------------ business
 
     @api.model
     def _xero_log_call(self, connection, values):

@@ -4,6 +4,7 @@ from odoo.fields import Domain
 from odoo.tools import groupby
 
 from ..const import PRIORITY
+from ..tools.actions import SOFT_RELOAD, notification
 from ..tools.bulk import insert_rows, write_rows
 from ..tools.outcomes import Done, Later, Refused, Send
 from ..tools.sync_rules import canonical, xero_datetime
@@ -124,7 +125,9 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         targets = {}
         records = self.with_context(active_test=False)
         for connection in connections:
-            found = records.search(Domain("id", "in", self.ids) & self._xero_sync_domain(connection))
+            found = records.search(
+                Domain("id", "in", self.ids) & self._xero_sync_domain(connection)
+            )
             if found:
                 targets[connection] = self.browse(found.ids)
         return targets
@@ -190,14 +193,18 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             for record in self - targets:
                 if not record._xero_bring_into_scope(connection):
                     reasons.append(record._xero_scope_reason(connection))
-        failed = self.env["xero.sync.job"].sudo().search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", self.ids),
-                ("state", "=", "error"),
-                ("direction", "=", "out"),
-                ("connection_id", "in", connections.ids),
-            ]
+        failed = (
+            self.env["xero.sync.job"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("state", "=", "error"),
+                    ("direction", "=", "out"),
+                    ("connection_id", "in", connections.ids),
+                ]
+            )
         )
         for job in failed:
             job._xero_requeue()
@@ -211,17 +218,8 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         return self._xero_resync_notice(" ".join(reasons), "warning")
 
     def _xero_resync_notice(self, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Xero"),
-                "message": message,
-                "type": kind,
-                "sticky": kind == "warning",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        title = self.env._("Xero")
+        return notification(title, message, kind, sticky=kind == "warning", then=SOFT_RELOAD)
 
     # ------------------------------------------------------------------ business: links
 
@@ -256,11 +254,6 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         write_rows(links_sudo, rows)
         for _fields, values_list in groupby(new, key=lambda vals: tuple(sorted(vals))):
             insert_rows(links_sudo, values_list)
-
-    @api.model
-    def _xero_known_versions(self, connection, xero_ids):
-        links = self._xero_links(connection, xero_ids=xero_ids)
-        return {xero_id: link.xero_updated_at for xero_id, link in links.items()}
 
     # ------------------------------------------------------------------ business: pushing (queue)
 
@@ -454,4 +447,4 @@ class XeroSyncOutboundMixin(models.AbstractModel):
     def _xero_problems(self, payload):
         """The ``Refused`` outcome for what Xero would refuse in the payload, found before
         any call; None when it may be sent (override)."""
-        return None
+        return

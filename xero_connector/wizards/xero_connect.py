@@ -11,6 +11,7 @@ from odoo.tools import consteq, hash_sign, verify_hash_signed
 from ..const import CUSTOM_CONNECTION_SCOPES, SCOPES, STATE_MINUTES
 from ..exceptions import XeroAuthError
 from ..tools import local_sandbox
+from ..tools.actions import SOFT_RELOAD, reopen
 
 STATE_SCOPE = "xero_connector.oauth"
 SECRET = "base.group_system"
@@ -54,26 +55,26 @@ class XeroConnect(models.TransientModel):
         """Start the OAuth 2 authorisation, or connect a Custom Connection at once."""
         self.ensure_one()
         self._check_manager()
-        connection = self.connection_id.sudo()
-        if not connection.client_id:
+        connection_sudo = self.connection_id.sudo()
+        if not connection_sudo.client_id:
             raise UserError(self.env._("Enter the Client ID of your Xero app first."))
-        if connection._xero_uses_client_credentials():
-            connection.last_error = False
-            connection._xero_guarded(
-                lambda: connection._xero_store_tokens(
-                    connection._xero_token_call("client_credentials", CUSTOM_CONNECTION_SCOPES)
+        if connection_sudo._xero_uses_client_credentials():
+            connection_sudo.last_error = False
+            connection_sudo._xero_guarded(
+                lambda: connection_sudo._xero_store_tokens(
+                    connection_sudo._xero_token_call("client_credentials", CUSTOM_CONNECTION_SCOPES)
                 )
             )
-            return self._xero_next(connection._xero_guarded(self._xero_offer_tenants))
+            return self._xero_next(connection_sudo._xero_guarded(self._xero_offer_tenants))
         return {"type": "ir.actions.act_url", "url": self._xero_authorize_url(), "target": "self"}
 
     def action_use_sandbox(self):
         """One click: use the local sandbox's app and connect its first organisation."""
         self.ensure_one()
         self._check_manager()
-        connection = self.connection_id.sudo()
-        base = (connection.sandbox_url or local_sandbox.DEFAULT_URL).rstrip("/")
-        timeout = connection._xero_timeout()[1]
+        connection_sudo = self.connection_id.sudo()
+        base = (connection_sudo.sandbox_url or local_sandbox.DEFAULT_URL).rstrip("/")
+        timeout = connection_sudo._xero_timeout()[1]
         try:
             described = local_sandbox.describe(base, timeout)
             tokens = local_sandbox.consent(base, timeout)
@@ -86,7 +87,7 @@ class XeroConnect(models.TransientModel):
                     error=error,
                 )
             ) from None
-        connection.write(
+        connection_sudo.write(
             {
                 "mode": "sandbox",
                 "sandbox_url": base,
@@ -96,8 +97,8 @@ class XeroConnect(models.TransientModel):
                 "last_error": False,
             }
         )
-        connection._xero_store_tokens(tokens)
-        connection._xero_guarded(self._xero_offer_tenants)
+        connection_sudo._xero_store_tokens(tokens)
+        connection_sudo._xero_guarded(self._xero_offer_tenants)
         if self.state == "choose":
             self._xero_use(self.tenant_ids[0])
         return True
@@ -109,17 +110,17 @@ class XeroConnect(models.TransientModel):
         if not self.tenant_id:
             raise UserError(self.env._("Choose one of the organisations the consent granted."))
         self.connection_id._xero_guarded(lambda: self._xero_use(self.tenant_id))
-        return {"type": "ir.actions.client", "tag": "soft_reload"}
+        return SOFT_RELOAD
 
     # ------------------------------------------------------------------ business: OAuth 2
 
     def _xero_authorize_url(self):
         """Xero's consent page for this wizard: PKCE S256 and a signed one-use state."""
-        connection = self.connection_id.sudo()
+        connection_sudo = self.connection_id.sudo()
         verifier = secrets.token_urlsafe(64)
         nonce = secrets.token_urlsafe(24)
         self.sudo().write({"oauth_verifier": verifier, "oauth_nonce": nonce})
-        connection.last_error = False
+        connection_sudo.last_error = False
         state = hash_sign(
             self.env(su=True),
             STATE_SCOPE,
@@ -129,14 +130,14 @@ class XeroConnect(models.TransientModel):
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
         query = {
             "response_type": "code",
-            "client_id": connection.client_id,
+            "client_id": connection_sudo.client_id,
             "redirect_uri": self._xero_redirect_uri(),
             "scope": " ".join(SCOPES),
             "state": state,
             "code_challenge": challenge.rstrip(b"=").decode(),
             "code_challenge_method": "S256",
         }
-        return f"{connection._xero_urls()['authorize']}?{urlencode(query)}"
+        return f"{connection_sudo._xero_urls()['authorize']}?{urlencode(query)}"
 
     @api.model
     def _xero_from_oauth_state(self, state):
@@ -170,10 +171,10 @@ class XeroConnect(models.TransientModel):
         or offer the choice. Returns whether a choice is left to the manager."""
         self.ensure_one()
         wizard_sudo = self.sudo()
-        connection = self.connection_id.sudo()
+        connection_sudo = self.connection_id.sudo()
         verifier, wizard_sudo.oauth_verifier = wizard_sudo.oauth_verifier, False
-        connection._xero_store_tokens(
-            connection._xero_token_call(
+        connection_sudo._xero_store_tokens(
+            connection_sudo._xero_token_call(
                 "exchange_code", code, self._xero_redirect_uri(), verifier
             )
         )
@@ -187,10 +188,10 @@ class XeroConnect(models.TransientModel):
     def _xero_offer_tenants(self):
         """Keep the organisations the consent granted; use the only one right away.
         Returns whether the manager must choose."""
-        connection = self.connection_id.sudo()
+        connection_sudo = self.connection_id.sudo()
         granted = [
             c
-            for c in connection._xero_identity_call("get_connections")
+            for c in connection_sudo._xero_identity_call("get_connections")
             if c.tenant_type == "ORGANISATION"
         ]
         if not granted:
@@ -209,7 +210,7 @@ class XeroConnect(models.TransientModel):
         if len(granted) == 1:
             self._xero_use(self.tenant_ids)
             return False
-        connection.write({"state": "draft", "tenant_id": False, "tenant_name": False})
+        connection_sudo.write({"state": "draft", "tenant_id": False, "tenant_name": False})
         self.state = "choose"
         return True
 
@@ -221,15 +222,7 @@ class XeroConnect(models.TransientModel):
 
     def _xero_next(self, choose):
         """Where the manager goes after a connection: this wizard to choose, or back."""
-        if not choose:
-            return {"type": "ir.actions.client", "tag": "soft_reload"}
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen(self) if choose else SOFT_RELOAD
 
     def _check_manager(self):
         self.connection_id._check_xero_manager()

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from ..const import PAGE_SIZE, PRIORITY
 from ..exceptions import XeroError
 from ..tools import contact_mapping as cm
+from ..tools.actions import reopen
 
 PREVIEW = 20  # names shown per category in the dry run
 
@@ -22,6 +23,8 @@ class XeroContactGolive(models.TransientModel):
 
     _name = "xero.contact.golive"
     _description = "Go live with Xero contact sync"
+
+    # ------------------------------------------------------------------ fields
 
     connection_id = fields.Many2one(
         "xero.connection",
@@ -66,7 +69,7 @@ class XeroContactGolive(models.TransientModel):
         self.test_partner_ids = [
             fields.Command.set((plan["create_xero"] + [p for p, _c, _r in plan["link"]])[:5])
         ]
-        return self._reopen()
+        return reopen(self)
 
     def action_test_batch(self):
         """Link or create the chosen partners only, through the queue."""
@@ -83,7 +86,7 @@ class XeroContactGolive(models.TransientModel):
             "Xero > Queue, then go live.",
             done=done,
         )
-        return self._reopen()
+        return reopen(self)
 
     def action_go_live(self):
         """Do it all, and keep contacts in sync from now on."""
@@ -92,25 +95,18 @@ class XeroContactGolive(models.TransientModel):
         contacts, calls, pulled_at = self._xero_pull()
         plan = self._xero_plan(contacts)
         done = self._xero_apply(plan, contacts)
-        connection = self.connection_id.sudo()
-        connection.sync_contacts = True
+        connection_sudo = self.connection_id.sudo()
+        connection_sudo.sync_contacts = True
         # what changes from now on is read by the poll (and the webhook)
-        cursor = self.env["xero.poll.cursor"].sudo()._xero_for(connection, "res.partner")
+        cursor = self.env["xero.poll.cursor"].sudo()._xero_for(connection_sudo, "res.partner")
         cursor._xero_start_at(pulled_at)
         self.write(
             self._xero_counts(plan)
             | {"state": "live", "calls": calls, "result": self.env._("Live: %s.", done)}
         )
-        return self._reopen()
+        return reopen(self)
 
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+    # ------------------------------------------------------------------ business: the wizard
 
     def _check_manager(self):
         self.env["xero.connection"]._check_xero_manager()
@@ -123,11 +119,11 @@ class XeroContactGolive(models.TransientModel):
         """(every Xero contact, archived ones too, the calls made, Xero's time at the
         start); a page of 1,000 contacts per call. They are kept in the local copy of
         the organisation's contacts, which is complete from then on."""
-        connection = self.connection_id.sudo()
+        connection_sudo = self.connection_id.sudo()
         contacts, page, pulled_at = [], 1, None
         try:
             while True:
-                answer = connection._xero_call_json(
+                answer = connection_sudo._xero_call_json(
                     "get_contacts",
                     page=page,
                     page_size=PAGE_SIZE,
@@ -146,10 +142,10 @@ class XeroContactGolive(models.TransientModel):
         except XeroError as error:
             raise UserError(error.message) from None
         finally:
-            self.env["xero.connection.budget"]._xero_flush(connection)
+            self.env["xero.connection.budget"]._xero_flush(connection_sudo)
         directory = self.env["xero.contact"]
-        directory._xero_store(connection, contacts)
-        directory._xero_start_at(connection, pulled_at)
+        directory._xero_store(connection_sudo, contacts)
+        directory._xero_start_at(connection_sudo, pulled_at)
         return contacts, page, pulled_at
 
     # ------------------------------------------------------------------ business: the plan
@@ -160,13 +156,13 @@ class XeroContactGolive(models.TransientModel):
         [partner], review: [(partner, [contacts], rule)], create_odoo: [contact],
         linked: n}. A partner whose name Xero already has is created with a
         distinguishing name, or reviewed, as the connection says."""
-        connection = self.connection_id.sudo()
-        partners = self.env["res.partner"]._xero_partners_in_scope(connection)
-        links = partners._xero_links(connection, ids=partners.ids)
+        connection_sudo = self.connection_id.sudo()
+        partners = self.env["res.partner"]._xero_partners_in_scope(connection_sudo)
+        links = partners._xero_links(connection_sudo, ids=partners.ids)
         every_link = (
             self.env["xero.link"]
             .sudo()
-            .search([("connection_id", "=", connection.id), ("res_model", "=", "res.partner")])
+            .search([("connection_id", "=", connection_sudo.id), ("res_model", "=", "res.partner")])
         )
         linked_contacts = set(every_link.filtered("xero_id").mapped("xero_id"))
         free = partners.filtered(lambda p: p.id not in links or not links[p.id].xero_id)
@@ -176,7 +172,7 @@ class XeroContactGolive(models.TransientModel):
         unlinked = [row for row in rows if row["id"] not in linked_contacts]
         index = cm.ContactIndex(unlinked)
         active_names = {cm.text(row["name"]) for row in rows if row["active"]}
-        by_name = connection.contact_name_rule == "email"
+        by_name = connection_sudo.contact_name_rule == "email"
         plan = {"link": [], "create_xero": [], "create_odoo": [], "review": []}
         plan["linked"] = len(links) - len(free)
         claimed = set()
@@ -187,7 +183,7 @@ class XeroContactGolive(models.TransientModel):
             if decision.verdict == "link":
                 plan["link"].append((partner["id"], ids[0], decision.rule))
             elif decision.verdict == "review" or (
-                decision.verdict == "name_taken" and connection.contact_name_rule == "review"
+                decision.verdict == "name_taken" and connection_sudo.contact_name_rule == "review"
             ):
                 plan["review"].append((partner["id"], ids, decision.rule))
             else:
@@ -198,7 +194,7 @@ class XeroContactGolive(models.TransientModel):
             row["id"]
             for row in unlinked
             if row["id"] not in claimed
-            and reviews._xero_not_importable(connection, by_id[row["id"]]) is None
+            and reviews._xero_not_importable(connection_sudo, by_id[row["id"]]) is None
         ]
         return plan
 
@@ -252,16 +248,16 @@ class XeroContactGolive(models.TransientModel):
         """Link and merge the matches and create the new Xero contacts in Odoo at once;
         every other partner goes through the queue, which decides with the same rule
         (create, distinguishing name, review). Returns a summary."""
-        connection = self.connection_id.sudo()
+        connection_sudo = self.connection_id.sudo()
         reviews = self.env["xero.contact.review"].sudo()
         partners = self.env["res.partner"].with_context(active_test=False)
         by_id = {c["ContactID"].lower(): c for c in contacts}
-        self._xero_link_all(connection, plan["link"], by_id)
+        self._xero_link_all(connection_sudo, plan["link"], by_id)
         for start in range(0, len(plan["create_odoo"]), PAGE_SIZE):
             chunk = plan["create_odoo"][start : start + PAGE_SIZE]
-            reviews._xero_create_partners(connection, [by_id[c] for c in chunk])
+            reviews._xero_create_partners(connection_sudo, [by_id[c] for c in chunk])
         queued = plan["create_xero"] + [p for p, _ids, _rule in plan["review"]]
-        partners.browse(queued)._xero_enqueue_push(connection, priority=PRIORITY["push"])
+        partners.browse(queued)._xero_enqueue_push(connection_sudo, priority=PRIORITY["push"])
         return self.env._(
             "%(link)s linked, %(xero)s sent to Xero, %(odoo)s created in Odoo, %(review)s to "
             "review",

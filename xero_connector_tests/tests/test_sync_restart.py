@@ -51,9 +51,9 @@ def free_port():
 
 def start_sandbox(port, state_file):
     """The sandbox as the demo runs it; returns (process, its description)."""
+    command = [sys.executable, "-m", "xero_connector_tests.sandbox", "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "xero_connector_tests.sandbox", "--port", str(port)]
-        + ["--state-file", str(state_file)],
+        [*command, "--state-file", str(state_file)],
         stdout=subprocess.PIPE,
         cwd=ROOT,
         text=True,
@@ -118,7 +118,9 @@ def test_a_worker_and_xero_stopped_mid_batch_leave_every_customer_linked_once(st
     ids, state, _described = stack
     port, tenant = state["port"], state["tenant"]
     # Xero saves the first batch, then holds its answer
-    admin(port, "POST", "faults", {"kind": "slow", "method": "PUT", "path": "/Contacts", "delay": 120})
+    admin(
+        port, "POST", "faults", {"kind": "slow", "method": "PUT", "path": "/Contacts", "delay": 120}
+    )
     worker = subprocess.Popen(
         [sys.executable, "-c", WORKER, config["config"], get_db_name()], cwd=ROOT
     )
