@@ -1,4 +1,4 @@
-"""Xero's fixed facts: where it lives, what the addon asks for, what must never be logged."""
+"""Xero's fixed facts: where it lives, what the addon asks for, how the engine paces itself."""
 
 XERO_URLS = {
     "authorize": "https://login.xero.com/identity/connect/authorize",
@@ -28,16 +28,6 @@ TOKEN_MARGIN = 120
 TIMEOUT = (5, 30)
 # how long the signed OAuth state of a Connect click stays valid
 STATE_MINUTES = 15
-SENSITIVE_KEYS = (
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "code",
-    "code_verifier",
-    "token",
-    "authorization",
-)
 
 
 # ---------------------------------------------------------------- the sync engine

@@ -99,11 +99,6 @@ def quoted(value):
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def where_any(field, values):
-    """``field == "a" OR field == "b"``: one filter finding any of the values."""
-    return " OR ".join(f"{field}=={quoted(value)}" for value in values)
-
-
 # How Xero words its refusals, and what a user should do about them. Each entry:
 # (pattern on Xero's message, Xero field concerned, plain explanation); the
 # explanation may use the pattern's named groups.
