@@ -63,6 +63,8 @@ MISSING_ASSET = "odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmenta
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 BROWSERS = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
 DEMO_APPS = "contacts,crm,sale_management,xero_connector"
+# the currency of Odoo's demo company (US), and so of the demo's Xero organisation
+DEMO_CURRENCY = "USD"
 TEST_MODULES = "xero_connector,xero_connector_tests"
 # what Odoo's own test runner runs in the test database (as OCA's CI and runbot do):
 # the addon's test cases and the tests of the Odoo apps it builds on, which must
@@ -810,7 +812,7 @@ from odoo.addons.xero_connector.exceptions import XeroError
 connection = env.company._xero_connection()
 try:
     assert connection.state == "connected" and connection.sandbox_url == URL
-    connection._xero_client().call("get_organisations")
+    connection._xero_call("get_organisations")
 except (AssertionError, XeroError):
     connection.sandbox_url = URL
     connection.action_xero_use_sandbox()
@@ -854,6 +856,9 @@ def start_sandbox(python, port, state_file, odoo_url):
         port,
         "--state-file",
         state_file,
+        # the organisation keeps its books in the currency of Odoo's demo company
+        "--base-currency",
+        DEMO_CURRENCY,
         "--webhook-url",
         f"{odoo_url}/xero/webhook",
     ]

@@ -17,6 +17,7 @@
         "views/xero_sync_log_views.xml",
         "views/xero_link_views.xml",
         "views/xero_contact_review_views.xml",
+        "wizards/xero_connect_views.xml",
         "wizards/xero_contact_golive_views.xml",
         "views/xero_connection_views.xml",
         "views/res_partner_views.xml",

@@ -1,4 +1,4 @@
-"""Xero's fixed facts: where it lives, what the addon asks for, what must never be logged."""
+"""Xero's fixed facts: where it lives, what the addon asks for, how the engine paces itself."""
 
 XERO_URLS = {
     "authorize": "https://login.xero.com/identity/connect/authorize",
@@ -7,7 +7,11 @@ XERO_URLS = {
     "identity": "https://api.xero.com",
     "accounting": "https://api.xero.com/api.xro/2.0",
 }
-SANDBOX_URL = "http://127.0.0.1:8070"
+# where a user sees a Xero object
+XERO_WEB_URLS = {
+    "contact": "https://go.xero.com/Contacts/View/{id}",
+    "invoice": "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}",
+}
 # granular scopes (apps created since March 2026 must use them); Xero adds up scopes
 # across consents, so asking for the same set again is harmless
 SCOPES = (
@@ -24,27 +28,6 @@ TOKEN_MARGIN = 120
 TIMEOUT = (5, 30)
 # how long the signed OAuth state of a Connect click stays valid
 STATE_MINUTES = 15
-SENSITIVE_KEYS = (
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "code",
-    "code_verifier",
-    "token",
-    "authorization",
-)
-
-
-def sandbox_urls(base):
-    base = base.rstrip("/")
-    return {
-        "authorize": f"{base}/identity/connect/authorize",
-        "token": f"{base}/connect/token",
-        "revoke": f"{base}/connect/revocation",
-        "identity": base,
-        "accounting": f"{base}/api.xro/2.0",
-    }
 
 
 # ---------------------------------------------------------------- the sync engine

@@ -6,7 +6,9 @@ never contains a token or a secret.
 
 
 class XeroError(Exception):
-    """Xero refused or could not answer; ``retryable`` says whether trying later may help."""
+    """Xero refused or could not answer; ``retryable`` says whether trying later may help.
+
+    ``headers`` and ``duration_ms`` describe the answer, when there was one."""
 
     retryable = False
 
@@ -15,6 +17,8 @@ class XeroError(Exception):
         self.message = message
         self.status = status
         self.correlation_id = correlation_id
+        self.headers = {}
+        self.duration_ms = 0
 
 
 class XeroAuthError(XeroError):

@@ -17,19 +17,20 @@ class XeroController(http.Controller):
     def xero_oauth_callback(self, state=None, code=None, error=None, **_kwargs):
         """Where Xero sends the administrator back after the consent page."""
         try:
-            connection = request.env["xero.connection"]._xero_from_oauth_state(state)
+            wizard = request.env["xero.connect"]._xero_from_oauth_state(state)
         except (UserError, AccessError) as refusal:
             return self._page(str(refusal), status=400)
+        connection_sudo = wizard.connection_id.sudo()
         if error or not code:
             message = request.env._("Xero did not grant access (%s).", error or "no code")
-            connection.sudo().last_error = message
+            connection_sudo.last_error = message
             return self._page(message, status=400)
         try:
-            connection._xero_finish_oauth(code)
+            choose = wizard._xero_finish_oauth(code)
         except XeroError as failure:
-            connection.sudo().last_error = failure.message
+            connection_sudo.last_error = failure.message
             return self._page(failure.message, status=400)
-        return request.redirect(SETTINGS)
+        return request.redirect(f"/odoo/{wizard._name}/{wizard.id}" if choose else SETTINGS)
 
     @http.route(
         "/xero/webhook",

@@ -5,6 +5,4 @@ UPDATE xero_connection
        token_expires_at = NULL,
        client_secret = NULL,
        webhook_key = NULL,
-       oauth_nonce = NULL,
-       oauth_verifier = NULL,
        state = CASE WHEN state = 'draft' THEN 'draft' ELSE 'paused' END;

@@ -3,17 +3,23 @@ from . import (
     res_config_settings,
     xero_connection,
     xero_connection_budget,
-    xero_connection_tenant,
+    xero_contact,
     xero_contact_candidate,
     xero_contact_review,
     xero_field_rule,
     xero_link,
     xero_poll_cursor,
+    xero_sync_base,
     xero_sync_job,
     xero_sync_log,
-    xero_sync_mixin,
 )
 
 # isort: split
-# the synced models come after the mixin they inherit
-from . import res_partner, xero_invoice
+# the halves of the sync mixin, then the mixin, then the models inheriting them
+from . import xero_sync_inbound, xero_sync_outbound
+
+# isort: split
+from . import xero_sync_mixin
+
+# isort: split
+from . import crm_lead, res_partner, sale_order, xero_invoice

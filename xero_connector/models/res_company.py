@@ -4,7 +4,11 @@ from odoo import api, fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # ------------------------------------------------------------------ fields
+
     xero_connection_ids = fields.One2many("xero.connection", "company_id", "Xero connections")
+
+    # ------------------------------------------------------------------ CRUD
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -12,12 +16,14 @@ class ResCompany(models.Model):
         companies._xero_ensure_connection()
         return companies
 
+    # ------------------------------------------------------------------ business
+
     def _xero_ensure_connection(self):
         """Every company has its (draft) Xero connection: the settings edit it in place."""
-        connections = self.env["xero.connection"].sudo()
+        connections_sudo = self.env["xero.connection"].sudo()
         for company in self:
-            if not connections.search_count([("company_id", "=", company.id)], limit=1):
-                connections.create({"company_id": company.id})
+            if not connections_sudo.search_count([("company_id", "=", company.id)], limit=1):
+                connections_sudo.create({"company_id": company.id})
 
     def _xero_connection(self):
         """The company's active connection (created in draft if a company still lacks one)."""

@@ -6,6 +6,8 @@ SECRET = "base.group_system"
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    # ------------------------------------------------------------------ fields
+
     xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection_id")
     xero_mode = fields.Selection(related="xero_connection_id.mode", readonly=False)
     xero_sandbox_url = fields.Char(related="xero_connection_id.sandbox_url", readonly=False)
@@ -22,7 +24,7 @@ class ResConfigSettings(models.TransientModel):
     xero_day_calls_left = fields.Integer(related="xero_connection_id.day_calls_left")
     xero_last_call_at = fields.Datetime(related="xero_connection_id.last_call_at")
     xero_last_error = fields.Text(related="xero_connection_id.last_error")
-    xero_needs_tenant = fields.Boolean(related="xero_connection_id.needs_tenant")
+    xero_currency_warning = fields.Char(related="xero_connection_id.currency_warning")
     xero_sync_contacts = fields.Boolean(related="xero_connection_id.sync_contacts", readonly=False)
     xero_day_limit = fields.Integer(related="xero_connection_id.day_limit", readonly=False)
     xero_webhook_url = fields.Char(related="xero_connection_id.webhook_url")
@@ -38,16 +40,15 @@ class ResConfigSettings(models.TransientModel):
     xero_log_days = fields.Integer(
         "Keep the log (days)", config_parameter="xero_connector.log_days", default=90
     )
-    xero_tenant_choice_id = fields.Many2one(
-        "xero.connection.tenant",
-        string="Organisation to use",
-        domain="[('connection_id', '=', xero_connection_id)]",
-    )
+
+    # ------------------------------------------------------------------ compute
 
     @api.depends("company_id")
     def _compute_xero_connection_id(self):
         for settings in self:
             settings.xero_connection_id = settings.company_id._xero_connection()
+
+    # ------------------------------------------------------------------ CRUD
 
     def set_values(self):
         paused = self.env["xero.sync.job"].sudo()._xero_paused()
@@ -55,6 +56,8 @@ class ResConfigSettings(models.TransientModel):
         if paused and not self.xero_sync_paused:
             self.env["xero.sync.job"]._xero_wake_up()
         return result
+
+    # ------------------------------------------------------------------ actions
 
     def action_xero_open_connection(self):
         return {
@@ -75,6 +78,3 @@ class ResConfigSettings(models.TransientModel):
 
     def action_xero_use_sandbox(self):
         return self.xero_connection_id.action_xero_use_sandbox()
-
-    def action_xero_pick_tenant(self):
-        return self.xero_connection_id.action_xero_pick_tenant(self.xero_tenant_choice_id.id)

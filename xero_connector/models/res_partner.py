@@ -6,9 +6,11 @@ from odoo.fields import Domain
 
 from ..exceptions import XeroError
 from ..tools import contact_mapping as cm
+from ..tools.outcomes import Failed, Refused, Send, each
 from ..tools.sync_rules import canonical, quoted, xero_datetime
 
 USER = "xero_connector.group_xero_user"
+NAME_CLASH = "is already assigned to another contact"
 
 
 def _asks_true(operator, value):
@@ -18,12 +20,13 @@ def _asks_true(operator, value):
     return bool(value) == (operator == "=")
 
 
-# partners looked up in Xero per call before they are created there
-LOOKUP_CHUNK = 15
-
-
 class ResPartner(models.Model):
-    """Companies and individuals are Xero contacts, both ways."""
+    """Companies and individuals are Xero contacts, both ways.
+
+    Which partners sync is the connection's scope. A *customer* is a partner Odoo
+    invoiced (its customer rank), or with a confirmed sales order, or with an
+    opportunity in the CRM (of itself or of one of its contact persons).
+    """
 
     _name = "res.partner"
     _inherit = ["res.partner", "xero.sync.mixin"]
@@ -56,6 +59,8 @@ class ResPartner(models.Model):
         "DefaultCurrency": "property_product_pricelist",
     }
 
+    # ------------------------------------------------------------------ fields
+
     xero_contact_id = fields.Char(
         "Xero ContactID",
         compute="_compute_xero_contact_id",
@@ -63,7 +68,10 @@ class ResPartner(models.Model):
         groups=USER,
         help="The Xero contact of this partner in the organisation of your current company.",
     )
-    # what Xero says the customer owes (the organisation of the user's current company)
+    xero_scope_note = fields.Char(
+        "Why not in Xero", compute="_compute_xero_scope_note", groups=USER
+    )
+    # what Xero says the customer owes, in the organisation's base currency
     xero_currency_id = fields.Many2one("res.currency", compute="_compute_xero_finance", groups=USER)
     xero_amount_due = fields.Monetary(
         "Outstanding in Xero",
@@ -90,7 +98,84 @@ class ResPartner(models.Model):
         groups=USER,
     )
 
-    # ------------------------------------------------------------------ what syncs
+    # ------------------------------------------------------------------ compute
+
+    @api.depends_context("company")
+    def _compute_xero_contact_id(self):
+        links = self._xero_current_links()
+        for partner in self:
+            link = links.get(partner.id)
+            partner.xero_contact_id = link.xero_id if link else False
+
+    @api.depends_context("company")
+    def _compute_xero_scope_note(self):
+        connection = self.env.company.sudo()._xero_connection()
+        linked = self._xero_current_links()
+        real = self.filtered("id")
+        in_scope = real._xero_targets(connection).get(connection, self.browse())
+        for partner in self:
+            if not partner.id or partner.id in linked or partner in in_scope:
+                partner.xero_scope_note = False
+            else:
+                partner.xero_scope_note = partner._xero_scope_reason(connection)
+
+    @api.depends_context("company")
+    def _compute_xero_finance(self):
+        invoices_sudo = self.env["xero.invoice"].sudo()
+        connection = self.env.company.sudo()._xero_connection()
+        links = self.commercial_partner_id._xero_current_links()
+        contact_ids = [link.xero_id for link in links.values() if link.xero_id]
+        found = invoices_sudo.search(
+            [("connection_id", "=", connection.id), ("xero_contact_id", "in", contact_ids)]
+        )
+        by_contact = found.grouped("xero_contact_id")
+        today = fields.Date.context_today(self)
+        start = invoices_sudo._xero_start(connection)
+        currency = connection.base_currency_id or connection.company_id.currency_id
+        for partner in self:
+            link = links.get(partner.commercial_partner_id.id)
+            mine = (
+                by_contact.get(link.xero_id, invoices_sudo)
+                if link and link.xero_id
+                else invoices_sudo
+            )
+            due = mine.filtered("is_open")
+            overdue = due.filtered_domain(invoices_sudo._xero_overdue_domain(today))
+            partner.xero_currency_id = currency
+            partner.xero_amount_due = sum(due.mapped("amount_due_base"))
+            partner.xero_amount_overdue = sum(overdue.mapped("amount_due_base"))
+            partner.xero_overdue = bool(overdue)
+            partner.xero_invoice_ids = mine.filtered(
+                lambda i, start=start, due=due: (i.date and i.date >= start) or i in due
+            )
+
+    def _search_xero_contact_id(self, operator, value):
+        connection = self.env.company.sudo()._xero_connection()
+        domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
+        links_sudo = self.env["xero.link"].sudo()
+        values = (
+            list(value) if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        )
+        if operator in ("=", "!=", "in", "not in") and not any(values):
+            # not linked: no link with a Xero id
+            linked = links_sudo._search([*domain, ("xero_id", "!=", False)])
+            positive = operator in ("=", "in")
+            return [("id", "not in" if positive else "in", linked.subselect("res_id"))]
+        links = links_sudo._search([*domain, ("xero_id", operator, value)])
+        return [("id", "in", links.subselect("res_id"))]
+
+    def _search_xero_overdue(self, operator, value):
+        connection = self.env.company.sudo()._xero_connection()
+        overdue = self.env["xero.invoice"]._xero_overdue_contacts(connection)
+        links = self._xero_links(connection, xero_ids=overdue)
+        ids = [link.res_id for link in links.values()]
+        return [("commercial_partner_id", "in" if _asks_true(operator, value) else "not in", ids)]
+
+    # ------------------------------------------------------------------ business: what syncs
+
+    @api.model
+    def _xero_enabled(self, connection):
+        return connection.sync_contacts
 
     @api.model
     def _xero_field_defaults(self):
@@ -110,7 +195,10 @@ class ResPartner(models.Model):
     def _xero_sync_domain(self, connection):
         """Companies and individuals (not contact persons) of the connection's company or
         shared, as the connection's scope says; never users or companies of Odoo."""
-        domain = Domain(
+        return self._xero_base_domain(connection) & self._xero_scope_domain(connection)
+
+    def _xero_base_domain(self, connection):
+        return Domain(
             [
                 ("company_id", "in", [False, connection.company_id.id]),
                 ("parent_id", "=", False),
@@ -118,20 +206,94 @@ class ResPartner(models.Model):
                 ("id", "not in", self._xero_company_partners()),
             ]
         )
-        scope = {
-            "customers": Domain("customer_rank", ">", 0),
-            "companies": Domain("is_company", "=", True),
-            "all": Domain.TRUE,
-        }.get(connection.contact_scope)
-        if scope is None:
-            scope = Domain(literal_eval(connection.contact_domain or "[]"))
-        return domain & scope
+
+    def _xero_scope_domain(self, connection):
+        scope = connection.contact_scope
+        if scope == "customers":
+            return self._xero_customer_domain()
+        if scope == "companies":
+            return Domain("is_company", "=", True)
+        if scope == "all":
+            return Domain.TRUE
+        return Domain(literal_eval(connection.contact_domain or "[]"))
+
+    @api.model
+    def _xero_customer_domain(self):
+        """Customers: invoiced by Odoo (customer rank), or with a confirmed sales order or
+        an opportunity, for themselves or one of their contact persons."""
+        orders = self.env["sale.order"].sudo()._search([("state", "=", "sale")])
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            ._search([("type", "=", "opportunity"), ("partner_id", "!=", False)])
+        )
+        partners_sudo = self.sudo().with_context(active_test=False)
+        # the subqueries read these columns: what is pending in the cache must be there
+        partners_sudo.flush_model(["commercial_partner_id"])
+        buyers = partners_sudo._search([("id", "in", orders.subselect("partner_id"))])
+        prospects = partners_sudo._search([("id", "in", leads.subselect("partner_id"))])
+        return (
+            Domain("customer_rank", ">", 0)
+            | Domain("id", "in", buyers.subselect("commercial_partner_id"))
+            | Domain("id", "in", prospects.subselect("commercial_partner_id"))
+        )
 
     @api.model
     def _xero_company_partners(self):
         """The partners of Odoo's companies: never Xero contacts."""
-        companies = self.env["res.company"].sudo().with_context(active_test=False)
-        return companies.search([("partner_id", "!=", False)]).partner_id.ids
+        companies_sudo = self.env["res.company"].sudo().with_context(active_test=False)
+        return companies_sudo.search([("partner_id", "!=", False)]).partner_id.ids
+
+    def _xero_scope_reason(self, connection):
+        """Why this partner does not sync with ``connection``, in plain words."""
+        self.ensure_one()
+        where = self.env._("Settings > Xero > Partners that sync")
+        if not connection.sync_contacts:
+            return self.env._(
+                "Contact sync with Xero is off for %(company)s (Settings > Xero).",
+                company=connection.company_id.name,
+            )
+        if self.parent_id:
+            return self.env._(
+                "A contact person goes to Xero with %(company)s, as one of its contact persons.",
+                company=self.commercial_partner_id.display_name,
+            )
+        if self.user_ids or self.id in self._xero_company_partners():
+            return self.env._("The partners of Odoo's users and companies are not sent to Xero.")
+        if self.company_id and self.company_id != connection.company_id:
+            return self.env._(
+                "This partner belongs to %(company)s, not to %(other)s.",
+                company=self.company_id.name,
+                other=connection.company_id.name,
+            )
+        if connection.contact_scope == "customers":
+            return self.env._(
+                "Only customers sync with Xero (%(where)s): this partner has no invoice, "
+                "confirmed order or opportunity yet. Resync makes it a customer and sends it.",
+                where=where,
+            )
+        if connection.contact_scope == "companies":
+            return self.env._(
+                "Only companies sync with Xero (%(where)s): this partner is an individual.",
+                where=where,
+            )
+        return self.env._(
+            "This partner does not match the filter of the partners that sync (%(where)s).",
+            where=where,
+        )
+
+    def _xero_bring_into_scope(self, connection):
+        """A Resync makes a partner that is only missing a sale a customer."""
+        self.ensure_one()
+        if not connection.sync_contacts or connection.contact_scope != "customers":
+            return False
+        base = self.with_context(active_test=False).search(
+            Domain("id", "=", self.id) & self._xero_base_domain(connection)
+        )
+        if not base:
+            return False
+        self._increase_rank("customer_rank")
+        return True
 
     def _xero_changed(self):
         """A change of a contact person is a change of its company's contact."""
@@ -141,83 +303,20 @@ class ResPartner(models.Model):
         parents = persons.commercial_partner_id - persons
         super(ResPartner, (self - persons) | parents)._xero_changed()
 
+    def _xero_became_customer(self):
+        """A confirmed order or an opportunity made these partners customers: the ones
+        Xero does not know yet are sent."""
+        partners = self.commercial_partner_id
+        for connection in partners._xero_connections():
+            links = partners._xero_links(connection, ids=partners.ids)
+            new = partners.filtered(lambda p, links=links: not links.get(p.id))
+            new._xero_enqueue_push(connection)
+
     @api.model
     def _xero_url(self, connection, xero_id):
-        if connection.mode == "sandbox":
-            return f"{(connection.sandbox_url or '').rstrip('/')}/#contact-{xero_id}"
-        return f"https://go.xero.com/Contacts/View/{xero_id}"
+        return connection._xero_web_url("contact", xero_id)
 
-    # ------------------------------------------------------------------ Xero ids
-
-    @api.depends_context("company")
-    def _compute_xero_contact_id(self):
-        links = self._xero_current_links()
-        for partner in self:
-            link = links.get(partner.id)
-            partner.xero_contact_id = link.xero_id if link else False
-
-    def _search_xero_contact_id(self, operator, value):
-        connection = self.env.company.sudo()._xero_connection()
-        domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
-        values = (
-            list(value) if isinstance(value, Iterable) and not isinstance(value, str) else [value]
-        )
-        if operator in ("=", "!=", "in", "not in") and not any(values):
-            # not linked: no link with a Xero id
-            linked = self.env["xero.link"].sudo()._search([*domain, ("xero_id", "!=", False)])
-            positive = operator in ("=", "in")
-            return [("id", "not in" if positive else "in", linked.subselect("res_id"))]
-        links = self.env["xero.link"].sudo()._search([*domain, ("xero_id", operator, value)])
-        return [("id", "in", links.subselect("res_id"))]
-
-    # ------------------------------------------------------------------ balances and history
-
-    @api.depends_context("company")
-    def _compute_xero_finance(self):
-        invoices = self.env["xero.invoice"].sudo()
-        connection = self.env.company.sudo()._xero_connection()
-        commercial = self.commercial_partner_id
-        links = commercial._xero_current_links()
-        contact_ids = [link.xero_id for link in links.values() if link.xero_id]
-        found = invoices.search(
-            [("connection_id", "=", connection.id), ("xero_contact_id", "in", contact_ids)]
-        )
-        by_contact = found.grouped("xero_contact_id")
-        today = fields.Date.context_today(self)
-        start = invoices._xero_start(connection)
-        for partner in self:
-            link = links.get(partner.commercial_partner_id.id)
-            mine = by_contact.get(link.xero_id, invoices) if link and link.xero_id else invoices
-            due = mine.filtered(lambda i: i.status in ("AUTHORISED", "SUBMITTED"))
-            overdue = due.filtered(lambda i, today=today: i._xero_is_overdue(today))
-            partner.xero_currency_id = connection.company_id.currency_id
-            partner.xero_amount_due = sum(due.mapped("amount_due_base"))
-            partner.xero_amount_overdue = sum(overdue.mapped("amount_due_base"))
-            partner.xero_overdue = bool(overdue)
-            partner.xero_invoice_ids = mine.filtered(
-                lambda i, start=start, due=due: (i.date and i.date >= start) or i in due
-            )
-
-    def _search_xero_overdue(self, operator, value):
-        connection = self.env.company.sudo()._xero_connection()
-        today = fields.Date.context_today(self)
-        overdue = (
-            self.env["xero.invoice"]
-            .sudo()
-            .search(
-                [
-                    ("connection_id", "=", connection.id),
-                    ("status", "in", ("AUTHORISED", "SUBMITTED")),
-                    ("amount_due", ">", 0),
-                    ("due_date", "<", today),
-                ]
-            )
-        )
-        links = self._xero_links(connection, xero_ids=set(overdue.mapped("xero_contact_id")))
-        ids = [link.res_id for link in links.values()]
-        return [("commercial_partner_id", "in" if _asks_true(operator, value) else "not in", ids)]
-
-    # ------------------------------------------------------------------ Odoo -> Xero
+    # ------------------------------------------------------------------ business: Odoo -> Xero
 
     def _xero_payload(self, connection, link=None, keys=None, xero_id=None):
         """The Xero contact of this partner, key by key in canonical form."""
@@ -291,67 +390,76 @@ class ResPartner(models.Model):
         return cm.payment_terms(line.delay_type, line.nb_days)
 
     def _xero_problems(self, payload):
-        """What Xero would refuse, or what would make the contact ambiguous, before any
-        call: (explanation, [details], Odoo field)."""
+        """What Xero would refuse, found before any call."""
         found = cm.problems(payload)
-        if found:
-            message, key = found[0]
-            field = self._fields.get(self._xero_field_map.get(key, ""))
-            label = field.get_description(self.env)["string"] if field else key
-            explanation = self.env._(
-                "%(problem)s Correct the %(field)s of this customer, then press Resync.",
-                problem=message,
-                field=label,
-            )
-            return explanation, [m for m, _k in found], label
-        return ()
+        if not found:
+            return None
+        message, key = found[0]
+        field = self._fields.get(self._xero_field_map.get(key, ""))
+        label = field.get_description(self.env)["string"] if field else key
+        explanation = self.env._(
+            "%(problem)s Correct the %(field)s of this customer, then press Resync.",
+            problem=message,
+            field=label,
+        )
+        return Refused(explanation, tuple(m for m, _k in found), label)
 
-    # ------------------------------------------------------------------ before a create
+    # ------------------------------------------------------------------ business: before a create
 
     @api.model
-    def _xero_before_send(self, connection, jobs, rows, links):
-        """A partner never created in Xero may already be there: it is looked up (e-mail,
-        account number, contact number, name) before its create is committed, and then
-        linked, renamed, left for review or created."""
-        unchecked = jobs.filtered(
+    def _xero_before_send(self, connection, jobs, outcomes, links):
+        """A partner never created in Xero may already be there: it is matched with the
+        organisation's contacts (kept locally, read for what changed first) before its
+        create is sent, and then linked, renamed, left for review or created."""
+        creates = jobs.filtered(
             lambda j: (
-                rows.get(j.id, {}).get("operation") == "create"
+                isinstance(outcomes[j.id], Send)
+                and outcomes[j.id].operation == "create"
+                and outcomes[j.id].payload is not None
                 and not (links.get(j.res_id) and links[j.res_id].lookup_done)
             )
         )
-        unchecked = self._xero_refuse_shared_emails(connection, unchecked, rows)
-        if not unchecked:
-            return rows
-        payloads = {job.id: rows[job.id]["payload"] for job in unchecked}
-        client = connection._xero_client(purpose="push")
+        if not creates:
+            return {}
+        changed = self._xero_refuse_shared_emails(connection, creates, outcomes)
+        creates = creates.filtered(lambda j: j.id not in changed)
+        if not creates:
+            return changed
+        sends = {job.id: outcomes[job.id] for job in creates}
+        probes = [self._xero_probe(job.res_id, sends[job.id].payload) for job in creates]
         try:
-            contacts = self._xero_lookup(client, list(payloads.values()))
+            candidates = self.env["xero.contact"]._xero_lookup(connection, probes)
         except XeroError as error:
-            unchecked._xero_failed(error)
-            return {key: row for key, row in rows.items() if key not in payloads}
-        finally:
-            client.note_budget()
-            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, unchecked)
-        return self.env["xero.contact.review"]._xero_decide_creates(
-            connection, unchecked, rows, contacts
+            return changed | each(creates, Failed(error))
+        reviews = self.env["xero.contact.review"]
+        return changed | reviews._xero_decide_creates(connection, creates, sends, candidates)
+
+    @api.model
+    def _xero_probe(self, partner_id, payload):
+        """The match row of a partner about to be created, from what would be sent."""
+        return cm.as_partner(
+            partner_id,
+            payload.get("EmailAddress"),
+            payload.get("AccountNumber"),
+            payload.get("Name"),
         )
 
     @api.model
-    def _xero_refuse_shared_emails(self, connection, jobs, rows):
+    def _xero_refuse_shared_emails(self, connection, jobs, outcomes):
         """Two customers with one e-mail would be two Xero contacts that matching can no
         longer tell apart: such a create fails, explained, before any call."""
         emails = {}
         for job in jobs:
-            email = cm.email_key(rows[job.id]["payload"].get("EmailAddress"))
+            email = cm.email_key(outcomes[job.id].payload.get("EmailAddress"))
             if email:
                 emails.setdefault(email, []).append(job)
         if not emails:
-            return jobs
+            return {}
         others = self.with_context(active_test=False).search(
             Domain("email_normalized", "in", list(emails)) & self._xero_sync_domain(connection)
         )
         owners = others.grouped(lambda p: cm.email_key(p.email_normalized))
-        refused = jobs.browse()
+        refused, errors = {}, {}
         for email, mine in emails.items():
             for job in mine:
                 rivals = owners.get(email, self.browse()).filtered(
@@ -359,8 +467,6 @@ class ResPartner(models.Model):
                 )
                 if not rivals:
                     continue
-                del rows[job.id]
-                refused |= job
                 explanation = self.env._(
                     "Another customer, %(other)s, has the same e-mail address %(email)s: Xero "
                     "would hold two contacts that cannot be told apart. Merge the two in Odoo "
@@ -368,56 +474,76 @@ class ResPartner(models.Model):
                     other=rivals[0].display_name,
                     email=email,
                 )
-                job._xero_refused(explanation, [], self._fields["email"].string)
-                self._xero_link_write(
-                    connection, {job.res_id: {"state": "error", "last_error": explanation}}
-                )
-        return jobs - refused
+                refused[job.id] = Refused(explanation, field=self._fields["email"].string)
+                errors[job.res_id] = {"state": "error", "last_error": explanation}
+        self._xero_link_write(connection, errors)
+        return refused
+
+    # ------------------------------------------------------------------ business: after a create
 
     @api.model
-    def _xero_lookup(self, client, payloads):
-        """Xero contacts that may be these partners (summaries, archived ones too)."""
-        contacts = []
-        for start in range(0, len(payloads), LOOKUP_CHUNK):
-            answer = client.call_json(
-                "get_contacts",
-                where=self._xero_lookup_filter(payloads[start : start + LOOKUP_CHUNK]),
-                include_archived=True,
-                summary_only=True,
+    def _xero_after_push(self, jobs, outcomes):
+        """A create refused because Xero already has an active contact with its name:
+        when that contact is the one this create made (an uncertain create resent) or
+        the same customer (same e-mail or number), it is linked; otherwise the refusal
+        says which contact clashed."""
+        clashes = jobs.filtered(
+            lambda j: (
+                j.operation == "create"
+                and isinstance(outcomes[j.id], Refused)
+                and any(NAME_CLASH in m for m in outcomes[j.id].messages)
             )
-            contacts += answer.get("Contacts") or []
-        return contacts
+        )
+        if not clashes:
+            return {}
+        connection = clashes.connection_id
+        names = {cm.text(job.payload.get("Name")) for job in clashes}
+        try:
+            answer = connection._xero_call_json(
+                "get_contacts",
+                where=" OR ".join(f"Name=={quoted(name)}" for name in names),
+                purpose="push",
+                log={"direction": "in", "message": self.env._("Contacts with a clashing name")},
+            )
+        except XeroError:
+            return {}  # the refusals stand; Resync looks again
+        active = [c for c in answer.get("Contacts") or [] if c.get("ContactStatus") == "ACTIVE"]
+        self.env["xero.contact"]._xero_store(connection, active)
+        by_name = {cm.text(c.get("Name")): c for c in active}
+        refusals = {job.id: outcomes[job.id] for job in clashes}
+        reviews = self.env["xero.contact.review"]
+        return reviews._xero_settle_clashes(connection, clashes, refusals, by_name)
 
     @api.model
-    def _xero_lookup_filter(self, payloads):
-        clauses = []
-        for payload in payloads:
-            if email := cm.email_key(payload.get("EmailAddress")):
-                clauses.append(f"EmailAddress.ToLower()=={quoted(email)}")
-            if number := cm.text(payload.get("AccountNumber")):
-                clauses += [f"AccountNumber=={quoted(number)}", f"ContactNumber=={quoted(number)}"]
-            if name := cm.text(payload.get("Name")):
-                clauses.append(f"Name=={quoted(name)}")
-        return " OR ".join(clauses) or 'Name=="\u0000"'
-
-    @api.model
-    def _xero_recover(self, jobs, client):
+    def _xero_find_created(self, jobs):
         """Creates that may have reached Xero: an active contact with the same name is the
         one created (Xero allows one active contact per name)."""
-        names = {job: job.payload.get("Name") for job in jobs if job.payload.get("Name")}
+        names = {job.id: job.payload.get("Name") for job in jobs if job.payload.get("Name")}
         if not names:
             return {}
-        answer = client.call_json(
-            "get_contacts", where=" OR ".join(f"Name=={quoted(n)}" for n in set(names.values()))
+        answer = jobs.connection_id._xero_call_json(
+            "get_contacts",
+            where=" OR ".join(f"Name=={quoted(n)}" for n in set(names.values())),
+            purpose="push",
+            log={"direction": "in", "message": self.env._("Contacts that may exist already")},
         )
         found = {
             c["Name"]: c["ContactID"]
             for c in answer.get("Contacts") or []
             if c.get("ContactStatus") == "ACTIVE"
         }
-        return {job: found[name] for job, name in names.items() if name in found}
+        return {job_id: found[name] for job_id, name in names.items() if name in found}
 
-    # ------------------------------------------------------------------ Xero -> Odoo
+    @api.model
+    def _xero_pushed(self, jobs, elements, payloads):
+        """What Xero now holds is kept in the local copy of its contacts too."""
+        self.env["xero.contact"]._xero_store(
+            jobs.connection_id,
+            [e for e in elements if e.get("StatusAttributeString") != "ERROR"],
+        )
+        return super()._xero_pushed(jobs, elements, payloads)
+
+    # ------------------------------------------------------------------ business: Xero -> Odoo
 
     @api.model
     def _xero_fetch_params(self, xero_ids):
@@ -507,7 +633,9 @@ class ResPartner(models.Model):
     @api.model
     def _xero_apply_inbound(self, connection, elements):
         """Contacts Xero merged into others are followed first, so that the surviving
-        contact is read as the linked partner's, not as a new customer."""
+        contact is read as the linked partner's, not as a new customer. Every contact
+        read is kept in the local copy used for matching."""
+        self.env["xero.contact"]._xero_store(connection, elements)
         merged = {
             e["ContactID"].lower(): e["MergedToContactID"].lower()
             for e in elements
@@ -529,19 +657,18 @@ class ResPartner(models.Model):
         """Xero contacts no partner is linked to: matched, created in Odoo or reviewed."""
         return self.env["xero.contact.review"]._xero_decide_contacts(connection, elements)
 
-    # ------------------------------------------------------------------ helpers for the above
+    # ------------------------------------------------------------------ business: matching rows
 
     @api.model
     def _xero_partners_in_scope(self, connection):
-        """The partners that sync with ``connection`` (for matching and the wizard)."""
-        domain = self._xero_sync_domain(connection)
-        return self.with_context(active_test=False).search(domain)
+        """The partners that sync with ``connection`` (for matching and going live)."""
+        return self.with_context(active_test=False).search(self._xero_sync_domain(connection))
 
     @api.model
     def _xero_match_rows(self, partners):
-        """What matching compares of each partner: id, e-mail, reference, name."""
+        """What matching compares of each partner (see ``contact_mapping.as_partner``)."""
         return [
-            {"id": row["id"], "email": row["email"], "ref": row["ref"], "name": row["name"]}
+            cm.as_partner(row["id"], row["email"], row["ref"], row["name"])
             for row in partners.read(["email", "ref", "name"])
         ]
 

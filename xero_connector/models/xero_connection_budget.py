@@ -1,22 +1,35 @@
 import math
 from datetime import datetime, time, timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..const import DAY_LIMIT, DAY_RESERVE, MINUTE_LIMIT
+from ..tools.aside import run_aside
+from ..tools.xero_client import rate_limits
+
+# (database, connection) -> what the last answer said is left, until the next
+# reservation merges it (one committed write per call instead of two); kept by the
+# process, as a run of calls spans many transactions
+_PENDING_LEFT = {}
 
 
 class XeroConnectionBudget(models.Model):
     """The calls Xero still allows one organisation, shared by all workers.
 
-    It changes with every call, so it lives in a row of its own that nothing
-    references: updating the connection itself that often would make every
-    concurrent transaction that links a job, a log line or a record to the
-    connection fail to serialise.
+    Every call is first reserved here, so that no worker meets Xero's rate limit:
+    the calls of the last 60 seconds are counted (a sliding minute never holds more
+    calls than any fixed window Xero may use) with the day's count. Xero's
+    remaining-call headers correct both. The row changes with every call, so it is
+    written on a cursor of its own that commits at once, and it lives apart from the
+    connection: updating the connection that often would make every transaction that
+    links a job, a log line or a record to it fail to serialise.
     """
 
     _name = "xero.connection.budget"
     _description = "Xero calls budget"
+
+    # ------------------------------------------------------------------ fields
 
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade"
@@ -29,7 +42,87 @@ class XeroConnectionBudget(models.Model):
     day_left = fields.Integer("Calls left today (Xero)")
     last_call_at = fields.Datetime("Last successful call")
 
+    # ------------------------------------------------------------------ constraints
+
     _connection_uniq = models.UniqueIndex("(connection_id)", "One budget per connection.")
+
+    # ------------------------------------------------------------------ business: for the seam
+
+    @api.model
+    def _xero_reserve(self, connection, purpose):
+        """Reserve one call of ``purpose`` (push, fetch, poll): 0, or the seconds to wait
+        before one is allowed. What earlier answers said is left is merged first."""
+        left = self._xero_pending_left(connection)
+
+        def reserve(budget):
+            if left:
+                budget._merge_left(*left)
+            return budget._reserve_one(purpose)
+
+        wait = self._xero_locked(connection, reserve)
+        return 5 if wait is None else wait
+
+    @api.model
+    def _xero_answered(self, connection, headers, ok, later=False):
+        """Keep what Xero's answer said is left: with ``later``, at the next reservation
+        (or ``_xero_flush``); otherwise now, unless another worker holds the row."""
+        left = rate_limits(headers)
+        if later:
+            _PENDING_LEFT[self.env.cr.dbname, connection.id] = (left, ok)
+        elif left or ok:
+            self._xero_locked(connection, lambda budget: budget._merge_left(left, ok), wait=False)
+
+    @api.model
+    def _xero_flush(self, connection):
+        """Write what the last answers said is left (at the end of a run of calls)."""
+        left = self._xero_pending_left(connection)
+        if left:
+            self._xero_locked(connection, lambda budget: budget._merge_left(*left), wait=False)
+
+    @api.model
+    def _xero_hold(self, connection, seconds):
+        """Xero answered 429: no call for this organisation before Retry-After."""
+        self._xero_locked(connection, lambda budget: budget._hold_for(seconds))
+
+    @api.model
+    def _xero_pending_left(self, connection):
+        return _PENDING_LEFT.pop((self.env.cr.dbname, connection.id), None)
+
+    @api.model
+    def _xero_locked(self, connection, step, wait=True):
+        """``step(budget)`` on the connection's budget row, locked, on a cursor that
+        commits at once; None when the row stays locked (or, without ``wait``, is)."""
+        result = run_aside(
+            self._xero_row(connection),
+            step,
+            wait=wait,
+            timeout="10s" if wait else "2s",
+            attempts=5,
+        )
+        connection.invalidate_recordset(["budget_ids"])
+        return result
+
+    @api.model
+    def _xero_row(self, connection):
+        """The connection's budget row, made (and committed) on its first call."""
+        budget = self.sudo().search([("connection_id", "=", connection.id)], limit=1)
+        if budget:
+            return budget
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "INSERT INTO xero_connection_budget (connection_id, create_date, write_date)"
+                    " VALUES (%s, now() at time zone 'utc', now() at time zone 'utc')"
+                    " ON CONFLICT (connection_id) DO NOTHING",
+                    connection.id,
+                )
+            )
+            cr.execute(
+                SQL("SELECT id FROM xero_connection_budget WHERE connection_id = %s", connection.id)
+            )
+            return self.sudo().browse(cr.fetchone()[0])
+
+    # ------------------------------------------------------------------ business: the counts
 
     def _recent(self, moment):
         return sorted(t for t in (self.recent_calls or []) if t > moment - 60)
@@ -37,8 +130,8 @@ class XeroConnectionBudget(models.Model):
     def _day_used(self, today):
         return self.day_used if self.day == today else 0
 
-    def _take_call(self, purpose):
-        """Take one call: 0, or the seconds until one is allowed for this purpose."""
+    def _reserve_one(self, purpose):
+        """Count one call: 0, or the seconds until one is allowed for this purpose."""
         limits = self.connection_id
         now = fields.Datetime.now()
         moment = now.timestamp()
@@ -82,9 +175,10 @@ class XeroConnectionBudget(models.Model):
             today = now.date().isoformat()
             used = max(self._day_used(today), (limits.day_limit or DAY_LIMIT) - left["day"])
             values |= {"day": today, "day_used": used, "day_left": left["day"]}
-        self.write(values)
+        if values:
+            self.write(values)
 
-    def _wait(self, seconds):
+    def _hold_for(self, seconds):
         self.wait_until = max(
             self.wait_until or datetime.min,
             fields.Datetime.now() + timedelta(seconds=seconds),

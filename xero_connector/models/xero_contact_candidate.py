@@ -7,6 +7,8 @@ class XeroContactCandidate(models.Model):
     _name = "xero.contact.candidate"
     _description = "Possible match of a contact to review"
 
+    # ------------------------------------------------------------------ fields
+
     review_id = fields.Many2one("xero.contact.review", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", "Customer", ondelete="cascade")
     xero_id = fields.Char("Xero ContactID")
@@ -17,7 +19,9 @@ class XeroContactCandidate(models.Model):
     )
     linked = fields.Boolean("Already linked", help="This partner is linked to another contact.")
 
+    # ------------------------------------------------------------------ actions
+
     def action_choose(self):
         """Link the reviewed record with this candidate."""
         self.ensure_one()
-        return self.review_id.action_link(self)
+        return self.review_id._xero_link_candidate(self)

@@ -15,6 +15,8 @@ class XeroFieldRule(models.Model):
     _description = "Xero field direction"
     _order = "connection_id, res_model, sequence, id"
 
+    # ------------------------------------------------------------------ fields
+
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     res_model = fields.Char("Model", required=True, readonly=True)
@@ -23,9 +25,19 @@ class XeroFieldRule(models.Model):
     sequence = fields.Integer(default=10)
     direction = fields.Selection(DIRECTIONS, required=True, default="both")
 
+    # ------------------------------------------------------------------ constraints
+
     _key_uniq = models.UniqueIndex(
         "(connection_id, res_model, key)", "A field has one direction per organisation."
     )
+
+    # ------------------------------------------------------------------ CRUD
+
+    def write(self, vals):
+        self.env.cr.cache.pop("xero_connector.directions", None)
+        return super().write(vals)
+
+    # ------------------------------------------------------------------ business
 
     @api.model
     def _xero_directions(self, connection, model):
@@ -42,10 +54,6 @@ class XeroFieldRule(models.Model):
                 for key, _label, direction in model._xero_field_defaults()
             }
         return dict(cache[connection.id, model._name])
-
-    def write(self, vals):
-        self.env.cr.cache.pop("xero_connector.directions", None)
-        return super().write(vals)
 
     @api.model
     def _xero_ensure(self, connection, model):

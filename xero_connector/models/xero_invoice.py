@@ -3,8 +3,10 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 from ..tools.bulk import insert_rows, write_rows
+from ..tools.outcomes import Done
 from ..tools.sync_rules import xero_datetime
 
 OPEN = ("AUTHORISED", "SUBMITTED")
@@ -20,7 +22,7 @@ class XeroInvoice(models.Model):
     """
 
     _name = "xero.invoice"
-    _inherit = ["xero.sync.mixin"]
+    _inherit = ["xero.sync.inbound.mixin"]
     _description = "Xero invoice"
     _order = "date desc, id desc"
 
@@ -29,6 +31,8 @@ class XeroInvoice(models.Model):
     _xero_id_key = "InvoiceID"
     _xero_sdk = "invoices"
     _xero_webhook_category = "INVOICE"
+
+    # ------------------------------------------------------------------ fields
 
     connection_id = fields.Many2one(
         "xero.connection", required=True, ondelete="cascade", readonly=True
@@ -51,35 +55,54 @@ class XeroInvoice(models.Model):
         ],
         readonly=True,
     )
-    currency_code = fields.Char("Currency", readonly=True)
-    total = fields.Float(readonly=True, digits=(16, 2))
-    amount_due = fields.Float("Amount due", readonly=True, digits=(16, 2))
+    currency_code = fields.Char("Currency code", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    base_currency_id = fields.Many2one(related="connection_id.base_currency_id")
+    total = fields.Monetary(readonly=True, currency_field="currency_id")
+    amount_due = fields.Monetary("Amount due", readonly=True, currency_field="currency_id")
     # in the organisation's base currency (Xero's rate: invoice currency per base unit)
-    amount_due_base = fields.Float(readonly=True, digits=(16, 2))
+    amount_due_base = fields.Monetary(
+        "Amount due (base currency)", readonly=True, currency_field="base_currency_id"
+    )
+    is_open = fields.Boolean(compute="_compute_overdue", help="Approved and not fully paid.")
     overdue = fields.Boolean(compute="_compute_overdue")
     updated_at = fields.Datetime("Updated in Xero", readonly=True)
+
+    # ------------------------------------------------------------------ constraints
 
     _xero_uniq = models.UniqueIndex(
         "(connection_id, xero_id)", "An invoice is mirrored once per organisation."
     )
+
+    # ------------------------------------------------------------------ compute
 
     @api.depends("status", "amount_due", "due_date")
     @api.depends_context("date")
     def _compute_overdue(self):
         today = fields.Date.context_today(self)
         for invoice in self:
+            invoice.is_open = invoice.status in OPEN
             invoice.overdue = invoice._xero_is_overdue(today)
 
-    def _xero_is_overdue(self, today):
-        return bool(
-            self.status in OPEN and self.amount_due > 0 and self.due_date and self.due_date < today
-        )
-
-    # ------------------------------------------------------------------ only read from Xero
+    # ------------------------------------------------------------------ business: the rules
 
     @api.model
-    def _xero_kinds(self):
-        return [(f"{self._xero_object}.fetch", self.env._("%s from Xero", self._description))]
+    def _xero_overdue_domain(self, today):
+        """The one overdue rule: approved, not fully paid, due before ``today``."""
+        return Domain([("status", "in", OPEN), ("amount_due", ">", 0), ("due_date", "<", today)])
+
+    def _xero_is_overdue(self, today):
+        self.ensure_one()
+        return bool(self.filtered_domain(self._xero_overdue_domain(today)))
+
+    @api.model
+    def _xero_overdue_contacts(self, connection):
+        """The Xero ids of the contacts with an overdue invoice."""
+        today = fields.Date.context_today(self)
+        overdue = self.sudo().search(
+            Domain("connection_id", "=", connection.id) & self._xero_overdue_domain(today)
+        )
+        return set(overdue.mapped("xero_contact_id"))
 
     @api.model
     def _xero_enabled(self, connection):
@@ -88,9 +111,7 @@ class XeroInvoice(models.Model):
 
     @api.model
     def _xero_url(self, connection, xero_id):
-        if connection.mode == "sandbox":
-            return f"{(connection.sandbox_url or '').rstrip('/')}/online/{xero_id}"
-        return f"https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={xero_id}"
+        return connection._xero_web_url("invoice", xero_id)
 
     @api.model
     def _xero_fetch_params(self, xero_ids):
@@ -116,7 +137,7 @@ class XeroInvoice(models.Model):
             f'OR Status=="AUTHORISED")'
         )
 
-    # ------------------------------------------------------------------ Xero -> Odoo
+    # ------------------------------------------------------------------ business: Xero -> Odoo
 
     @api.model
     def _xero_apply_inbound(self, connection, elements):
@@ -130,24 +151,32 @@ class XeroInvoice(models.Model):
             )
         }
         start = self._xero_start(connection)
+        currencies = self._xero_currencies({e.get("CurrencyCode") for e in elements})
         rows, new, outcomes = {}, [], {}
         for xero_id, element in by_id.items():
-            values = self._xero_invoice_values(element)
+            values = self._xero_invoice_values(element, currencies)
             if element.get("Type") != "ACCREC":
-                outcomes[xero_id] = (True, self.env._("Not a sales invoice: not shown."))
+                outcomes[xero_id] = Done(self.env._("Not a sales invoice: not shown."))
                 continue
             if xero_id in existing:
                 rows[existing[xero_id].id] = values
             elif values["status"] in OPEN or (values["date"] and values["date"] >= start):
                 new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
-            outcomes[xero_id] = (True, None)
+            outcomes[xero_id] = Done()
         write_rows(self, rows)
         if new:
             insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
         return outcomes
 
     @api.model
-    def _xero_invoice_values(self, element):
+    def _xero_currencies(self, codes):
+        """{code: currency id} of Xero's currency codes (inactive currencies too)."""
+        currencies = self.env["res.currency"].with_context(active_test=False)
+        found = currencies.search([("name", "in", [code for code in codes if code])])
+        return {currency.name: currency.id for currency in found}
+
+    @api.model
+    def _xero_invoice_values(self, element, currencies):
         contact_id = ((element.get("Contact") or {}).get("ContactID") or "").lower()
         amount_due = float(element.get("AmountDue") or 0)
         rate = float(element.get("CurrencyRate") or 1) or 1
@@ -161,6 +190,7 @@ class XeroInvoice(models.Model):
             "due_date": due.date() if due else False,
             "status": element.get("Status"),
             "currency_code": element.get("CurrencyCode") or False,
+            "currency_id": currencies.get(element.get("CurrencyCode")) or False,
             "total": float(element.get("Total") or 0),
             "amount_due": amount_due,
             "amount_due_base": round(amount_due / rate, 2),
@@ -170,8 +200,7 @@ class XeroInvoice(models.Model):
     @api.autovacuum
     def _gc_xero_history(self):
         """Forget the paid or voided invoices that left each organisation's history."""
-        connections = self.env["xero.connection"].sudo().search([("sync_contacts", "=", True)])
-        for connection in connections:
+        for connection in self._xero_connections():
             self.sudo().search(
                 [
                     ("connection_id", "=", connection.id),

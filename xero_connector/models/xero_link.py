@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.records import target_names
+
 
 class XeroLink(models.Model):
     """One Odoo record linked to one Xero object of one organisation.
@@ -11,6 +13,8 @@ class XeroLink(models.Model):
     _name = "xero.link"
     _description = "Link between an Odoo record and a Xero object"
     _order = "last_sync_at desc, id desc"
+
+    # ------------------------------------------------------------------ fields
 
     # the company is the connection's: nothing to check between the two
     # indexes are few on purpose: the queue writes links 50 at a time; the unique
@@ -39,7 +43,10 @@ class XeroLink(models.Model):
         help="The name given in Xero when the record's own name was already used there.",
     )
     lookup_done = fields.Boolean(
-        readonly=True, help="Looked up in Xero before its creation: create it without asking."
+        "Matched",
+        readonly=True,
+        help="Matching was decided: a create goes to Xero without being matched again (a "
+        "manager chose to create it, or it was given a distinguishing name).",
     )
     last_sync_at = fields.Datetime("Last sync", readonly=True)
     last_error = fields.Text(readonly=True)
@@ -48,6 +55,8 @@ class XeroLink(models.Model):
     synced_values = fields.Json(readonly=True, copy=False)
     xero_updated_at = fields.Datetime("Updated in Xero", readonly=True)
     xero_url = fields.Char("Open in Xero", compute="_compute_xero_url")
+
+    # ------------------------------------------------------------------ constraints
 
     _record_uniq = models.UniqueIndex(
         "(connection_id, res_model, res_id)",
@@ -58,11 +67,13 @@ class XeroLink(models.Model):
         "A Xero object is linked to one record per organisation.",
     )
 
+    # ------------------------------------------------------------------ compute
+
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = target_names(self)
         for link in self:
-            record = link.res_model in self.env and self.env[link.res_model].browse(link.res_id)
-            link.record_name = record.exists().display_name if record else False
+            link.record_name = names[link] or False
 
     @api.depends("xero_id", "res_model", "connection_id")
     def _compute_xero_url(self):
@@ -77,6 +88,8 @@ class XeroLink(models.Model):
     def _compute_display_name(self):
         for link in self:
             link.display_name = f"{link.record_name or link.res_model} ↔ {link.xero_id or '…'}"
+
+    # ------------------------------------------------------------------ actions
 
     def action_open_record(self):
         self.ensure_one()
@@ -93,5 +106,5 @@ class XeroLink(models.Model):
             lambda link: (link.res_model, link.connection_id)
         ).items():
             records = self.env[model].browse(links.mapped("res_id")).exists()
-            records.action_xero_resync(connections=connection)
+            records._xero_resync(connection)
         return True

@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..const import PAGE_SIZE
 from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
@@ -24,6 +25,8 @@ class XeroPollCursor(models.Model):
     _description = "Xero polling cursor"
     _order = "connection_id, res_model"
 
+    # ------------------------------------------------------------------ fields
+
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade"
     )
@@ -37,16 +40,37 @@ class XeroPollCursor(models.Model):
     last_poll_at = fields.Datetime("Last poll", readonly=True)
     last_count = fields.Integer("Changes read by the last sweep", readonly=True)
 
+    # ------------------------------------------------------------------ constraints
+
     _connection_model_uniq = models.UniqueIndex(
         "(connection_id, res_model)", "One cursor per organisation and collection."
     )
 
+    # ------------------------------------------------------------------ business: sweeps
+
     @api.model
     def _xero_for(self, connection, model_name):
-        cursor = self.search(
-            [("connection_id", "=", connection.id), ("res_model", "=", model_name)], limit=1
+        """The cursor of this collection, made on first use (by one worker only, when two
+        start at once)."""
+        domain = [("connection_id", "=", connection.id), ("res_model", "=", model_name)]
+        cursor = self.search(domain, limit=1)
+        if cursor:
+            return cursor
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO xero_poll_cursor (connection_id, company_id, res_model, create_uid, "
+                "create_date, write_uid, write_date) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (connection_id, res_model) DO NOTHING",
+                connection.id,
+                connection.company_id.id,
+                model_name,
+                self.env.uid,
+                self.env.cr.now(),
+                self.env.uid,
+                self.env.cr.now(),
+            )
         )
-        return cursor or self.create({"connection_id": connection.id, "res_model": model_name})
+        return self.search(domain, limit=1)
 
     def _xero_start_at(self, xero_now):
         """The next poll reads what changed since this moment (Xero's clock)."""
@@ -87,12 +111,12 @@ class XeroPollCursor(models.Model):
     def _cron_xero_poll(self):
         """Cron: read what changed in Xero for every connected organisation, one
         collection after the other, a page per step; each page is committed."""
-        jobs = self.env["xero.sync.job"].sudo()
-        if jobs._xero_paused():
+        jobs_sudo = self.env["xero.sync.job"].sudo()
+        if jobs_sudo._xero_paused():
             return
         connections = self.env["xero.connection"].sudo().search([("state", "=", "connected")])
         for connection in connections:
-            for model in jobs._xero_synced_models():
+            for model in jobs_sudo._xero_synced_models():
                 if not model._xero_enabled(connection):
                     continue
                 if not self.sudo()._xero_sweep(connection, model):
@@ -101,6 +125,13 @@ class XeroPollCursor(models.Model):
     @api.model
     def _xero_sweep(self, connection, model):
         """Poll one collection to its end; False when the organisation must be left alone."""
+        try:
+            return self._xero_sweep_pages(connection, model)
+        finally:
+            self.env["xero.connection.budget"]._xero_flush(connection)
+
+    @api.model
+    def _xero_sweep_pages(self, connection, model):
         cursor = self._xero_for(connection, model._name)
         cron = self.env["ir.cron"]
         while True:

@@ -19,6 +19,8 @@ from ..exceptions import (
     XeroValidationError,
 )
 from ..tools.bulk import write_rows
+from ..tools.outcomes import Done, Failed, Later, Refused, Review, Send, each
+from ..tools.records import target_names
 from ..tools.sync_rules import batch_key, digest, retry_delay
 
 _logger = logging.getLogger(__name__)
@@ -41,18 +43,22 @@ FAILURE_TYPES = [
 
 
 class XeroSyncJob(models.Model):
-    """The durable queue of everything that moves between Odoo and Xero.
+    """The durable queue of everything that moves between Odoo and Xero, and the only
+    owner of the jobs' states.
 
-    Synced models (see ``xero.sync.mixin``) enqueue pushes of their records and
-    fetches of Xero objects; one pending job per record and direction at most
-    (``dedup_key``), so repeated changes coalesce. Cron workers take ready jobs
-    with row locks that skip locked rows, send them in batches of up to 50
-    elements per Xero call, and record each element's outcome on its own job.
+    Synced models enqueue pushes of their records and fetches of Xero objects; one
+    pending job per record and direction at most (``dedup_key``), so repeated changes
+    coalesce. Cron workers take ready jobs with row locks that skip locked rows, send
+    them in batches of up to 50 elements per Xero call, and record each element's
+    outcome on its own job: the synced models' hooks say what happened
+    (``tools/outcomes.py``), the queue settles it (``_xero_settle``).
     """
 
     _name = "xero.sync.job"
     _description = "Xero sync job"
     _order = "priority, next_attempt_at, id"
+
+    # ------------------------------------------------------------------ fields
 
     # the company is the connection's: nothing to check between the two
     connection_id = fields.Many2one(
@@ -115,22 +121,14 @@ class XeroSyncJob(models.Model):
     started_at = fields.Datetime(readonly=True, copy=False)
     done_at = fields.Datetime(readonly=True, copy=False)
 
+    # ------------------------------------------------------------------ constraints
+
     _pending_uniq = models.UniqueIndex(
         "(dedup_key) WHERE state = 'pending'", "One pending job per record and direction."
     )
     _ready_idx = models.Index("(priority, next_attempt_at, id) WHERE state = 'pending'")
 
-    # ------------------------------------------------------------------ kinds
-
-    @api.model
-    def _xero_synced_models(self):
-        """The models that sync with Xero: every model inheriting ``xero.sync.mixin``."""
-        names = self.env.registry.descendants(["xero.sync.mixin"], "_inherit")
-        return [
-            self.env[name]
-            for name in sorted(names)
-            if not self.env[name]._abstract and self.env[name]._xero_object
-        ]
+    # ------------------------------------------------------------------ compute
 
     @api.model
     def _selection_kind(self):
@@ -139,12 +137,6 @@ class XeroSyncJob(models.Model):
             kinds += model._xero_kinds()
         return kinds
 
-    def _xero_model(self):
-        """The synced model handling these jobs (a batch is always of one kind)."""
-        return self.env[self[:1].res_model]
-
-    # ------------------------------------------------------------------ display
-
     @api.depends("res_model")
     def _compute_model_name(self):
         for job in self:
@@ -152,10 +144,9 @@ class XeroSyncJob(models.Model):
 
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = target_names(self)
         for job in self:
-            record = job.res_id and job.res_model in self.env
-            record = record and self.env[job.res_model].browse(job.res_id).exists()
-            job.record_name = record.display_name if record else (job.xero_id or "")
+            job.record_name = names[job] or job.xero_id or ""
 
     @api.depends("payload")
     def _compute_payload_text(self):
@@ -169,7 +160,57 @@ class XeroSyncJob(models.Model):
             label = dict(self._fields["kind"]._description_selection(self.env)).get(job.kind)
             job.display_name = f"{label or job.kind}: {job.record_name or job.res_id}"
 
-    # ------------------------------------------------------------------ enqueueing
+    # ------------------------------------------------------------------ actions
+
+    def action_retry(self):
+        """Send failed or cancelled jobs again as soon as possible."""
+        self._check_xero_manager()
+        for job in self.filtered(lambda j: j.state in ("error", "cancelled", "pending")).sorted(
+            "id"
+        ):
+            job._xero_requeue()
+        self._xero_wake_up()
+        return True
+
+    def action_cancel(self):
+        self._check_xero_manager()
+        self.filtered(lambda j: j.state in ("pending", "error")).write(
+            {"state": "cancelled", "done_at": fields.Datetime.now()}
+        )
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not self.res_id:
+            raise UserError(self.env._("This job is not about an Odoo record."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------ business: the models
+
+    @api.model
+    def _xero_synced_models(self):
+        """The models that sync with Xero: every model inheriting ``xero.sync.base``."""
+        names = self.env.registry.descendants(["xero.sync.base"], "_inherit")
+        return [
+            self.env[name]
+            for name in sorted(names)
+            if not self.env[name]._abstract and self.env[name]._xero_object
+        ]
+
+    def _xero_model(self):
+        """The synced model handling these jobs (a batch is always of one kind)."""
+        return self.env[self[:1].res_model]
+
+    def _check_xero_manager(self):
+        self.env["xero.connection"]._check_xero_manager()
+        self.check_access("write")
+
+    # ------------------------------------------------------------------ business: enqueueing
 
     @api.model
     def _xero_enqueue(self, vals_list):
@@ -181,12 +222,11 @@ class XeroSyncJob(models.Model):
         transactions enqueueing the same record at once still leave one job.
         """
         # one row per key: a second row for the same key in one INSERT would fail
-        unique = {(vals.get("dedup_key") or self._xero_dedup_key(vals)): vals for vals in vals_list}
+        unique = {self._xero_dedup_key(vals): vals for vals in vals_list}
         if not unique:
             return self.browse()
         self.flush_model()
         now = fields.Datetime.now()
-        rows = [self._xero_row(key, vals) for key, vals in unique.items()]
         query = SQL(
             """
             INSERT INTO xero_sync_job (connection_id, company_id, direction, kind, res_model,
@@ -206,12 +246,32 @@ class XeroSyncJob(models.Model):
             """,
             now=now,
             uid=self.env.uid,
-            rows=SQL(", ").join(rows),
+            rows=SQL(", ").join(self._xero_row(key, vals) for key, vals in unique.items()),
         )
         ids = [row[0] for row in self.env.execute_query(query)]
         self.invalidate_model()
         self._xero_wake_up()
         return self.browse(ids)
+
+    @api.model
+    def _xero_enqueue_fetches(self, connection, model, xero_ids, payloads=None):
+        """Read these Xero objects of ``model`` soon (one job each, coalesced)."""
+        payloads = payloads or {}
+        return self._xero_enqueue(
+            [self._xero_fetch_vals(connection, model, x, payloads.get(x)) for x in xero_ids]
+        )
+
+    @api.model
+    def _xero_fetch_vals(self, connection, model, xero_id, payload=None):
+        return {
+            "connection_id": connection.id,
+            "direction": "in",
+            "kind": f"{model._xero_object}.fetch",
+            "res_model": model._name,
+            "xero_id": xero_id.lower(),
+            "priority": PRIORITY["fetch"],
+            "payload": payload,
+        }
 
     @api.model
     def _xero_row(self, key, vals):
@@ -246,17 +306,6 @@ class XeroSyncJob(models.Model):
             self.env.cr.precommit.data["xero_connector.woken"] = True
             cron.sudo()._trigger()
 
-    # ------------------------------------------------------------------ manager actions
-
-    def action_retry(self):
-        """Send failed or cancelled jobs again as soon as possible."""
-        self._check_xero_manager()
-        jobs = self.filtered(lambda j: j.state in ("error", "cancelled", "pending"))
-        for job in jobs.sorted("id"):
-            job._xero_requeue()
-        self._xero_wake_up()
-        return True
-
     def _xero_requeue(self):
         """Back to pending; a pending job of the same record absorbs this one instead."""
         self.ensure_one()
@@ -284,41 +333,26 @@ class XeroSyncJob(models.Model):
             }
         )
 
-    def action_cancel(self):
-        self._check_xero_manager()
-        self.filtered(lambda j: j.state in ("pending", "error")).write(
-            {"state": "cancelled", "done_at": fields.Datetime.now()}
-        )
-        return True
-
-    def action_open_record(self):
-        self.ensure_one()
-        if not self.res_id:
-            raise UserError(self.env._("This job is not about an Odoo record."))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }
-
-    def _check_xero_manager(self):
-        self.env["xero.connection"]._check_xero_manager()
-        self.check_access("write")
-
-    # ------------------------------------------------------------------ the queue's state
+    # ------------------------------------------------------------------ business: the queue's state
 
     @api.model
     def _xero_paused(self):
         return self.env["ir.config_parameter"].sudo().get_param(PAUSE_PARAM) == "True"
 
     @api.model
+    def _xero_set_paused(self, paused):
+        """Pause or resume all sync (changes keep being queued while paused)."""
+        self.env["ir.config_parameter"].sudo().set_param(PAUSE_PARAM, str(bool(paused)))
+        if not paused:
+            self._xero_wake_up()
+
+    @api.model
     def _xero_ready_domain(self):
         """Jobs that may be sent now: due, of a connected organisation that is not
         waiting for Xero's rate limit."""
         now = fields.Datetime.now()
-        budgets = self.env["xero.connection.budget"].sudo()
-        waiting = budgets.search([("wait_until", ">", now)]).connection_id
+        budgets_sudo = self.env["xero.connection.budget"].sudo()
+        waiting = budgets_sudo.search([("wait_until", ">", now)]).connection_id
         return Domain(
             [
                 ("state", "=", "pending"),
@@ -355,7 +389,7 @@ class XeroSyncJob(models.Model):
         )
         return stale
 
-    # ------------------------------------------------------------------ processing
+    # ------------------------------------------------------------------ business: processing
 
     @api.model
     def _cron_process_queue(self):
@@ -365,17 +399,21 @@ class XeroSyncJob(models.Model):
         crashed worker leaves a trace (the job is retried as uncertain); its results
         are committed as soon as Xero answered.
         """
-        jobs = self.sudo()
+        jobs_sudo = self.sudo()
         cron = self.env["ir.cron"]
-        jobs._xero_requeue_stale()
-        if jobs._xero_paused():
+        jobs_sudo._xero_requeue_stale()
+        if jobs_sudo._xero_paused():
             return
-        clients = {}  # one client per connection and purpose for the whole run
+        connections = jobs_sudo.env["xero.connection"]
         conflicts = 0
         try:
             while conflicts < MAX_CONFLICTS:
+                # a token about to expire is renewed before the batch's own transaction: a
+                # renewal during it would change the connection under that transaction
+                connections |= jobs_sudo._xero_renew_tokens()
+                cron._commit_progress(0)
                 try:
-                    batch = jobs._xero_take_batch()
+                    batch = jobs_sudo._xero_lock_batch()
                 except psycopg2.errors.SerializationFailure:
                     # another worker took or finished jobs meanwhile: look again afresh
                     self.env.cr.rollback()
@@ -384,34 +422,35 @@ class XeroSyncJob(models.Model):
                 if not batch:
                     break
                 conflicts = 0
+                connections |= batch.connection_id
                 # what needed no call is finished, the rest marked processing: both are
                 # committed before Xero hears of the batch
                 todo = batch.filtered(lambda job: job.state == "processing")
-                jobs.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
+                jobs_sudo.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
                 cron._commit_progress(len(batch - todo))
                 if not todo:
                     continue
                 try:
-                    done = todo._xero_run(clients)
+                    done = todo._xero_run()
                 except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
                     self.env.cr.rollback()
                     done = todo._xero_crashed(error)
-                if not cron._commit_progress(done, remaining=jobs._xero_ready_count()):
+                if not cron._commit_progress(done, remaining=jobs_sudo._xero_ready_count()):
                     break
         finally:
-            for client in clients.values():
-                client.note_budget()
+            for connection in connections:
+                self.env["xero.connection.budget"]._xero_flush(connection)
 
     @api.model
-    def _xero_take_batch(self):
+    def _xero_lock_batch(self):
         """Lock a batch of ready jobs of one connection and kind and prepare it: the jobs
         that need a call are marked processing, the others are finished already."""
-        lead = self._xero_lock_ready(self._xero_ready_domain(), 1)
+        ready = self._xero_ready_domain()
+        lead = self._xero_lock_ready(ready, 1)
         if not lead:
             return lead
-        mates = (
-            Domain([("connection_id", "=", lead.connection_id.id), ("kind", "=", lead.kind)])
-            & self._xero_ready_domain()
+        mates = ready & Domain(
+            [("connection_id", "=", lead.connection_id.id), ("kind", "=", lead.kind)]
         )
         if lead.uncertain and lead.idempotency_key:
             # the request that may have reached Xero: send the same jobs again
@@ -419,10 +458,18 @@ class XeroSyncJob(models.Model):
         else:
             mates &= Domain("uncertain", "=", False)
         batch = lead | self._xero_lock_ready(mates & Domain("id", "!=", lead.id), BATCH_SIZE - 1)
-        # a token about to expire is renewed now, before the batch's own transaction: a
-        # renewal during it would change the connection under that transaction
-        lead.connection_id._xero_ensure_token()
-        return batch._xero_prepare()
+        batch._xero_settle(batch._xero_prepare())
+        return batch
+
+    @api.model
+    def _xero_renew_tokens(self):
+        """Renew the access tokens about to expire of the connections with ready work;
+        returns those connections."""
+        groups = self.sudo()._read_group(self._xero_ready_domain(), ["connection_id"])
+        connections = self.env["xero.connection"].union(*(c for (c,) in groups))
+        for connection in connections:
+            connection._xero_ensure_token()
+        return connections
 
     @api.model
     def _xero_lock_ready(self, domain, limit):
@@ -437,71 +484,50 @@ class XeroSyncJob(models.Model):
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _xero_prepare(self):
-        """Build payloads (pushes), finish what needs no call, mark the rest processing;
-        one UPDATE for the whole batch."""
-        model = self._xero_model()
+        """{job id: outcome} before any call: pushes are built by their model, fetches
+        are all sent."""
         if self[:1].direction == "out":
-            rows = model._xero_prepare_push(self)
-        else:
-            rows = {job.id: {"operation": "fetch"} for job in self}
-        todo = self.browse(list(rows))
-        now = fields.Datetime.now()
-        for operation, jobs in todo.grouped(
-            lambda j: rows[j.id].get("operation", j.operation)
-        ).items():
-            jobs._xero_mark_processing(operation, rows, now)
-        write_rows(self, rows)
-        return self
+            return self._xero_model()._xero_prepare_push(self)
+        return each(self, Send("fetch"))
 
-    def _xero_mark_processing(self, operation, rows, now):
-        """One request will carry these jobs: give it its Idempotency-Key.
-
-        The same jobs with the same payloads give the same key, so resending a request
-        whose answer was lost is replayed by Xero instead of done twice. A create that
-        may have reached Xero and cannot be replayed that way (other jobs, other
-        payloads, or too long ago for Xero to remember the key) is looked up in Xero
-        before it is sent again (``recover``).
-        """
-        payloads = {job: rows[job.id].get("payload", job.payload) for job in self}
-        request_key = batch_key(
-            digest(job.id, job.generation, operation, payloads[job] or job.xero_id) for job in self
-        )
-        long_ago = now - timedelta(hours=KEY_MEMORY_HOURS)
-        for job in self:
-            recover = job.recover or (
-                operation == "create"
-                and job.uncertain
-                and (job.idempotency_key != request_key or (job.started_at or now) < long_ago)
-            )
-            rows[job.id] |= {
-                "state": "processing",
-                "started_at": now,
-                "idempotency_key": request_key,
-                "recover": recover,
-            }
-
-    def _xero_run(self, clients=None):
-        """Send the prepared batch and record each job's outcome; returns jobs finished."""
-        connection = self.connection_id
-        purpose = "push" if self[:1].direction == "out" else "fetch"
-        clients = {} if clients is None else clients
-        client = clients.get((connection, purpose))
-        if client is None:
-            client = clients[connection, purpose] = connection._xero_client(purpose=purpose)
+    def _xero_run(self):
+        """Send the prepared batch and settle each job's outcome; returns jobs finished."""
         model = self._xero_model()
-        try:
-            for operation, jobs in self.grouped("operation").items():
-                try:
-                    if operation == "fetch":
-                        model._xero_fetch_jobs(jobs, client)
-                    else:
-                        model._xero_push_jobs(jobs, client, operation)
-                except XeroError as error:
-                    jobs._xero_failed(error)
-        finally:
-            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, self)
+        for operation, jobs in self.grouped("operation").items():
+            if operation == "fetch":
+                outcomes = jobs._xero_guarded(model._xero_fetch)
+            else:
+                outcomes = jobs._xero_push(operation)
+            jobs._xero_settle(outcomes)
         self.env["xero.sync.log"]._xero_log_jobs(self)
         return len(self.filtered(lambda j: j.state in ("done", "error", "cancelled")))
+
+    def _xero_push(self, operation):
+        """Push the batch; a create that may already be in Xero is looked up first and,
+        when found, sent as an update of the object found."""
+        model = self._xero_model()
+        jobs, outcomes = self, {}
+        if operation == "create" and (maybe := jobs.filtered("recover")):
+            try:
+                found = model._xero_find_created(maybe)
+            except XeroError as error:
+                return each(jobs, Failed(error))
+            maybe.write({"recover": False})  # looked up: what was not found is created
+            if found:
+                again = jobs.browse(list(found))
+                again._xero_settle(model._xero_relink(again, found))
+                outcomes |= again._xero_guarded(lambda sent: model._xero_push_batch(sent, "update"))
+                jobs -= again
+        if jobs:
+            outcomes |= jobs._xero_guarded(lambda sent: model._xero_push_batch(sent, operation))
+        return outcomes
+
+    def _xero_guarded(self, step):
+        """``step(self)``'s outcomes; a request that failed as a whole fails every job."""
+        try:
+            return step(self)
+        except XeroError as error:
+            return each(self, Failed(error))
 
     def _xero_crashed(self, error):
         """After an unexpected error in Odoo (rolled back): try again later, as uncertain.
@@ -526,20 +552,88 @@ class XeroSyncJob(models.Model):
         )
         return 0
 
-    # ------------------------------------------------------------------ outcomes
+    # ------------------------------------------------------------------ business: outcomes
 
-    def _xero_done(self, result=None, rows=None):
-        """Finished: done, with why nothing was sent (``result``) or, per job, what Xero
-        answered (``rows``: {job id: values})."""
-        values = {
-            "state": "done",
-            "done_at": fields.Datetime.now(),
-            "uncertain": False,
-            "failure_type": False,
-            "failure_reason": False,
-            "result": result or False,
-        }
-        write_rows(self, {job.id: values | (rows or {}).get(job.id, {}) for job in self})
+    def _xero_settle(self, outcomes):
+        """Turn what the synced model reported ({job id: outcome}) into job states, kind
+        by kind, each in as few writes as possible. A job without an outcome is left
+        as it is."""
+        by_kind = {}
+        for job in self:
+            if (outcome := outcomes.get(job.id)) is not None:
+                by_kind.setdefault(type(outcome), {})[job.id] = outcome
+        for kind, found in by_kind.items():
+            jobs = self.browse(list(found))
+            if kind is Send:
+                jobs._xero_processing(found)
+            elif kind is Done:
+                jobs._xero_done(found)
+            else:
+                settle = {
+                    Refused: "_xero_refused",
+                    Later: "_xero_defer",
+                    Review: "_xero_set_aside",
+                    Failed: "_xero_failed",
+                }[kind]
+                for outcome, same in jobs.grouped(lambda j, found=found: found[j.id]).items():
+                    getattr(same, settle)(outcome)
+
+    def _xero_processing(self, sends):
+        """One request will carry these jobs: mark them processing and give the request
+        its Idempotency-Key, in one UPDATE.
+
+        The same jobs with the same payloads give the same key, so resending a request
+        whose answer was lost is replayed by Xero instead of done twice. A create that
+        may have reached Xero and cannot be replayed that way (other jobs, other
+        payloads, or too long ago for Xero to remember the key) is looked up in Xero
+        before it is sent again (``recover``).
+        """
+        now = fields.Datetime.now()
+        long_ago = now - timedelta(hours=KEY_MEMORY_HOURS)
+        rows = {}
+        for operation, jobs in self.grouped(lambda j: sends[j.id].operation).items():
+            payloads = {}
+            for job in jobs:
+                send = sends[job.id]
+                payloads[job] = job.payload if send.payload is None else send.payload
+                rows[job.id] = {"operation": operation, "state": "processing", "started_at": now}
+                if send.payload is not None:
+                    rows[job.id] |= {"payload": send.payload, "xero_id": send.xero_id or False}
+            key = batch_key(
+                digest(job.id, job.generation, operation, payloads[job] or job.xero_id)
+                for job in jobs
+            )
+            for job in jobs:
+                rows[job.id] |= {
+                    "idempotency_key": key,
+                    "recover": job.recover
+                    or (
+                        operation == "create"
+                        and job.uncertain
+                        and (job.idempotency_key != key or (job.started_at or now) < long_ago)
+                    ),
+                }
+        write_rows(self, rows)
+
+    def _xero_done(self, dones):
+        """Finished, each with its result ({job id: Done})."""
+        now = fields.Datetime.now()
+        rows = {}
+        for job in self:
+            done = dones[job.id]
+            rows[job.id] = {
+                "state": "done",
+                "done_at": now,
+                "uncertain": False,
+                "failure_type": False,
+                "failure_reason": False,
+                "result": done.result or False,
+            }
+            if done.xero_id:
+                rows[job.id]["xero_id"] = done.xero_id
+            if done.changes:
+                rows[job.id]["changes"] = done.changes
+        write_rows(self, rows)
         self._xero_close_older_failures()
 
     def _xero_close_older_failures(self):
@@ -557,47 +651,48 @@ class XeroSyncJob(models.Model):
             }
         )
 
-    def _xero_refused(self, explanation, messages, field=None, failure_type="validation"):
-        """Xero refused for good: the job lands in the error log with a plain reason."""
+    def _xero_refused(self, refusal):
+        """Refused for good: the jobs land in the error log with a plain reason."""
         self.write(
             {
                 "state": "error",
                 "done_at": fields.Datetime.now(),
                 "uncertain": False,
-                "failure_type": failure_type,
-                "failure_reason": explanation,
-                "xero_messages": "\n".join(messages) if messages else False,
-                "error_field": field or False,
+                "failure_type": refusal.failure,
+                "failure_reason": refusal.reason,
+                "xero_messages": "\n".join(refusal.messages) if refusal.messages else False,
+                "error_field": refusal.field or False,
             }
         )
 
-    def _xero_failed(self, error):
+    def _xero_failed(self, failed):
         """A whole request failed: wait, retry or give up according to the failure."""
+        error = failed.error
         if isinstance(error, XeroRateLimitError):
             self._xero_wait(error)
         elif isinstance(error, XeroAuthError):
             self._xero_hold(error)
         elif isinstance(error, XeroValidationError):
-            model = self._xero_model()
-            explanation, field = model._xero_explain(
-                [m for e in error.elements for m in e["messages"]]
-            )
-            self._xero_refused(explanation, [error.message], field)
+            messages = [m for e in error.elements for m in e["messages"]]
+            explanation, field = self._xero_model()._xero_explain(messages)
+            self._xero_refused(Refused(explanation, (error.message,), field))
         elif isinstance(error, XeroNotFoundError):
-            self._xero_refused(error.message, [], failure_type="not_found")
+            self._xero_refused(Refused(error.message, failure="not_found"))
         elif error.retryable:
             self._xero_retry_later(error)
         else:
-            self._xero_refused(error.message, [], failure_type="internal")
+            self._xero_refused(Refused(error.message, failure="internal"))
 
-    def _xero_set_aside(self, reason):
+    def _xero_set_aside(self, review):
         """Nothing to send until a person decides (the record is in a review list)."""
-        self.write({"state": "cancelled", "done_at": fields.Datetime.now(), "result": reason})
+        self.write(
+            {"state": "cancelled", "done_at": fields.Datetime.now(), "result": review.reason}
+        )
 
-    def _xero_defer(self, reason, seconds=10):
-        """Not now: the job is tried again in a few seconds, without counting a failure."""
-        at = fields.Datetime.now() + timedelta(seconds=seconds)
-        self.write({"state": "pending", "next_attempt_at": at, "result": reason})
+    def _xero_defer(self, later):
+        """Not now: the jobs are tried again in a few seconds, without counting a failure."""
+        at = fields.Datetime.now() + timedelta(seconds=later.seconds)
+        self.write({"state": "pending", "next_attempt_at": at, "result": later.reason})
         if self:
             self._xero_wake_up(at)
 
@@ -613,18 +708,13 @@ class XeroSyncJob(models.Model):
             }
         )
         if error.status == 429:
-            self.connection_id._xero_rate_wait(error.retry_after)
+            for connection in self.connection_id:
+                self.env["xero.connection.budget"]._xero_hold(connection, error.retry_after)
         self._xero_wake_up(at)
 
     def _xero_hold(self, error):
         """The connection cannot work: keep the jobs pending until it is reconnected."""
-        self.write(
-            {
-                "state": "pending",
-                "failure_type": "auth",
-                "failure_reason": error.message,
-            }
-        )
+        self.write({"state": "pending", "failure_type": "auth", "failure_reason": error.message})
 
     def _xero_retry_later(self, error):
         """No answer or Xero unavailable: the request may have arrived, so it is uncertain."""
@@ -657,7 +747,7 @@ class XeroSyncJob(models.Model):
             )
             self._xero_wake_up(at)
 
-    # ------------------------------------------------------------------ inbound
+    # ------------------------------------------------------------------ business: inbound
 
     @api.model
     def _xero_intake(self, connections, events):
@@ -672,57 +762,40 @@ class XeroSyncJob(models.Model):
             for m in self._xero_synced_models()
             if m._xero_webhook_category
         }
-        vals_list = []
+        wanted = {}
         for event in events:
             connection = by_tenant.get(event.get("tenantId"))
             model = models.get(event.get("eventCategory"))
             resource = str(event.get("resourceId") or "").lower()
-            if not connection or model is None or not resource:
-                continue
-            if not model._xero_enabled(connection):
-                continue
-            vals_list.append(
-                {
-                    "connection_id": connection.id,
-                    "direction": "in",
-                    "kind": f"{model._xero_object}.fetch",
-                    "res_model": model._name,
-                    "xero_id": resource,
-                    "priority": PRIORITY["fetch"],
-                    "payload": {
-                        "eventType": event.get("eventType"),
-                        "eventDateUtc": event.get("eventDateUtc"),
-                    },
-                }
-            )
-        return self._xero_enqueue(vals_list)
+            if connection and model is not None and resource and model._xero_enabled(connection):
+                wanted.setdefault((connection, model), {})[resource] = event
+        jobs = self.browse()
+        for (connection, model), events_by_id in wanted.items():
+            payloads = {
+                xero_id: {"eventType": e.get("eventType"), "eventDateUtc": e.get("eventDateUtc")}
+                for xero_id, e in events_by_id.items()
+            }
+            jobs |= self._xero_enqueue_fetches(connection, model, list(payloads), payloads)
+        return jobs
 
     @api.model
     def _xero_poll_failures(self, connection, model, outcomes):
         """Records a poll could not apply land in the error log, with Retry."""
-        failed = {xero_id: message for xero_id, (ok, message) in outcomes.items() if not ok}
         now = fields.Datetime.now()
-        self.create(
-            [
-                {
-                    "connection_id": connection.id,
-                    "direction": "in",
-                    "kind": f"{model._xero_object}.fetch",
+        vals_list = []
+        for xero_id, outcome in outcomes.items():
+            if not isinstance(outcome, Refused):
+                continue
+            vals = self._xero_fetch_vals(connection, model, xero_id)
+            vals_list.append(
+                vals
+                | {
                     "operation": "fetch",
-                    "res_model": model._name,
-                    "xero_id": xero_id,
-                    "dedup_key": self._xero_dedup_key(
-                        {
-                            "connection_id": connection.id,
-                            "kind": f"{model._xero_object}.fetch",
-                            "xero_id": xero_id,
-                        }
-                    ),
+                    "dedup_key": self._xero_dedup_key(vals),
                     "state": "error",
                     "done_at": now,
-                    "failure_type": "internal",
-                    "failure_reason": message,
+                    "failure_type": outcome.failure,
+                    "failure_reason": outcome.reason,
                 }
-                for xero_id, message in failed.items()
-            ]
-        )
+            )
+        self.create(vals_list)

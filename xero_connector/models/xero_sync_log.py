@@ -3,7 +3,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..const import LOG_DAYS
+from ..tools.aside import commit_aside
 from ..tools.bulk import insert_rows
+from ..tools.records import target_names
 
 GC_LIMIT = 10000
 OUTCOMES = [
@@ -20,6 +22,8 @@ class XeroSyncLog(models.Model):
     _name = "xero.sync.log"
     _description = "Xero sync log"
     _order = "id desc"
+
+    # ------------------------------------------------------------------ fields
 
     create_date = fields.Datetime("Time", readonly=True, index=True)
     # the company is the connection's: nothing to check between the two
@@ -42,35 +46,42 @@ class XeroSyncLog(models.Model):
     old_values = fields.Json(readonly=True)
     new_values = fields.Json(readonly=True)
 
+    # ------------------------------------------------------------------ compute
+
     @api.depends("res_model", "res_id")
     def _compute_record_name(self):
+        names = target_names(self)
         for log in self:
-            record = log.res_id and log.res_model in self.env
-            record = record and self.env[log.res_model].browse(log.res_id).exists()
-            log.record_name = record.display_name if record else ""
+            log.record_name = names[log]
+
+    # ------------------------------------------------------------------ business
 
     @api.model
-    def _xero_log_calls(self, connection, journal, jobs=None, direction=None):
-        """One line per Xero call of a client's journal (which is emptied)."""
-        entries, journal[:] = list(journal), []
-        direction = direction or (jobs[:1].direction if jobs else False)
-        count = len(jobs) if jobs else 0
+    def _xero_log_call(self, connection, values):
+        """One line for one call to Xero (``values``: operation, status, duration...),
+        committed at once: a call made is a fact, whatever becomes of the transaction
+        that made it (and a token renewed meanwhile cannot make it fail)."""
+        commit_aside(
+            self.env, lambda env: env["xero.sync.log"]._xero_insert_call(connection, values)
+        )
+
+    @api.model
+    def _xero_insert_call(self, connection, values):
         insert_rows(
             self.sudo(),
             [
                 {
                     "connection_id": connection.id,
                     "company_id": connection.company_id.id,
-                    "direction": direction,
-                    "operation": entry["operation"],
-                    "http_status": entry["http_status"],
-                    "correlation_id": entry["correlation_id"],
-                    "duration_ms": entry["duration_ms"],
-                    "outcome": entry["outcome"],
-                    "message": entry["message"]
-                    or (self.env._("%s jobs in the batch", count) if count else False),
+                    "direction": False,
+                    "operation": False,
+                    "http_status": False,
+                    "correlation_id": False,
+                    "duration_ms": False,
+                    "outcome": "ok",
+                    "message": False,
                 }
-                for entry in entries
+                | values
             ],
         )
 
@@ -123,22 +134,6 @@ class XeroSyncLog(models.Model):
         )
 
     @api.model
-    def _xero_log_decision(self, connection, record, xero_id, message):
-        """A decision of matching (linked, renamed, left for review), for the record."""
-        return self.sudo().create(
-            {
-                "connection_id": connection.id,
-                "direction": "out",
-                "operation": "match",
-                "res_model": record._name if record else False,
-                "res_id": record.id if record else False,
-                "xero_id": xero_id,
-                "outcome": "ok",
-                "message": message,
-            }
-        )
-
-    @api.model
     def _xero_log_decisions(self, connection, model, decisions):
         """Many decisions of matching at once: [(record id, Xero id, message)]."""
         insert_rows(
@@ -149,9 +144,9 @@ class XeroSyncLog(models.Model):
                     "company_id": connection.company_id.id,
                     "direction": "out",
                     "operation": "match",
-                    "res_model": model._name,
-                    "res_id": res_id,
-                    "xero_id": xero_id,
+                    "res_model": model._name if res_id else False,
+                    "res_id": res_id or False,
+                    "xero_id": xero_id or False,
                     "outcome": "ok",
                     "message": message,
                 }

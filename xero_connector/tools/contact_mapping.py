@@ -7,6 +7,9 @@ means equal. Nothing here touches the database.
 """
 
 import re
+from typing import NamedTuple
+
+from .sync_rules import canonical
 
 # key: (label, Odoo fields whose change is that key's change)
 CONTACT_KEYS = {
@@ -118,6 +121,15 @@ def normalize(contact):
     return values
 
 
+def same_contact(contact, sent):
+    """Whether a contact as Xero answered it holds every value of ``sent`` (a payload in
+    canonical form): the contact a create made."""
+    values = normalize(contact)
+    return all(
+        key in values and canonical(values[key]) == canonical(value) for key, value in sent.items()
+    )
+
+
 def problems(payload):
     """What Xero would refuse in a payload: [(message, Xero key)], before any call."""
     found = []
@@ -153,7 +165,7 @@ def _texts(payload):
 def as_contact(contact):
     """What matching compares of a Xero contact."""
     return {
-        "id": contact.get("ContactID"),
+        "id": (contact.get("ContactID") or "").lower(),
         "email": contact.get("EmailAddress"),
         "account": contact.get("AccountNumber"),
         "number": contact.get("ContactNumber"),
@@ -193,6 +205,34 @@ def match(probe, candidates, by_name=True):
         if found:
             return rule, found
     return None, []
+
+
+class Decision(NamedTuple):
+    """What matching decided for one record: ``link`` to ``found[0]``, ``review`` the
+    candidates ``found`` (``reason``: ambiguous or linked_elsewhere), ``name_taken``
+    (no match, but Xero has an active contact with its name) or ``new``."""
+
+    verdict: str
+    rule: str | None = None
+    found: tuple = ()
+    reason: str | None = None
+
+
+def decide(probe, candidates, taken=frozenset(), by_name=True, active_names=None):
+    """The one matching rule, for the queue, the review list and going live.
+
+    ``candidates`` are match rows of the other side, ``taken`` the ids among them
+    already linked to another record, ``active_names`` (for a partner about to be
+    created in Xero) the names of Xero's active contacts."""
+    rule, found = match(probe, candidates, by_name=by_name)
+    if len(found) == 1 and found[0]["id"] not in taken:
+        return Decision("link", rule, tuple(found))
+    if found:
+        reason = "ambiguous" if len(found) > 1 else "linked_elsewhere"
+        return Decision("review", rule, tuple(found), reason)
+    if active_names is not None and text(probe.get("name")) in active_names:
+        return Decision("name_taken")
+    return Decision("new")
 
 
 class ContactIndex:

@@ -37,7 +37,7 @@ def batch_key(job_keys):
     return "xc-" + digest(sorted(job_keys))[:60]
 
 
-def merge(key, odoo, xero, base, direction, policy, odoo_newer):
+def merge(odoo, xero, base, direction, policy, odoo_newer):
     """Who is right for one key: "agree", "take" (Xero's value into Odoo) or "push"
     (Odoo's value to Xero).
 
@@ -97,11 +97,6 @@ def xero_datetime(value):
 def quoted(value):
     """A string literal for Xero's ``where`` filter (quotes and backslashes escaped)."""
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def where_any(field, values):
-    """``field == "a" OR field == "b"``: one filter finding any of the values."""
-    return " OR ".join(f"{field}=={quoted(value)}" for value in values)
 
 
 # How Xero words its refusals, and what a user should do about them. Each entry:

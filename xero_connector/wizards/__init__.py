@@ -1,1 +1,1 @@
-from . import xero_contact_golive
+from . import xero_connect, xero_contact_golive

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from ..const import PAGE_SIZE, PRIORITY
 from ..exceptions import XeroError
 from ..tools import contact_mapping as cm
+from ..tools.actions import reopen
 
 PREVIEW = 20  # names shown per category in the dry run
 
@@ -22,6 +23,8 @@ class XeroContactGolive(models.TransientModel):
 
     _name = "xero.contact.golive"
     _description = "Go live with Xero contact sync"
+
+    # ------------------------------------------------------------------ fields
 
     connection_id = fields.Many2one(
         "xero.connection",
@@ -46,7 +49,7 @@ class XeroContactGolive(models.TransientModel):
     )
     result = fields.Text(readonly=True)
 
-    # ------------------------------------------------------------------ steps
+    # ------------------------------------------------------------------ actions
 
     def action_dry_run(self):
         """Count and list what going live would do; nothing is changed."""
@@ -54,12 +57,19 @@ class XeroContactGolive(models.TransientModel):
         self._check_manager()
         contacts, calls, _pulled_at = self._xero_pull()
         plan = self._xero_plan(contacts)
-        self.write(self._xero_counts(plan) | {"state": "planned", "calls": calls})
-        self.preview = self._xero_preview(plan, contacts)
+        self.write(
+            self._xero_counts(plan)
+            | {
+                "state": "planned",
+                "calls": calls,
+                "count_xero": len(contacts),
+                "preview": self._xero_preview(plan, contacts),
+            }
+        )
         self.test_partner_ids = [
             fields.Command.set((plan["create_xero"] + [p for p, _c, _r in plan["link"]])[:5])
         ]
-        return self._reopen()
+        return reopen(self)
 
     def action_test_batch(self):
         """Link or create the chosen partners only, through the queue."""
@@ -76,7 +86,7 @@ class XeroContactGolive(models.TransientModel):
             "Xero > Queue, then go live.",
             done=done,
         )
-        return self._reopen()
+        return reopen(self)
 
     def action_go_live(self):
         """Do it all, and keep contacts in sync from now on."""
@@ -85,103 +95,108 @@ class XeroContactGolive(models.TransientModel):
         contacts, calls, pulled_at = self._xero_pull()
         plan = self._xero_plan(contacts)
         done = self._xero_apply(plan, contacts)
-        connection = self.connection_id.sudo()
-        connection.sync_contacts = True
+        connection_sudo = self.connection_id.sudo()
+        connection_sudo.sync_contacts = True
         # what changes from now on is read by the poll (and the webhook)
-        cursor = self.env["xero.poll.cursor"].sudo()._xero_for(connection, "res.partner")
+        cursor = self.env["xero.poll.cursor"].sudo()._xero_for(connection_sudo, "res.partner")
         cursor._xero_start_at(pulled_at)
         self.write(
             self._xero_counts(plan)
             | {"state": "live", "calls": calls, "result": self.env._("Live: %s.", done)}
         )
-        return self._reopen()
+        return reopen(self)
 
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+    # ------------------------------------------------------------------ business: the wizard
 
     def _check_manager(self):
         self.env["xero.connection"]._check_xero_manager()
         if self.connection_id.state != "connected":
             raise UserError(self.env._("Connect the company to Xero first."))
 
-    # ------------------------------------------------------------------ reading Xero
+    # ------------------------------------------------------------------ business: reading Xero
 
     def _xero_pull(self):
         """(every Xero contact, archived ones too, the calls made, Xero's time at the
-        start); a page of 1,000 contacts per call."""
-        connection = self.connection_id.sudo()
-        client = connection._xero_client(purpose="push")
-        contacts, page, calls, pulled_at = [], 1, 0, None
+        start); a page of 1,000 contacts per call. They are kept in the local copy of
+        the organisation's contacts, which is complete from then on."""
+        connection_sudo = self.connection_id.sudo()
+        contacts, page, pulled_at = [], 1, None
         try:
             while True:
-                answer = client.call_json(
+                answer = connection_sudo._xero_call_json(
                     "get_contacts",
                     page=page,
                     page_size=PAGE_SIZE,
                     include_archived=True,
                     order="ContactID ASC",
+                    purpose="push",
+                    log={"direction": "in", "message": self.env._("Going live: every contact")},
                 )
-                calls += 1
                 if page == 1:
                     pulled_at = answer.get("DateTimeUTC")
                 rows = answer.get("Contacts") or []
                 contacts += rows
                 if len(rows) < PAGE_SIZE:
-                    return contacts, calls, pulled_at
+                    break
                 page += 1
         except XeroError as error:
             raise UserError(error.message) from None
         finally:
-            client.note_budget()
-            self.env["xero.sync.log"]._xero_log_calls(connection, client.journal, direction="in")
+            self.env["xero.connection.budget"]._xero_flush(connection_sudo)
+        directory = self.env["xero.contact"]
+        directory._xero_store(connection_sudo, contacts)
+        directory._xero_start_at(connection_sudo, pulled_at)
+        return contacts, page, pulled_at
 
-    # ------------------------------------------------------------------ matching everything
+    # ------------------------------------------------------------------ business: the plan
 
     def _xero_plan(self, contacts, only=None):
-        """{link: [(partner, contact, rule)], create_xero: [partner], create_odoo: [contact],
-        review: [(partner, [contacts], rule)], linked: n} for these contacts."""
-        connection = self.connection_id.sudo()
-        partners = self.env["res.partner"]._xero_partners_in_scope(connection)
-        links = partners._xero_links(connection, ids=partners.ids)
+        """What going live does, decided by the queue's own matching rule
+        (``contact_mapping.decide``): {link: [(partner, contact, rule)], create_xero:
+        [partner], review: [(partner, [contacts], rule)], create_odoo: [contact],
+        linked: n}. A partner whose name Xero already has is created with a
+        distinguishing name, or reviewed, as the connection says."""
+        connection_sudo = self.connection_id.sudo()
+        partners = self.env["res.partner"]._xero_partners_in_scope(connection_sudo)
+        links = partners._xero_links(connection_sudo, ids=partners.ids)
         every_link = (
             self.env["xero.link"]
             .sudo()
-            .search([("connection_id", "=", connection.id), ("res_model", "=", "res.partner")])
+            .search([("connection_id", "=", connection_sudo.id), ("res_model", "=", "res.partner")])
         )
         linked_contacts = set(every_link.filtered("xero_id").mapped("xero_id"))
         free = partners.filtered(lambda p: p.id not in links or not links[p.id].xero_id)
         if only is not None:
             free = free.filtered(lambda p: p.id in only)
-        rows = [cm.as_contact(c) for c in contacts if c["ContactID"].lower() not in linked_contacts]
-        index = cm.ContactIndex(rows)
-        by_name = connection.contact_name_rule == "email"
+        rows = [cm.as_contact(c) for c in contacts]
+        unlinked = [row for row in rows if row["id"] not in linked_contacts]
+        index = cm.ContactIndex(unlinked)
+        active_names = {cm.text(row["name"]) for row in rows if row["active"]}
+        by_name = connection_sudo.contact_name_rule == "email"
         plan = {"link": [], "create_xero": [], "create_odoo": [], "review": []}
         plan["linked"] = len(links) - len(free)
-        matched = set()
+        claimed = set()
         for partner in partners._xero_match_rows(free):
-            rule, found = cm.match(partner, index.candidates(partner), by_name=by_name)
-            ids = [c["id"] for c in found]
-            if len(ids) == 1 and ids[0] not in matched:
-                plan["link"].append((partner["id"], ids[0], rule))
-                matched.add(ids[0])
-            elif ids:
-                plan["review"].append((partner["id"], ids, rule))
-                matched.update(ids)
+            decision = cm.decide(partner, index.candidates(partner), claimed, by_name, active_names)
+            ids = [c["id"] for c in decision.found]
+            claimed.update(ids)
+            if decision.verdict == "link":
+                plan["link"].append((partner["id"], ids[0], decision.rule))
+            elif decision.verdict == "review" or (
+                decision.verdict == "name_taken" and connection_sudo.contact_name_rule == "review"
+            ):
+                plan["review"].append((partner["id"], ids, decision.rule))
             else:
                 plan["create_xero"].append(partner["id"])
+        reviews = self.env["xero.contact.review"]
+        by_id = {c["ContactID"].lower(): c for c in contacts}
         plan["create_odoo"] = [
-            row["id"] for row in rows if row["id"] not in matched and self._xero_importable(row)
+            row["id"]
+            for row in unlinked
+            if row["id"] not in claimed
+            and reviews._xero_not_importable(connection_sudo, by_id[row["id"]]) is None
         ]
         return plan
-
-    def _xero_importable(self, row):
-        return row["active"] and self.connection_id.contact_create_in_odoo
 
     @api.model
     def _xero_counts(self, plan):
@@ -195,8 +210,7 @@ class XeroContactGolive(models.TransientModel):
 
     def _xero_preview(self, plan, contacts):
         partners = self.env["res.partner"].with_context(active_test=False)
-        names = {c["ContactID"]: c.get("Name") for c in contacts}
-        self.count_xero = len(contacts)
+        names = {c["ContactID"].lower(): c.get("Name") for c in contacts}
 
         def section(title, items):
             shown = "".join(f"<li>{html.escape(item or '')}</li>" for item in items[:PREVIEW])
@@ -228,23 +242,22 @@ class XeroContactGolive(models.TransientModel):
             ]
         )
 
-    # ------------------------------------------------------------------ doing it
+    # ------------------------------------------------------------------ business: doing it
 
     def _xero_apply(self, plan, contacts):
-        """Link, merge, create and leave for review as planned; returns a summary."""
-        connection = self.connection_id.sudo()
+        """Link and merge the matches and create the new Xero contacts in Odoo at once;
+        every other partner goes through the queue, which decides with the same rule
+        (create, distinguishing name, review). Returns a summary."""
+        connection_sudo = self.connection_id.sudo()
         reviews = self.env["xero.contact.review"].sudo()
         partners = self.env["res.partner"].with_context(active_test=False)
-        by_id = {c["ContactID"]: c for c in contacts}
-        self._xero_link_all(connection, plan["link"], by_id)
-        self._xero_create_in_xero(connection, partners.browse(plan["create_xero"]), contacts)
-        outcomes = {}
+        by_id = {c["ContactID"].lower(): c for c in contacts}
+        self._xero_link_all(connection_sudo, plan["link"], by_id)
         for start in range(0, len(plan["create_odoo"]), PAGE_SIZE):
             chunk = plan["create_odoo"][start : start + PAGE_SIZE]
-            reviews._xero_create_partners(connection, [by_id[c] for c in chunk], outcomes)
-        for partner_id, ids, rule in plan["review"]:
-            found = [cm.as_contact(by_id[c]) for c in ids]
-            reviews._xero_review_partner(connection, partners.browse(partner_id), found, {}, rule)
+            reviews._xero_create_partners(connection_sudo, [by_id[c] for c in chunk])
+        queued = plan["create_xero"] + [p for p, _ids, _rule in plan["review"]]
+        partners.browse(queued)._xero_enqueue_push(connection_sudo, priority=PRIORITY["push"])
         return self.env._(
             "%(link)s linked, %(xero)s sent to Xero, %(odoo)s created in Odoo, %(review)s to "
             "review",
@@ -259,51 +272,24 @@ class XeroContactGolive(models.TransientModel):
         partners = self.env["res.partner"].with_context(active_test=False)
         partners._xero_link_write(
             connection,
-            {
-                p: {"xero_id": c.lower(), "lookup_done": True, "state": "pending"}
-                for p, c, _r in pairs
-            },
+            {p: {"xero_id": c, "lookup_done": True, "state": "pending"} for p, c, _r in pairs},
         )
         links = partners._xero_links(connection, ids=[p for p, _c, _r in pairs])
-        rules = {p: (c, r) for p, c, r in pairs}
+        rules = {p: c for p, c, _r in pairs}
         pushes = []
         # browsed together: their fields are read together
         for partner in partners.browse(list(rules)):
-            contact_id, _rule = rules[partner.id]
-            partner._xero_take(connection, links[partner.id], contacts[contact_id], pushes)
+            _outcome, push = partner._xero_merge_inbound(
+                connection, links[partner.id], contacts[rules[partner.id]]
+            )
+            if push:
+                pushes.append(partner.id)
         partners.browse(pushes)._xero_enqueue_push(connection)
         self.env["xero.sync.log"]._xero_log_decisions(
             connection,
             partners,
             [
-                (partner_id, contact_id.lower(), self.env._("Linked when going live, by %s.", rule))
+                (partner_id, contact_id, self.env._("Linked when going live, by %s.", rule))
                 for partner_id, contact_id, rule in pairs
             ],
         )
-
-    def _xero_create_in_xero(self, connection, partners, contacts):
-        """Partners with no Xero contact: created there through the queue; a name Xero
-        already has gets a distinguishing suffix (or goes to review), as configured."""
-        taken = {cm.text(c.get("Name")) for c in contacts if c.get("ContactStatus") == "ACTIVE"}
-        values = {}
-        reviews = self.env["xero.contact.review"].sudo()
-        for partner in partners:
-            name = cm.text(partner.name)
-            if name not in taken:
-                values[partner.id] = {"lookup_done": True}
-                continue
-            if connection.contact_name_rule == "review":
-                reviews._xero_open(
-                    connection, "odoo", "name_taken", partner=partner, xero_name=name
-                )
-                continue
-            new_name = cm.distinct_name(name, taken, partner.city, partner.ref, partner.id)
-            taken.add(new_name)
-            values[partner.id] = {"lookup_done": True, "xero_name": new_name}
-            reviews._xero_decided(
-                connection,
-                partner,
-                self.env._("Name already used in Xero: created as “%s”.", new_name),
-            )
-        partners._xero_link_write(connection, values)
-        partners.browse(list(values))._xero_enqueue_push(connection, priority=PRIORITY["push"])

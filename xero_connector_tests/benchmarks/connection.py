@@ -3,9 +3,10 @@
     setup/benchmark connection [--calls N]
 
 Runs against the Xero sandbox, in a real Odoo transaction per call as a cron
-worker would: the addon's client (token check, rate-limit bookkeeping on a
-cursor of its own) against the same SDK call made directly, and the number of
-token renewals when the token is about to expire (one for all calls).
+worker would: a call through the connection's seam (usable check, token, the
+call's log line and the rate-limit bookkeeping, each on a cursor of its own)
+against the same SDK call made directly, and the number of token renewals when
+the token is about to expire (one for all calls).
 """
 
 # pylint: disable=print-used
@@ -44,20 +45,16 @@ def main():
         def through_the_addon():
             with registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["xero.connection"].browse(connection_id)._xero_client().call(
-                    "get_organisations"
-                )
+                env["xero.connection"].browse(connection_id)._xero_call("get_organisations")
 
         plain = Xero(sandbox)
         direct = per_call(args.calls, lambda: plain.api.get_organisations(plain.tenant_id))
         addon = per_call(args.calls, through_the_addon)
         with registry.cursor() as cr:
-            client = (
-                api.Environment(cr, SUPERUSER_ID, {})["xero.connection"]
-                .browse(connection_id)
-                ._xero_client()
+            connection = api.Environment(cr, SUPERUSER_ID, {})["xero.connection"].browse(
+                connection_id
             )
-            batch = per_call(args.calls, lambda: client.call("get_organisations"))
+            batch = per_call(args.calls, lambda: connection._xero_call("get_organisations"))
         with registry.cursor() as cr:
             connect(api.Environment(cr, SUPERUSER_ID, {}), sandbox, 30)
         before = len([c for c in sandbox.calls if c["path"] == "/connect/token"])
@@ -73,10 +70,10 @@ def main():
     print(f"Connection layer, {args.calls} calls of GET /Organisation against the sandbox")
     print(f"  xero-python alone                     {direct:7.2f} ms per call")
     print(
-        f"  addon client, one worker transaction  {batch:7.2f} ms per call ({batch / direct:.2f}x)"
+        f"  the seam, one worker transaction      {batch:7.2f} ms per call ({batch / direct:.2f}x)"
     )
     print(
-        f"  addon, a transaction and client each  {addon:7.2f} ms per call ({addon / direct:.2f}x)"
+        f"  the seam, a transaction each          {addon:7.2f} ms per call ({addon / direct:.2f}x)"
     )
     print(f"  token renewals for {args.calls} calls with an expiring token: {renewals} (target 1)")
 

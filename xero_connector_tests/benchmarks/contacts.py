@@ -150,7 +150,8 @@ class ContactBench:
                     ("id", "in", linked.mapped("res_id")),
                 ]
             ).unlink()
-            for model in ("xero.sync.log", "xero.sync.job", "xero.link", "xero.invoice"):
+            models = ("xero.sync.log", "xero.sync.job", "xero.link", "xero.invoice", "xero.contact")
+            for model in models:
                 env[model].search([("connection_id", "=", connection.id)]).unlink()
             env["xero.poll.cursor"].search([("connection_id", "=", connection.id)]).unlink()
             env["xero.contact.review"].search([("connection_id", "=", connection.id)]).unlink()

@@ -31,6 +31,11 @@ def parse(argv):
         "--per-minute", type=int, default=60, help="calls per minute per organisation"
     )
     parser.add_argument("--per-day", type=int, default=5000, help="calls per day per organisation")
+    parser.add_argument(
+        "--base-currency",
+        default="NZD",
+        help="the currency of the first organisation's books (the demo: its Odoo company's)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,6 +48,7 @@ def main(argv=None):
             webhook_url=args.webhook_url,
             webhook_key=args.webhook_key,
             limits=Limits(per_minute=args.per_minute, per_day=args.per_day),
+            base_currency=args.base_currency,
             state_file=args.state_file,
         )
     except (OSError, ValueError, EOFError, pickle.UnpicklingError) as error:

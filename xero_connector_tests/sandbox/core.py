@@ -103,6 +103,7 @@ class XeroSandbox:
         limits=None,
         retry_schedule=(1, 5, 30, 120, 600),
         state_file=None,
+        base_currency="NZD",
     ):
         self.lock = threading.RLock()
         self.clock = Clock()
@@ -129,7 +130,7 @@ class XeroSandbox:
         self.app = self.add_app(
             client_id, client_secret, "Xero Connector (sandbox)", webhooks=webhooks
         )
-        seed_organisations(self)
+        seed_organisations(self, base_currency)
         self.custom_app = self.add_app(
             f"CC{client_id[2:]}",
             f"cc-{client_secret}",

@@ -159,13 +159,20 @@ def _pay(books, invoice, amount, days_ago):
     )
 
 
-def seed_new_zealand(sandbox):
+def seed_new_zealand(sandbox, base_currency="NZD"):
+    """Kauri Tools Ltd; ``base_currency`` may put its books in another currency (the demo
+    uses that of Odoo's demo company)."""
     tenant_id = stable_id("Kauri Tools Ltd")
     created = sandbox.clock.now() - timedelta(days=900)
     organisation = _organisation(
-        tenant_id, "Kauri Tools Ltd", "NZ", "NZD", "NZ", "NEWZEALANDSTANDARDTIME", created
+        tenant_id, "Kauri Tools Ltd", "NZ", base_currency, "NZ", "NEWZEALANDSTANDARDTIME", created
     )
-    organisation["_rates"] = {"AUD": Decimal("0.915000"), "USD": Decimal("0.590000")}
+    rates = {"NZD": Decimal("1.000000"), "AUD": Decimal("0.915000"), "USD": Decimal("0.590000")}
+    organisation["_rates"] = {
+        code: (rate / rates.get(base_currency, Decimal(1))).quantize(Decimal("0.000001"))
+        for code, rate in rates.items()
+        if code != base_currency
+    }
     books = Books(organisation, sandbox.clock)
     _tax_rates(
         books,
@@ -192,7 +199,7 @@ def seed_new_zealand(sandbox):
             ("TAX001", "12.5% GST (retired)", "12.5", "OUTPUT", FLAGS, "DELETED"),
         ],
     )
-    _currencies(books, ("NZD", "AUD", "USD"))
+    _currencies(books, tuple(dict.fromkeys((base_currency, "NZD", "AUD", "USD"))))
     _accounts(
         books,
         [
@@ -335,6 +342,6 @@ def seed_united_kingdom(sandbox):
     return sandbox.add_tenant(tenant_id, organisation["Name"], books)
 
 
-def seed_organisations(sandbox):
-    seed_new_zealand(sandbox)
+def seed_organisations(sandbox, base_currency="NZD"):
+    seed_new_zealand(sandbox, base_currency)
     seed_united_kingdom(sandbox)

@@ -14,6 +14,7 @@ if __name__.startswith("odoo.addons."):
         test_connection_oauth,
         test_contact_finance,
         test_contact_golive,
+        test_contact_scope,
         test_contacts,
         test_sync_access,
         test_sync_faults,

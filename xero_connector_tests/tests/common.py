@@ -55,12 +55,10 @@ class XeroSandboxMixin:
         """Connected as after a consent in the browser, without the browser."""
         tenant_id = self.sandbox.tenant(tenant).tenant_id
         connection = self.connection.sudo()
+        wizard = self.env["xero.connect"].create({"connection_id": connection.id})
         connection._xero_store_tokens(self.sandbox.connect([tenant_id]))
-        connection._xero_offer_tenants(connection._xero_client(setup=True))
-        if connection.needs_tenant:
-            connection._xero_use_tenant(
-                connection.tenant_option_ids.filtered(lambda o: o.tenant_id == tenant_id)
-            )
+        if wizard._xero_offer_tenants():
+            wizard._xero_use(wizard.tenant_ids.filtered(lambda t: t.xero_tenant_id == tenant_id))
         return connection
 
     def token_calls(self):
@@ -130,10 +128,11 @@ class XeroSyncCase(XeroSandboxMixin):
         """The organisation has made ``used`` of its ``limit`` calls today."""
         connection = self.connection.sudo()
         connection.day_limit = limit
-        connection._xero_budget(
+        self.env["xero.connection.budget"]._xero_locked(
+            connection,
             lambda budget: budget.write(
                 {"day": fields.Datetime.now().date().isoformat(), "day_used": used}
-            )
+            ),
         )
 
     def contacts_named(self, name):

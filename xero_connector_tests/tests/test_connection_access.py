@@ -7,7 +7,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-SECRETS = ["access_token", "refresh_token", "client_secret", "oauth_verifier", "token_expires_at"]
+SECRETS = ["access_token", "refresh_token", "client_secret", "token_expires_at"]
 
 
 class ConnectionFixture:

@@ -16,6 +16,7 @@ from odoo.addons.xero_connector.exceptions import (
     XeroUnavailableError,
     XeroValidationError,
 )
+from odoo.addons.xero_connector.tools.xero_client import rate_limits
 
 from .common import XeroSandboxMixin
 
@@ -25,7 +26,6 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
     def setUp(self):
         super().setUp()
         self.connected = self.connect_sandbox()
-        self.client = self.connected._xero_client()
 
     def refused(self, call, *args):
         """The XeroAuthError of ``call``, keeping what it wrote.
@@ -49,17 +49,21 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         self.assertEqual(self.connected.base_currency, "NZD")
 
     def test_rate_limit_headers_and_last_call_are_recorded(self):
-        self.client.call("get_organisations")
+        answer = self.connected._xero_call_answer("get_organisations")
         self.assertEqual(self.connected.day_calls_left, 4999 - len(self.api_calls()) + 1)
         self.assertLessEqual(self.connected.minute_calls_left, 59)
         self.assertTrue(self.connected.last_call_at)
-        self.assertEqual(self.client.calls_left["day"], self.connected.day_calls_left)
+        self.assertEqual(rate_limits(answer.headers)["day"], self.connected.day_calls_left)
+        line = self.env["xero.sync.log"].search([], limit=1)
+        self.assertEqual(
+            (line.operation, line.http_status, line.outcome), ("get_organisations", 200, "ok")
+        )
 
     def test_token_renewed_before_expiry_and_rotated(self):
         old_refresh = self.connected.refresh_token
         logged_before = self.env["xero.sync.log"].search([], limit=1).id or 0
         self.expire_soon()
-        self.client.call("get_contacts")
+        self.connected._xero_call("get_contacts")
         self.assertEqual(len(self.token_calls()), 1)
         self.assertNotEqual(self.connected.refresh_token, old_refresh)
         renewal = self.env["xero.sync.log"].search(
@@ -70,13 +74,13 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
             self.connected.token_expires_at, fields.Datetime.now() + timedelta(minutes=25)
         )
         # a fresh token is not renewed again
-        self.client.call("get_contacts")
+        self.connected._xero_call("get_contacts")
         self.assertEqual(len(self.token_calls()), 1)
 
     def test_a_lost_refresh_answer_is_recovered_within_the_grace(self):
         self.sandbox.faults.add("accept_then_fail", method="POST", path="/connect/token")
         self.expire_soon()
-        self.client.call("get_contacts")
+        self.connected._xero_call("get_contacts")
         # the first answer was lost after Xero rotated; the old token still worked once more
         self.assertEqual([c["status"] for c in self.token_calls()], [500, 200])
         self.assertEqual(self.connected.state, "connected")
@@ -86,11 +90,10 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         self.sandbox.faults.add("accept_then_fail", count=2, method="POST", path="/connect/token")
         self.expire_soon()
         with self.assertRaises(XeroUnavailableError):
-            self.client.call("get_contacts")
+            self.connected._xero_call("get_contacts")
         self.assertEqual(self.connected.refresh_token, stored)
         self.sandbox.clock.advance(31 * 60)
-        self.client.forget_token()
-        self.refused(self.client.call, "get_contacts")
+        self.refused(self.connected._xero_call, "get_contacts")
         self.assertEqual(self.connected.state, "needs_reauth")
         self.assertIn("connect again", self.connected.last_error)
         admin = self.env.ref("base.user_admin")
@@ -100,7 +103,7 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         # stopped: no busy retries, no more calls to Xero
         calls = len(self.sandbox.calls)
         with self.assertRaises(XeroAuthError):
-            self.connected._xero_client().call("get_contacts")
+            self.connected._xero_call("get_contacts")
         self.assertEqual(len(self.sandbox.calls), calls)
 
     def test_revoked_consent_sets_needs_reauth(self):
@@ -110,12 +113,12 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
 
             for grant in list(self.sandbox.grants.values()):
                 oauth.revoke_grant(self.sandbox, grant.grant_id)
-        self.refused(self.client.call, "get_contacts")
+        self.refused(self.connected._xero_call, "get_contacts")
         self.assertEqual(self.connected.state, "needs_reauth")
 
     def test_a_rejected_access_token_is_renewed_once(self):
         self.sandbox.expire_access_tokens()
-        organisation = self.client.call("get_organisations").organisations[0]
+        organisation = self.connected._xero_call("get_organisations").organisations[0]
         self.assertEqual(organisation.name, "Kauri Tools Ltd")
         self.assertEqual(len(self.token_calls()), 1)
 
@@ -123,7 +126,7 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         self.connected.state = "paused"
         before = len(self.sandbox.calls)
         with self.assertRaises(XeroAuthError) as failure:
-            self.client.call("get_contacts")
+            self.connected._xero_call("get_contacts")
         self.assertIn("paused", failure.exception.message)
         self.assertEqual(len(self.sandbox.calls), before)
 
@@ -131,22 +134,22 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         faults = self.sandbox.faults
         faults.add("429", retry_after=21)
         with self.assertRaises(XeroRateLimitError) as failure:
-            self.client.call("get_contacts")
+            self.connected._xero_call("get_contacts")
         self.assertEqual((failure.exception.retry_after, failure.exception.problem), (21, "minute"))
         faults.add("503")
         with self.assertRaises(XeroUnavailableError):
-            self.client.call("get_contacts")
+            self.connected._xero_call("get_contacts")
         faults.add("500")
         with self.assertRaises(XeroUnavailableError):
-            self.client.call("get_contacts")
+            self.connected._xero_call("get_contacts")
         faults.add("drop")
         with self.assertRaises(XeroNetworkError):
-            self.client.call("get_contacts")
+            self.connected._xero_call("get_contacts")
         with self.assertRaises(XeroNotFoundError):
-            self.client.call("get_contact", "00000000-0000-0000-0000-000000000001")
+            self.connected._xero_call("get_contact", "00000000-0000-0000-0000-000000000001")
         duplicate = Contacts(contacts=[Contact(name="Ridgeway Builders")])
         with self.assertRaises(XeroValidationError) as failure:
-            self.client.call("create_contacts", duplicate)
+            self.connected._xero_call("create_contacts", duplicate)
         (element,) = failure.exception.elements
         self.assertIn("already assigned to another contact", element["messages"][0])
         self.assertEqual(element["element"]["Name"], "Ridgeway Builders")
@@ -156,22 +159,22 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         self.env["ir.config_parameter"].sudo().set_param("xero_connector.timeout", "1")
         self.sandbox.faults.add("slow", delay=2)
         with self.assertRaises(XeroNetworkError) as failure:
-            self.connected._xero_client().call("get_contacts")
+            self.connected._xero_call("get_contacts")
         self.assertIn("did not answer", failure.exception.message)
 
     def test_an_organisation_disconnected_in_xero_needs_reauth(self):
         with self.sandbox.lock:
             for grant in self.sandbox.grants.values():
                 grant.connections.clear()
-        self.refused(self.client.call, "get_contacts")
+        self.refused(self.connected._xero_call, "get_contacts")
         self.assertEqual(self.connected.state, "needs_reauth")
 
     def test_idempotency_keys_reach_xero(self):
         contacts = Contacts(contacts=[Contact(name="Keyed Contact")])
-        first = self.client.call(
+        first = self.connected._xero_call(
             "create_contacts", contacts, idempotency_key="odoo-res.partner-1-v1"
         )
-        again = self.client.call(
+        again = self.connected._xero_call(
             "create_contacts", contacts, idempotency_key="odoo-res.partner-1-v1"
         )
         self.assertEqual(first.contacts[0].contact_id, again.contacts[0].contact_id)
@@ -187,7 +190,7 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         with self.assertLogs("odoo.addons.xero_connector", level=logging.DEBUG) as logs:
             logging.getLogger("odoo.addons.xero_connector").debug("start")
             with self.assertRaises(XeroUnavailableError) as failure:
-                self.client.call("get_contacts")
+                self.connected._xero_call("get_contacts")
         text = "\n".join(logs.output) + failure.exception.message
         for secret in secrets_:
             self.assertNotIn(secret, text)
@@ -209,6 +212,6 @@ class TestXeroClient(XeroSandboxMixin, TransactionCase):
         self.assertFalse(connection.refresh_token)
         before = len(self.token_calls())
         connection.token_expires_at = fields.Datetime.now()
-        connection._xero_client().call("get_contacts")
+        connection._xero_call("get_contacts")
         self.assertEqual(len(self.token_calls()), before + 1)
         self.assertEqual(self.token_calls()[-1]["status"], 200)

@@ -108,7 +108,7 @@ def assert_reported_despite_a_rollback(connection_id):
     with registry.cursor() as cr:
         connection = environment(cr)["xero.connection"].browse(connection_id)
         with pytest.raises(XeroAuthError):
-            connection._xero_client().call("get_contacts")
+            connection._xero_call("get_contacts")
         cr.rollback()
     assert read(connection_id, "state")["state"] == "needs_reauth"
     with registry.cursor() as cr:

@@ -45,6 +45,10 @@ class TestXeroOAuth(XeroSandboxMixin, HttpCase):
         self.assertEqual((action["type"], action["target"]), ("ir.actions.act_url", "self"))
         return action["url"]
 
+    def wizard(self):
+        """The connect wizard of the last Connect click."""
+        return self.env["xero.connect"].search([], order="id desc", limit=1).sudo()
+
     def consent(self, url, tenants=(0,), answer="allow"):
         """What the user does on the consent page; returns where Xero sends them back."""
         page = requests.get(url, timeout=10)
@@ -67,7 +71,7 @@ class TestXeroOAuth(XeroSandboxMixin, HttpCase):
         self.assertEqual(len(query["code_challenge"]), 43)
         self.assertEqual(query["redirect_uri"], f"{self.base_url()}/xero/oauth/callback")
         self.assertIn("offline_access", query["scope"].split())
-        self.assertNotIn(self.connection.sudo().oauth_verifier, query.values())
+        self.assertNotIn(self.wizard().oauth_verifier, query.values())
 
     def test_consent_comes_back_connected(self):
         answer = self.back_in_odoo(self.consent(self.start()))
@@ -79,7 +83,7 @@ class TestXeroOAuth(XeroSandboxMixin, HttpCase):
             (connection.tenant_name, connection.base_currency), ("Kauri Tools Ltd", "NZD")
         )
         self.assertTrue(connection.refresh_token and connection.access_token)
-        self.assertFalse(connection.oauth_nonce or connection.oauth_verifier)
+        self.assertFalse(self.wizard().oauth_nonce or self.wizard().oauth_verifier)
 
     def test_tampered_state_is_refused(self):
         location = self.consent(self.start())
@@ -111,7 +115,7 @@ class TestXeroOAuth(XeroSandboxMixin, HttpCase):
 
     def test_a_wrong_pkce_verifier_fails_with_the_reason(self):
         url = self.start()
-        self.connection.sudo().oauth_verifier = "x" * 64
+        self.wizard().oauth_verifier = "x" * 64
         answer = self.back_in_odoo(self.consent(url))
         self.assertEqual(answer.status_code, 400)
         self.assertIn("invalid_grant", answer.text)
@@ -124,24 +128,25 @@ class TestXeroOAuth(XeroSandboxMixin, HttpCase):
         self.assertIn("did not grant access (access_denied)", answer.text)
 
     def test_several_organisations_are_offered_to_choose_from(self):
-        self.back_in_odoo(self.consent(self.start(), tenants=(0, 1)))
+        answer = self.back_in_odoo(self.consent(self.start(), tenants=(0, 1)))
+        wizard = self.wizard()
+        # the administrator lands on the connect wizard to choose
+        self.assertEqual(answer.status_code, 303)
+        self.assertTrue(answer.headers["Location"].endswith(f"/odoo/xero.connect/{wizard.id}"))
         connection = self.connection
-        self.assertEqual(connection.state, "draft")
-        self.assertTrue(connection.needs_tenant)
+        self.assertEqual((connection.state, wizard.state), ("draft", "choose"))
         self.assertEqual(
-            sorted(connection.tenant_option_ids.mapped("name")),
-            ["Kauri Tools Ltd", "Thames Ledger Ltd"],
+            sorted(wizard.tenant_ids.mapped("name")), ["Kauri Tools Ltd", "Thames Ledger Ltd"]
         )
-        settings = self.env["res.config.settings"].create({})
-        settings.xero_tenant_choice_id = connection.tenant_option_ids.filtered(
-            lambda o: o.name == "Thames Ledger Ltd"
-        )
-        settings.action_xero_pick_tenant()
+        with self.assertRaisesRegex(Exception, "Choose one of the organisations"):
+            wizard.action_use_tenant()
+        wizard.tenant_id = wizard.tenant_ids.filtered(lambda t: t.name == "Thames Ledger Ltd")
+        wizard.action_use_tenant()
         self.assertEqual(
             (connection.state, connection.tenant_name, connection.base_currency),
             ("connected", "Thames Ledger Ltd", "GBP"),
         )
-        self.assertFalse(connection.tenant_option_ids)
+        self.assertEqual(connection.base_currency_id, self.env.ref("base.GBP"))
 
     def test_test_connection_and_disconnect(self):
         self.back_in_odoo(self.consent(self.start()))

@@ -9,12 +9,14 @@ from .test_contacts import ContactCase
 
 
 class FinanceCase(ContactCase):
-    def invoice(self, contact_id, amount, days_ago, due_in, status="AUTHORISED"):
+    def invoice(self, contact_id, amount, days_ago, due_in, status="AUTHORISED", currency=None):
         today = self.books.today()
+        money = {"CurrencyCode": currency[0], "CurrencyRate": currency[1]} if currency else {}
         with self.sandbox.lock:
             invoice = self.books.save_document(
                 "invoice",
                 {
+                    **money,
                     "Type": "ACCREC",
                     "Contact": {"ContactID": contact_id},
                     "Date": (today - timedelta(days=days_ago)).isoformat(),
@@ -127,3 +129,39 @@ class TestCustomerFinanceTour(FinanceCase, HttpCase):
             "xero_connector_tests.seller_sees_no_xero_figures",
             login="finance_tour_seller",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestXeroCurrency(FinanceCase, TransactionCase):
+    def test_xero_amounts_are_shown_in_the_currency_they_are_in(self):
+        """The company keeps USD books, its Xero organisation NZD: Xero's figures say NZD."""
+        usd, nzd = self.env.ref("base.USD"), self.env.ref("base.NZD")
+        self.assertEqual(self.env.company.currency_id, usd)
+        partner, _overdue = self.customer_with_books()
+        self.poll()
+        self.assertEqual(self.connection.base_currency_id, nzd)
+        self.assertIn("USD", self.connection.currency_warning)
+        self.assertIn("NZD", self.connection.currency_warning)
+        self.assertEqual(partner.xero_currency_id, nzd)
+        self.assertEqual(partner.xero_amount_overdue, 1099.0)
+        self.assertEqual(set(partner.xero_invoice_ids.mapped("currency_id")), {nzd})
+        self.assertEqual(partner.xero_invoice_ids[:1].base_currency_id, nzd)
+        # an invoice in another currency keeps its own; the balance is in the base one
+        with self.sandbox.lock:
+            self.books.add_currency({"Code": "AUD"})
+        aud_invoice = self.invoice(
+            self.link_of(partner).xero_id, 200, days_ago=50, due_in=10, currency=("AUD", 0.8)
+        )
+        self.poll()
+        partner.invalidate_recordset()
+        in_aud = partner.xero_invoice_ids.filtered(
+            lambda i: i.xero_id == aud_invoice["InvoiceID"].lower()
+        )
+        self.assertEqual((in_aud.currency_id.name, in_aud.total), ("AUD", 200))
+        # 200 AUD at 0.8 AUD per NZD
+        self.assertEqual(in_aud.amount_due_base, 250)
+        self.assertEqual(partner.xero_amount_overdue, 1099.0 + 250)
+
+    def test_a_company_whose_books_are_in_the_organisation_currency_has_no_warning(self):
+        self.connection.sudo().base_currency = "USD"
+        self.assertFalse(self.connection.currency_warning)

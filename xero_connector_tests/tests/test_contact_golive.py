@@ -37,9 +37,15 @@ class TestGoLive(ContactCase, TransactionCase):
         self.assertEqual(self.wizard.count_link, 2)
         self.assertEqual(self.wizard.count_create_xero, 1)
         self.assertEqual(self.wizard.count_review, 1)
-        # every other active Xero contact (the sandbox's own too) would become a customer
-        active = [c for c in self.books.contacts.values() if c["ContactStatus"] == "ACTIVE"]
-        self.assertEqual(self.wizard.count_create_odoo, len(active) - 2 - 2)
+        # every other active Xero contact (the sandbox's own too) would become a customer,
+        # but a supplier only, as when the queue reads a new contact
+        views = [self.books.contact_view(c) for c in self.books.contacts.values()]
+        customers = [
+            c
+            for c in views
+            if c["ContactStatus"] == "ACTIVE" and (c["IsCustomer"] or not c["IsSupplier"])
+        ]
+        self.assertEqual(self.wizard.count_create_odoo, len(customers) - 2 - 2)
         self.assertEqual(self.wizard.calls, 1)
         self.assertIn("GL Alpha ↔ GL Alpha in Xero (e-mail)", self.wizard.preview)
         self.assertIn("GL Zeta", self.wizard.preview)
@@ -77,3 +83,54 @@ class TestGoLive(ContactCase, TransactionCase):
         # going live again links and creates nothing more
         self.env["xero.contact.golive"].create({}).action_go_live()
         self.assertEqual(len(self.books.contacts), self.seeded + 1)
+
+    def test_account_and_contact_numbers_link_in_the_dry_run_the_test_batch_and_going_live(self):
+        """A Xero contact and a partner sharing only a number (not the name, not the
+        e-mail) are the same customer everywhere: never a second contact in Xero."""
+        numbered = self.xero_contact(
+            Name="GL Numbered Ltd", EmailAddress="accounts@numbered.example", AccountNumber="C042"
+        )
+        coded = self.xero_contact(Name="GL Coded Ltd", ContactNumber="C077")
+        partners = self.env["res.partner"].with_context(xero_inbound=True)
+        one = partners.create(
+            {"name": "GL Numbered (Odoo)", "email": "sales@numbered.example", "ref": "C042"}
+        )
+        two = partners.create({"name": "GL Coded (Odoo)", "ref": "C077"})
+        contacts = len(self.books.contacts)
+
+        self.wizard.action_dry_run()
+        self.assertIn("GL Numbered (Odoo) ↔ GL Numbered Ltd (account number)", self.wizard.preview)
+        self.assertIn("GL Coded (Odoo) ↔ GL Coded Ltd (contact number)", self.wizard.preview)
+        self.assertEqual((self.wizard.count_link, self.wizard.count_create_xero), (4, 1))
+
+        self.wizard.test_partner_ids = one
+        self.wizard.action_test_batch()
+        self.run_until_settled()
+        self.assertEqual(self.link_of(one).xero_id, numbered["ContactID"].lower())
+        self.assertEqual(len(self.books.contacts), contacts, "the test batch created nothing")
+
+        self.env["xero.contact.golive"].create({}).action_go_live()
+        self.run_until_settled()
+        self.assertEqual(self.link_of(two).xero_id, coded["ContactID"].lower())
+        self.assertEqual(self.link_of(one).xero_id, numbered["ContactID"].lower())
+        self.assertFalse(self.contacts_named("GL Numbered (Odoo)"))
+        self.assertFalse(self.contacts_named("GL Coded (Odoo)"))
+        # only GL Zeta was new to Xero
+        self.assertEqual(len(self.books.contacts), contacts + 1)
+        self.assertEqual(len(self.contacts_named("GL Zeta")), 1)
+
+    def test_300_new_customers_after_going_live_cost_at_most_8_calls(self):
+        self.env["xero.contact.golive"].create({}).action_go_live()
+        self.run_until_settled()
+        self.connection.sudo().contact_scope = "customers"
+        before = len(self.api_calls())
+        partners = self.customers(300, prefix="Fresh")
+        self.run_until_settled()
+        calls = self.api_calls()[before:]
+        # one read of what changed in Xero since going live, then ⌈300 / 50⌉ creates
+        self.assertEqual(len([c for c in calls if c["method"] == "PUT"]), 6)
+        self.assertLessEqual(len(calls), 8, [(c["method"], c["path"]) for c in calls])
+        self.assertEqual({self.link_of(p).state for p in partners}, {"synced"})
+        self.assertEqual(
+            len([c for c in self.books.contacts.values() if "Fresh" in c["Name"]]), 300
+        )

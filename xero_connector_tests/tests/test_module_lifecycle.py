@@ -14,6 +14,7 @@ import psycopg2
 from psycopg2 import sql
 
 from odoo.sql_db import connection_info_for
+from odoo.tests.common import get_db_name
 from odoo.tools import config
 
 ADDON = "xero_connector"
@@ -77,7 +78,7 @@ def drop_database(db):
 
 @contextmanager
 def scratch_database(suffix):
-    db = f"{config['db_name']}_{suffix}"
+    db = f"{get_db_name()}_{suffix}"
     drop_database(db)
     try:
         yield db

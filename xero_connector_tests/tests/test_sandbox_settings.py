@@ -17,6 +17,8 @@ from xero_python.accounting import (
 )
 from xero_python.exceptions import AccountingBadRequestException, NotFoundException
 
+from ..sandbox import XeroSandbox
+
 
 def test_two_organisations_with_their_own_currency_and_tax(xero, xero_uk):
     nz = xero.api.get_organisations(xero.tenant_id).organisations[0]
@@ -31,6 +33,18 @@ def test_two_organisations_with_their_own_currency_and_tax(xero, xero_uk):
     }
     assert nz_rates["OUTPUT2"] == Decimal(15) and uk_rates["OUTPUT2"] == Decimal(20)
     assert uk_rates["RROUTPUT"] == Decimal(5)
+
+
+def test_the_first_organisation_may_keep_its_books_in_another_currency():
+    """The demo's organisation keeps its books in the currency of Odoo's demo company."""
+    sandbox = XeroSandbox(base_currency="USD")
+    books = sandbox.tenant(0).books
+    assert books.organisation["BaseCurrency"] == "USD"
+    assert {"USD", "NZD"} <= set(books.currencies)
+    assert {i["CurrencyCode"] for i in books.invoices.values()} == {"USD"}
+    ridgeway = next(c for c in books.contacts.values() if c["Name"] == "Ridgeway Builders")
+    assert books.balances(ridgeway["ContactID"])["AccountsReceivable"]["Overdue"] > 0
+    assert books.organisation["_rates"]["NZD"] == Decimal("1.694915")
 
 
 def test_tax_rates_by_type_where_and_new_ones(xero):

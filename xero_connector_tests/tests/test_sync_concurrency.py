@@ -36,6 +36,8 @@ def queued(sandbox):
         env["xero.sync.log"].search([]).unlink()
         env["xero.sync.job"].search([]).unlink()
         env["xero.link"].search([]).unlink()
+        env["xero.contact"].search([]).unlink()
+        env["xero.poll.cursor"].search([]).unlink()
         env["xero.connection.budget"].search([]).unlink()
         env["res.partner"].browse(ids).unlink()
         connection = env.company._xero_connection().sudo()

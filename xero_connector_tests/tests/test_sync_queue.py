@@ -65,14 +65,17 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
             self.assertEqual(partner.xero_sync_state, "synced")
         jobs = self.jobs.search([])
         self.assertEqual(set(jobs.mapped("state")), {"done"})
-        # never seen by Xero: each was looked up first (15 a call), none was found
+        # never seen by Xero: matched first with Xero's contacts (one read of them, as
+        # none was read before), none was found
         lookups = self.sandbox.calls_to("/Contacts", method="GET")
-        self.assertEqual(len(lookups), 4 + 4 + 2)
+        self.assertEqual(len(lookups), 1)
         logs = self.env["xero.sync.log"].search([("connection_id", "=", self.connection.id)])
         calls = logs.filtered("http_status")
-        self.assertEqual(len(calls), 3 + 10)
+        # connecting (the organisations granted, the organisation), the read, the creates
+        self.assertEqual(len(calls), 2 + 1 + 3)
         self.assertEqual(set(calls.mapped("http_status")), {200})
-        self.assertTrue(all(calls.mapped("correlation_id")))
+        accounting = calls.filtered(lambda line: line.operation != "get_connections")
+        self.assertTrue(all(accounting.mapped("correlation_id")))
         self.assertEqual(len(logs.filtered(lambda log: log.res_id and log.outcome == "ok")), 120)
 
     def test_an_edit_is_sent_as_an_update_and_an_unchanged_record_not_at_all(self):
@@ -211,11 +214,10 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
 
     def test_a_worker_that_died_mid_call_leaves_jobs_that_are_resent_safely(self):
         partners = self.customers(2)
-        batch = self.jobs._xero_take_batch()
+        batch = self.jobs._xero_lock_batch()
         self.assertEqual(set(batch.mapped("state")), {"processing"})
         # the worker reached Xero, then died before recording the answer
-        client = self.connection._xero_client(purpose="push")
-        self.env["res.partner"]._xero_send(batch, client, "create")
+        self.env["res.partner"]._xero_push_batch(batch, "create")
         self.env.cr.execute(
             "UPDATE xero_sync_job SET state = 'processing', started_at = %s WHERE id IN %s",
             (fields.Datetime.now() - timedelta(hours=1), tuple(batch.ids)),
@@ -236,10 +238,10 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
         before = len(self.api_calls())
         self.customers(400)
         self.run_queue()
-        # five calls (new customers are looked up in Xero first), then the queue waits
+        # five calls (one read of Xero's contacts, four creates), then the queue waits
         self.assertEqual(len(self.api_calls()) - before, 5)
         self.assertFalse([c for c in self.sandbox.calls if c["status"] == 429])
-        self.assertEqual(len(self.jobs.search([("state", "=", "pending")])), 350)
+        self.assertEqual(len(self.jobs.search([("state", "=", "pending")])), 200)
         self.assertTrue(self.connection.rate_wait_until)
         self.assertEqual(self.jobs._xero_ready_count(), 0, "nothing ready before the minute ends")
         self.run_until_settled()
@@ -255,16 +257,19 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
         self.assertFalse([c for c in self.sandbox.calls if c["status"] == 429])
         self.assertTrue(self.connection.rate_wait_until)
 
+    def reserve(self, connection, purpose):
+        return self.env["xero.connection.budget"]._xero_reserve(connection, purpose)
+
     def test_the_daily_budget_goes_to_pushes_first(self):
         connection = self.connection.sudo()
         self.budget_used_today(85)
-        self.assertGreater(connection._xero_reserve_call("poll"), 0)
-        self.assertEqual(connection._xero_reserve_call("fetch"), 0)
+        self.assertGreater(self.reserve(connection, "poll"), 0)
+        self.assertEqual(self.reserve(connection, "fetch"), 0)
         self.budget_used_today(95)
-        self.assertGreater(connection._xero_reserve_call("fetch"), 0)
-        self.assertEqual(connection._xero_reserve_call("push"), 0)
+        self.assertGreater(self.reserve(connection, "fetch"), 0)
+        self.assertEqual(self.reserve(connection, "push"), 0)
         self.budget_used_today(100)
-        self.assertGreater(connection._xero_reserve_call("push"), 0)
+        self.assertGreater(self.reserve(connection, "push"), 0)
 
     # ------------------------------------------------------------------ managers
 

@@ -1,0 +1,90 @@
+from odoo import api, models
+
+from ..const import PAGE_SIZE
+from ..tools.outcomes import Refused
+
+
+class XeroSyncInboundMixin(models.AbstractModel):
+    """The inbound half: a model whose records come from Xero.
+
+    Xero's objects are read in batches of ids (the queue's fetch jobs, from
+    webhooks) and page by page of what changed (the poll), then handed to
+    ``_xero_apply_inbound``, which the model implements.
+    """
+
+    _name = "xero.sync.inbound.mixin"
+    _inherit = ["xero.sync.base"]
+    _description = "Record read from Xero"
+
+    # ------------------------------------------------------------------ business: kinds
+
+    @api.model
+    def _xero_kinds(self):
+        return [
+            *super()._xero_kinds(),
+            (f"{self._xero_object}.fetch", self.env._("%s from Xero", self._description)),
+        ]
+
+    # ------------------------------------------------------------------ business: fetching
+
+    @api.model
+    def _xero_fetch(self, jobs):
+        """Read the Xero objects of a batch of inbound jobs in one call and apply them:
+        {job id: outcome}."""
+        connection = jobs.connection_id
+        answer = connection._xero_call_json(
+            f"get_{self._xero_sdk}",
+            purpose="fetch",
+            log=self._xero_call_log(jobs),
+            **self._xero_fetch_params(jobs.mapped("xero_id")),
+        )
+        outcomes = self._xero_apply_inbound(connection, answer.get(self._xero_plural) or [])
+        gone = Refused(self.env._("Xero has no such record (any more)."), failure="not_found")
+        return {job.id: outcomes.get(job.xero_id.lower(), gone) for job in jobs}
+
+    @api.model
+    def _xero_fetch_params(self, xero_ids):
+        return {"i_ds": list(xero_ids)}
+
+    @api.model
+    def _xero_call_log(self, jobs):
+        """What the sync log says of a call carrying these jobs."""
+        return {
+            "direction": jobs[:1].direction,
+            "message": self.env._("%s jobs in the batch", len(jobs)),
+        }
+
+    # ------------------------------------------------------------------ business: polling
+
+    @api.model
+    def _xero_poll(self, connection, cursor):
+        """Read one page of what changed in Xero since the cursor and apply it.
+
+        A sweep keeps one If-Modified-Since for all its pages and orders them by
+        Xero's id, which changes never move, so no record slips between two pages.
+        Returns whether another page follows."""
+        page = cursor.next_page or 1
+        answer = connection._xero_call_json(
+            f"get_{self._xero_sdk}",
+            purpose="poll",
+            log={"direction": "in"},
+            **self._xero_poll_params(connection, cursor.modified_since, page),
+        )
+        elements = answer.get(self._xero_plural) or []
+        outcomes = self._xero_apply_inbound(connection, elements)
+        self.env["xero.sync.job"].sudo()._xero_poll_failures(connection, self, outcomes)
+        return cursor._xero_advance(answer.get("DateTimeUTC"), page, len(elements))
+
+    @api.model
+    def _xero_poll_params(self, connection, since, page):
+        params = {"page": page, "page_size": PAGE_SIZE, "order": f"{self._xero_id_key} ASC"}
+        if since:
+            params["if_modified_since"] = since
+        return params
+
+    # ------------------------------------------------------------------ hooks
+
+    @api.model
+    def _xero_apply_inbound(self, connection, elements):
+        """Apply Xero objects: {Xero id (lower case): Done or Refused}."""
+        raise NotImplementedError

@@ -1,0 +1,169 @@
+"""A worker and Xero stopped hard in the middle of a batch, then started again.
+
+Real processes and real commits: the sandbox runs as its own process with its state
+file (as in the demo), a queue worker runs as another Odoo process, and both are
+killed while Xero holds the answer to a batch it has already saved. After both come
+back, every customer must end linked to exactly one Xero contact.
+"""
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.tests.common import get_db_name
+from odoo.tools import config
+
+COUNT = 120
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = textwrap.dedent(
+    """
+    import sys
+    from odoo import SUPERUSER_ID, api
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+    config.parse_config(["-c", sys.argv[1], "-d", sys.argv[2]])
+    with Registry(sys.argv[2]).cursor() as cr:
+        api.Environment(cr, SUPERUSER_ID, {})["xero.sync.job"]._cron_process_queue()
+    """
+)
+
+
+def environment(cr):
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_sandbox(port, state_file):
+    """The sandbox as the demo runs it; returns (process, its description)."""
+    command = [sys.executable, "-m", "xero_connector_tests.sandbox", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--state-file", str(state_file)],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    line = process.stdout.readline()
+    assert line, "the sandbox did not start"
+    return process, json.loads(line)
+
+
+def admin(port, method, path, body=None):
+    answer = requests.request(
+        method, f"http://127.0.0.1:{port}/admin/{path}", json=body or {}, timeout=30
+    )
+    answer.raise_for_status()
+    return answer.json()
+
+
+def named(port, tenant_id, prefix):
+    contacts = admin(port, "GET", f"tenants/{tenant_id}/contacts")
+    contacts = contacts.get("contacts", contacts) if isinstance(contacts, dict) else contacts
+    return [c for c in contacts if c["Name"].startswith(prefix)]
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """A sandbox process with a state file, the main company's connection committed as
+    connected to it (contacts sync on), and 120 new customers waiting in the queue."""
+    port = free_port()
+    state_file = tmp_path / "sandbox.state"
+    sandbox, described = start_sandbox(port, state_file)
+    registry = Registry(get_db_name())
+    with registry.cursor() as cr:
+        env = environment(cr)
+        connection = env.company._xero_connection().sudo()
+        saved = connection.read(["mode", "sandbox_url", "client_id", "client_secret", "state"])[0]
+        connection.write({"sandbox_url": f"http://127.0.0.1:{port}", "mode": "sandbox"})
+        connection.action_xero_use_sandbox()
+        connection.sync_contacts = True
+        partners = env["res.partner"].create(
+            [{"name": f"Restart test {i:03d}", "customer_rank": 1} for i in range(COUNT)]
+        )
+        ids, tenant_id = partners.ids, connection.tenant_id
+    state = {"port": port, "file": state_file, "process": sandbox, "tenant": tenant_id}
+    yield ids, state, described
+    state["process"].kill()
+    state["process"].wait(10)
+    with registry.cursor() as cr:
+        env = environment(cr)
+        for model in ("xero.sync.log", "xero.sync.job", "xero.link", "xero.contact"):
+            env[model].search([]).unlink()
+        env["xero.poll.cursor"].search([]).unlink()
+        env["xero.connection.budget"].search([]).unlink()
+        env["res.partner"].browse(ids).unlink()
+        connection = env.company._xero_connection().sudo()
+        connection.write(
+            {key: value for key, value in saved.items() if key != "id"}
+            | {"sync_contacts": False, "tenant_id": False, "tenant_name": False}
+        )
+
+
+def test_a_worker_and_xero_stopped_mid_batch_leave_every_customer_linked_once(stack):
+    ids, state, _described = stack
+    port, tenant = state["port"], state["tenant"]
+    # Xero saves the first batch, then holds its answer
+    admin(
+        port, "POST", "faults", {"kind": "slow", "method": "PUT", "path": "/Contacts", "delay": 120}
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, config["config"], get_db_name()], cwd=ROOT
+    )
+    deadline = time.monotonic() + 120
+    while len(named(port, tenant, "Restart test")) < 50:
+        assert time.monotonic() < deadline, "the first batch never reached Xero"
+        assert worker.poll() is None, "the worker stopped on its own"
+        time.sleep(0.2)
+    # both stopped hard: the worker never hears Xero's answer
+    worker.send_signal(signal.SIGKILL)
+    state["process"].send_signal(signal.SIGKILL)
+    worker.wait(10)
+    state["process"].wait(10)
+    state["process"], _described = start_sandbox(port, state["file"])
+    assert len(named(port, tenant, "Restart test")) == 50, "Xero kept what it had saved"
+
+    registry = Registry(get_db_name())
+    with registry.cursor() as cr:
+        jobs = environment(cr)["xero.sync.job"].search([("res_id", "in", ids)])
+        assert set(jobs.mapped("state")) >= {"processing"}
+        # the queue's patience with a silent worker is over
+        cr.execute(
+            "UPDATE xero_sync_job SET started_at = %s WHERE state = 'processing'",
+            (fields.Datetime.now() - timedelta(hours=1),),
+        )
+    for _run in range(10):
+        with registry.cursor() as cr:
+            env = environment(cr)
+            env["xero.sync.job"]._cron_process_queue()
+            if not env["xero.sync.job"].search_count([("state", "in", ("pending", "processing"))]):
+                break
+            cr.execute("UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc'")
+
+    contacts = named(port, tenant, "Restart test")
+    names = [c["Name"] for c in contacts]
+    assert len(names) == len(set(names)) == COUNT, "each customer in Xero exactly once"
+    by_name = {c["Name"]: c["ContactID"].lower() for c in contacts}
+    with registry.cursor() as cr:
+        env = environment(cr)
+        jobs = env["xero.sync.job"].search([("res_id", "in", ids)])
+        assert set(jobs.mapped("state")) == {"done"}, jobs.mapped("failure_reason")
+        for partner in env["res.partner"].browse(ids):
+            [link] = env["xero.link"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+            )
+            assert (link.xero_id, link.state) == (by_name[partner.name], "synced")
