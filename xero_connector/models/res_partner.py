@@ -11,6 +11,8 @@ from ..tools.sync_rules import canonical, quoted, xero_datetime
 
 USER = "xero_connector.group_xero_user"
 NAME_CLASH = "is already assigned to another contact"
+# what matching compares of a contact (see xero.contact)
+IDENTITY_KEYS = {"Name", "EmailAddress", "AccountNumber", "ContactNumber", "ContactStatus"}
 
 
 def _asks_true(operator, value):
@@ -536,10 +538,16 @@ class ResPartner(models.Model):
 
     @api.model
     def _xero_pushed(self, jobs, elements, payloads):
-        """What Xero now holds is kept in the local copy of its contacts too."""
+        """What Xero now holds is kept in the local copy of its contacts too, when what
+        matching compares may have changed."""
         self.env["xero.contact"]._xero_store(
             jobs.connection_id,
-            [e for e in elements if e.get("StatusAttributeString") != "ERROR"],
+            [
+                element
+                for job, element in zip(jobs, elements, strict=False)
+                if element.get("StatusAttributeString") != "ERROR"
+                and (job.operation == "create" or IDENTITY_KEYS & set(payloads[job.id]))
+            ],
         )
         return super()._xero_pushed(jobs, elements, payloads)
 

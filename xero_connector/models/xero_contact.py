@@ -80,7 +80,7 @@ class XeroContact(models.Model):
         contact sharing an e-mail, a number or a name with one of them, Xero read first
         for what changed since the last read of this run. Raises a ``XeroError``."""
 
-        run = self.env.context.get("ir_cron_progress_id")
+        run = self.env.context.get("xero_queue_run")
         key = (self.env.cr.dbname, run, connection.id)
         fresh = bool(run) and _recently_read(key)
 

@@ -140,9 +140,7 @@ class XeroContactReview(models.Model):
         customer: the connection's rule decides. Returns the distinguishing name the
         partner takes in Xero, or None when it waits for review."""
         if connection.contact_name_rule == "review":
-            self._xero_open_review(
-                connection, "odoo", "name_taken", partner=partner, xero_name=name
-            )
+            self._xero_ask_review(connection, "odoo", "name_taken", partner=partner, xero_name=name)
             return None
         new_name = cm.distinct_name(name, taken_names, partner.city, partner.ref, partner.id)
         self._xero_decided(
@@ -190,7 +188,7 @@ class XeroContactReview(models.Model):
 
     @api.model
     def _xero_review_partner(self, connection, partner, decision, taken):
-        review = self._xero_open_review(
+        review = self._xero_ask_review(
             connection, "odoo", decision.reason, partner=partner, rule=decision.rule
         )
         review.candidate_ids = [
@@ -365,7 +363,7 @@ class XeroContactReview(models.Model):
         )
         if decided:
             return Done(self.env._("A manager already decided about this contact."))
-        review = self._xero_open_review(
+        review = self._xero_ask_review(
             connection, "xero", decision.reason, contact=contact, rule=decision.rule
         )
         review.candidate_ids = [
@@ -427,7 +425,7 @@ class XeroContactReview(models.Model):
         one is some other partner's, which a person must merge in Odoo."""
         other = partner._xero_links(connection, xero_ids=[merged_into]).get(merged_into)
         if other and other.res_id != partner.id:
-            self._xero_open_review(
+            self._xero_ask_review(
                 connection,
                 "odoo",
                 "merged",
@@ -505,7 +503,7 @@ class XeroContactReview(models.Model):
     # ------------------------------------------------------------------ business: helpers
 
     @api.model
-    def _xero_open_review(
+    def _xero_ask_review(
         self,
         connection,
         side,
@@ -516,7 +514,8 @@ class XeroContactReview(models.Model):
         xero_name=None,
         explanation=None,
     ):
-        """The open review of this partner or contact (one at a time), created if new."""
+        """Ask a manager to decide about this partner or contact: its open review (one at a
+        time), created if new."""
         contact = contact or {}
         xero_id = (contact.get("ContactID") or "").lower() or False
         domain = [("connection_id", "=", connection.id), ("state", "=", "open")]

@@ -1,5 +1,6 @@
 import json
 import logging
+import secrets
 from datetime import timedelta
 
 import psycopg2
@@ -10,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..const import BATCH_SIZE, PRIORITY, STALE_AFTER
+from ..const import BATCH_SIZE, PRIORITY, STALE_AFTER, TOKEN_MARGIN
 from ..exceptions import (
     XeroAuthError,
     XeroError,
@@ -399,7 +400,8 @@ class XeroSyncJob(models.Model):
         crashed worker leaves a trace (the job is retried as uncertain); its results
         are committed as soon as Xero answered.
         """
-        jobs_sudo = self.sudo()
+        # one run of the queue, over many transactions (what it read of Xero is shared)
+        jobs_sudo = self.sudo().with_context(xero_queue_run=secrets.token_hex(8))
         cron = self.env["ir.cron"]
         jobs_sudo._xero_requeue_stale()
         if jobs_sudo._xero_paused():
@@ -410,8 +412,8 @@ class XeroSyncJob(models.Model):
             while conflicts < MAX_CONFLICTS:
                 # a token about to expire is renewed before the batch's own transaction: a
                 # renewal during it would change the connection under that transaction
-                connections |= jobs_sudo._xero_renew_tokens()
-                cron._commit_progress(0)
+                if jobs_sudo._xero_renew_tokens():
+                    cron._commit_progress(0)
                 try:
                     batch = jobs_sudo._xero_lock_batch()
                 except psycopg2.errors.SerializationFailure:
@@ -463,13 +465,17 @@ class XeroSyncJob(models.Model):
 
     @api.model
     def _xero_renew_tokens(self):
-        """Renew the access tokens about to expire of the connections with ready work;
-        returns those connections."""
-        groups = self.sudo()._read_group(self._xero_ready_domain(), ["connection_id"])
-        connections = self.env["xero.connection"].union(*(c for (c,) in groups))
+        """Renew the access tokens about to expire of the connected organisations;
+        returns whether any was."""
+        soon = fields.Datetime.now() + timedelta(seconds=TOKEN_MARGIN)
+        connections = (
+            self.env["xero.connection"]
+            .sudo()
+            .search([("state", "=", "connected"), ("token_expires_at", "<", soon)])
+        )
         for connection in connections:
             connection._xero_ensure_token()
-        return connections
+        return bool(connections)
 
     @api.model
     def _xero_lock_ready(self, domain, limit):
