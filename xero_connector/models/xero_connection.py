@@ -505,32 +505,30 @@ class XeroConnection(models.Model):
             )
 
     def _xero_record(self, operation, outcome, purpose=None, log=None):
-        """One line in the sync log for a call, and what Xero said is left in the budget
-        (kept for the next reservation when the call was reserved)."""
+        """One line in the sync log for a call, and what Xero said is left in the budget:
+        committed at once with the next reservation when the call was reserved (one
+        write per call), else now (a call made is a fact, whatever becomes of the
+        transaction that made it)."""
         failed = isinstance(outcome, XeroError)
-        logs = self.env["xero.sync.log"]
-        log_call = logs._xero_insert_call if operation.startswith("token ") else logs._xero_log_call
-        log_call(
-            self,
-            {
-                "operation": operation,
-                "http_status": outcome.status,
-                "correlation_id": (
-                    outcome.correlation_id
-                    if failed
-                    else outcome.headers.get("Xero-Correlation-Id")
-                    or outcome.headers.get("xero-correlation-id")
-                ),
-                "duration_ms": outcome.duration_ms,
-                "outcome": "error" if failed else "ok",
-                "message": outcome.message if failed else False,
-                **(log or {}),
-            },
-        )
+        line = {
+            "operation": operation,
+            "http_status": outcome.status,
+            "correlation_id": (
+                outcome.correlation_id
+                if failed
+                else outcome.headers.get("Xero-Correlation-Id")
+                or outcome.headers.get("xero-correlation-id")
+            ),
+            "duration_ms": outcome.duration_ms,
+            "outcome": "error" if failed else "ok",
+            "message": outcome.message if failed else False,
+        } | (log or {})
         if operation.startswith("token "):
+            # a renewal commits its line with the token it stores
+            self.env["xero.sync.log"]._xero_insert_calls(self, [line])
             return
         budgets = self.env["xero.connection.budget"]
-        budgets._xero_answered(self, outcome.headers, not failed, later=bool(purpose))
+        budgets._xero_answered(self, line, outcome.headers, not failed, later=bool(purpose))
 
     # ------------------------------------------------------------------ business: tokens
 

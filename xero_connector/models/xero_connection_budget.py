@@ -8,10 +8,11 @@ from ..const import DAY_LIMIT, DAY_RESERVE, MINUTE_LIMIT
 from ..tools.aside import run_aside
 from ..tools.xero_client import rate_limits
 
-# (database, connection) -> what the last answer said is left, until the next
-# reservation merges it (one committed write per call instead of two); kept by the
-# process, as a run of calls spans many transactions
-_PENDING_LEFT = {}
+# (database, connection) -> {"left": what the last answer said is left, "lines": the
+# sync log's lines of the calls since}: written with the next reservation (one
+# committed write per call instead of three), or when a run of calls ends; kept by
+# the process, as a run of calls spans many transactions
+_PENDING = {}
 
 
 class XeroConnectionBudget(models.Model):
@@ -51,33 +52,36 @@ class XeroConnectionBudget(models.Model):
     @api.model
     def _xero_reserve(self, connection, purpose):
         """Reserve one call of ``purpose`` (push, fetch, poll): 0, or the seconds to wait
-        before one is allowed. What earlier answers said is left is merged first."""
-        left = self._xero_pending_left(connection)
+        before one is allowed. What the calls before it left to write is written first."""
+        pending = self._xero_pop_pending(connection)
 
         def reserve(budget):
-            if left:
-                budget._merge_left(*left)
+            budget._write_pending(pending)
             return budget._reserve_one(purpose)
 
         wait = self._xero_locked(connection, reserve)
-        return 5 if wait is None else wait
+        if wait is None:
+            self._xero_keep_pending(connection, pending)
+            return 5
+        return wait
 
     @api.model
-    def _xero_answered(self, connection, headers, ok, later=False):
-        """Keep what Xero's answer said is left: with ``later``, at the next reservation
-        (or ``_xero_flush``); otherwise now, unless another worker holds the row."""
-        left = rate_limits(headers)
-        if later:
-            _PENDING_LEFT[self.env.cr.dbname, connection.id] = (left, ok)
-        elif left or ok:
-            self._xero_locked(connection, lambda budget: budget._merge_left(left, ok), wait=False)
+    def _xero_answered(self, connection, line, headers, ok, later=False):
+        """A call's log line and what Xero's answer said is left: with ``later``, written
+        with the next reservation (or ``_xero_flush``), otherwise now."""
+        answered = {"left": (rate_limits(headers), ok), "lines": [line]}
+        if (
+            later
+            or self._xero_locked(connection, lambda budget: budget._write_pending(answered)) is None
+        ):
+            self._xero_keep_pending(connection, answered)
 
     @api.model
     def _xero_flush(self, connection):
-        """Write what the last answers said is left (at the end of a run of calls)."""
-        left = self._xero_pending_left(connection)
-        if left:
-            self._xero_locked(connection, lambda budget: budget._merge_left(*left), wait=False)
+        """Write what the last calls left to write (at the end of a run of calls)."""
+        pending = self._xero_pop_pending(connection)
+        if pending and self._xero_locked(connection, lambda b: b._write_pending(pending)) is None:
+            self._xero_keep_pending(connection, pending)
 
     @api.model
     def _xero_hold(self, connection, seconds):
@@ -85,8 +89,17 @@ class XeroConnectionBudget(models.Model):
         self._xero_locked(connection, lambda budget: budget._hold_for(seconds))
 
     @api.model
-    def _xero_pending_left(self, connection):
-        return _PENDING_LEFT.pop((self.env.cr.dbname, connection.id), None)
+    def _xero_pop_pending(self, connection):
+        return _PENDING.pop((self.env.cr.dbname, connection.id), None)
+
+    @api.model
+    def _xero_keep_pending(self, connection, pending):
+        """Keep ``pending`` for the next write, after what is already kept."""
+        if not pending:
+            return
+        kept = _PENDING.setdefault((self.env.cr.dbname, connection.id), {"left": None, "lines": []})
+        kept["left"] = pending["left"] or kept["left"]
+        kept["lines"] = kept["lines"] + pending["lines"]
 
     @api.model
     def _xero_locked(self, connection, step, wait=True):
@@ -177,6 +190,15 @@ class XeroConnectionBudget(models.Model):
             values |= {"day": today, "day_used": used, "day_left": left["day"]}
         if values:
             self.write(values)
+
+    def _write_pending(self, pending):
+        """The log lines and the calls left that the last calls left to write."""
+        if pending:
+            left, ok = pending["left"] or ({}, False)
+            if left or ok:
+                self._merge_left(left, ok)
+            self.env["xero.sync.log"]._xero_insert_calls(self.connection_id, pending["lines"])
+        return True
 
     def _hold_for(self, seconds):
         self.wait_until = max(

@@ -3,7 +3,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from ..const import LOG_DAYS
-from ..tools.aside import commit_aside
 from ..tools.bulk import insert_rows
 from ..tools.records import target_names
 
@@ -57,16 +56,8 @@ class XeroSyncLog(models.Model):
     # ------------------------------------------------------------------ business
 
     @api.model
-    def _xero_log_call(self, connection, values):
-        """One line for one call to Xero (``values``: operation, status, duration...),
-        committed at once: a call made is a fact, whatever becomes of the transaction
-        that made it (and a token renewed meanwhile cannot make it fail)."""
-        commit_aside(
-            self.env, lambda env: env["xero.sync.log"]._xero_insert_call(connection, values)
-        )
-
-    @api.model
-    def _xero_insert_call(self, connection, values):
+    def _xero_insert_calls(self, connection, lines):
+        """One line per call to Xero (``lines``: operation, status, duration...)."""
         insert_rows(
             self.sudo(),
             [
@@ -81,7 +72,8 @@ class XeroSyncLog(models.Model):
                     "outcome": "ok",
                     "message": False,
                 }
-                | values
+                | line
+                for line in lines
             ],
         )
 
