@@ -116,7 +116,11 @@ class ResPartner(models.Model):
         real = self.filtered("id")
         in_scope = real._xero_targets(connection).get(connection, self.browse())
         for partner in self:
-            if not partner.id or partner.id in linked or partner in in_scope:
+            if not partner.id or partner.id in linked:
+                partner.xero_scope_note = False
+            elif connection.state == "draft" or not connection.sync_contacts:
+                partner.xero_scope_note = partner._xero_scope_reason(connection)
+            elif partner in in_scope:
                 partner.xero_scope_note = False
             else:
                 partner.xero_scope_note = partner._xero_scope_reason(connection)
@@ -250,6 +254,11 @@ class ResPartner(models.Model):
         """Why this partner does not sync with ``connection``, in plain words."""
         self.ensure_one()
         where = self.env._("Settings > Xero > Partners that sync")
+        if connection.state == "draft":
+            return self.env._(
+                "%(company)s is not connected to Xero yet (Settings > Xero).",
+                company=connection.company_id.name,
+            )
         if not connection.sync_contacts:
             return self.env._(
                 "Contact sync with Xero is off for %(company)s (Settings > Xero).",

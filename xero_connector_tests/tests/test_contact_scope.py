@@ -63,8 +63,13 @@ class TestCustomerScope(ContactCase, TransactionCase):
         self.assertIn("Only companies sync with Xero", notice["message"])
         self.assertNotIn("Queued", notice["message"])
         self.assertFalse(self.queued(person))
-        # with contact sync off, nothing is promised either
+        # with contact sync off, nothing is promised either, and the tab says why
         self.connection.sync_contacts = False
+        self.company.invalidate_recordset(["xero_scope_note"])
+        self.assertIn("Contact sync with Xero is off", self.company.xero_scope_note)
+        self.connection.sudo().state = "draft"
+        self.company.invalidate_recordset(["xero_scope_note"])
+        self.assertIn("is not connected to Xero yet", self.company.xero_scope_note)
         notice = self.company.action_xero_resync()["params"]
         self.assertEqual(notice["type"], "warning")
         self.assertIn("Nothing was sent", notice["message"])
