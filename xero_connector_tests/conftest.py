@@ -1,11 +1,20 @@
 """Fixtures for tests that talk to the Xero sandbox through xero-python, and the
-``odoo_case`` mark on the Odoo test cases (setup/test runs those with Odoo's runner)."""
+``odoo_case`` mark on the Odoo test cases (setup/test runs those with Odoo's runner).
+
+pytest reads this file before pytest-odoo has given Odoo its addons path: the
+test helpers are imported when a fixture runs, under their Odoo name, so that
+``tests/__init__.py`` can import every test module as Odoo's runner needs.
+"""
 
 import pytest
 
 from odoo.tests.common import BaseCase
 
-from .sandbox_client import Xero, checked_sandbox, token_urls
+
+def _client():
+    from odoo.addons.xero_connector_tests.tests import sandbox_client  # noqa: PLC0415
+
+    return sandbox_client
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -21,8 +30,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def sandbox():
     """A fresh sandbox on a free port; every JSON answer is checked against Xero's OpenAPI file."""
-    sandbox = checked_sandbox(retry_schedule=(0.2, 0.4, 0.6))
-    with token_urls(sandbox):
+    client = _client()
+    sandbox = client.checked_sandbox(retry_schedule=(0.2, 0.4, 0.6))
+    with client.token_urls(sandbox):
         yield sandbox
     sandbox.stop()
     assert sandbox.problems == [], "answers that break Xero's OpenAPI file:\n" + "\n".join(
@@ -33,10 +43,10 @@ def sandbox():
 @pytest.fixture
 def xero(sandbox):
     """xero-python connected to the first organisation (Kauri Tools Ltd, NZD, GST 15%)."""
-    return Xero(sandbox)
+    return _client().Xero(sandbox)
 
 
 @pytest.fixture
 def xero_uk(sandbox):
     """xero-python connected to the second organisation (Thames Ledger Ltd, GBP, VAT 20%)."""
-    return Xero(sandbox, tenant=1)
+    return _client().Xero(sandbox, tenant=1)
