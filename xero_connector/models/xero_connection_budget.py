@@ -2,10 +2,10 @@ import math
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from ..const import DAY_LIMIT, DAY_RESERVE, MINUTE_LIMIT
-from ..tools.aside import run_aside
+from ..tools.aside import commit_aside, run_aside
+from ..tools.bulk import insert_rows
 from ..tools.xero_client import rate_limits
 
 # (database, connection) -> {"left": what the last answer said is left, "lines": the
@@ -121,19 +121,14 @@ class XeroConnectionBudget(models.Model):
         budget = self.sudo().search([("connection_id", "=", connection.id)], limit=1)
         if budget:
             return budget
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    "INSERT INTO xero_connection_budget (connection_id, create_date, write_date)"
-                    " VALUES (%s, now() at time zone 'utc', now() at time zone 'utc')"
-                    " ON CONFLICT (connection_id) DO NOTHING",
-                    connection.id,
-                )
-            )
-            cr.execute(
-                SQL("SELECT id FROM xero_connection_budget WHERE connection_id = %s", connection.id)
-            )
-            return self.sudo().browse(cr.fetchone()[0])
+
+        def make(env):
+            budgets_sudo = env["xero.connection.budget"].sudo()
+            row = {"connection_id": connection.id}
+            insert_rows(budgets_sudo, [row], unique=("connection_id",))
+            return budgets_sudo.search([("connection_id", "=", connection.id)]).id
+
+        return self.sudo().browse(commit_aside(self.env, make))
 
     # ------------------------------------------------------------------ business: the counts
 

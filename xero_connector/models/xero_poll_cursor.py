@@ -2,10 +2,10 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from ..const import PAGE_SIZE
 from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
+from ..tools.bulk import insert_rows
 from ..tools.sync_rules import xero_datetime
 
 _logger = logging.getLogger(__name__)
@@ -56,19 +56,16 @@ class XeroPollCursor(models.Model):
         cursor = self.search(domain, limit=1)
         if cursor:
             return cursor
-        self.env.execute_query(
-            SQL(
-                "INSERT INTO xero_poll_cursor (connection_id, company_id, res_model, create_uid, "
-                "create_date, write_uid, write_date) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (connection_id, res_model) DO NOTHING",
-                connection.id,
-                connection.company_id.id,
-                model_name,
-                self.env.uid,
-                self.env.cr.now(),
-                self.env.uid,
-                self.env.cr.now(),
-            )
+        insert_rows(
+            self,
+            [
+                {
+                    "connection_id": connection.id,
+                    "company_id": connection.company_id.id,
+                    "res_model": model_name,
+                }
+            ],
+            unique=("connection_id", "res_model"),
         )
         return self.search(domain, limit=1)
 

@@ -30,10 +30,13 @@ def write_rows(records, values_by_id):
     targets.invalidate_recordset([*names, "write_uid", "write_date"])
 
 
-def insert_rows(model, vals_list):
+def insert_rows(model, vals_list, unique=None):
     """Create plain records (no computed stored field, no default, no constraint in
     Python) in one INSERT; every row gives the same fields. For the audit log and
-    links, written 50 at a time by the queue. Returns the new records."""
+    links, written 50 at a time by the queue. Returns the new records.
+
+    With ``unique`` (the columns of a unique index), a row whose record exists already
+    is left out, also when another transaction creates it at the same moment."""
     if not vals_list:
         return model.browse()
     names = sorted(vals_list[0])
@@ -55,11 +58,20 @@ def insert_rows(model, vals_list):
         for vals in vals_list
     ]
     columns = SQL(", ").join(SQL.identifier(name) for name in names)
+    conflict = (
+        SQL(
+            "ON CONFLICT (%s) DO NOTHING",
+            SQL(", ").join(SQL.identifier(name) for name in unique),
+        )
+        if unique
+        else SQL()
+    )
     query = SQL(
-        "INSERT INTO %s (%s, create_uid, create_date, write_uid, write_date) VALUES %s "
+        "INSERT INTO %s (%s, create_uid, create_date, write_uid, write_date) VALUES %s %s "
         "RETURNING id",
         SQL.identifier(model._table),
         columns,
         SQL(", ").join(rows),
+        conflict,
     )
     return model.browse([row[0] for row in env.execute_query(query)])
