@@ -12,6 +12,9 @@ from odoo.tests.common import BaseCase
 
 
 def _client():
+    # the Odoo name, as the test modules import it: a relative import would load the
+    # helpers (and every test module) a second time under another name
+    # pylint: disable=odoo-addons-relative-import
     from odoo.addons.xero_connector_tests.tests import sandbox_client  # noqa: PLC0415
 
     return sandbox_client
