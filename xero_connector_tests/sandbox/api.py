@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .errors import ElementError, HttpError, NotFound
 from .faults import faulty
 from .http import Response
+from .items import MAX_ITEMS
 from .limits import RateLimited
 from .where import WhereError, compile_order, compile_where
 from .xerojson import ms_date, parse_datetime
@@ -250,7 +251,8 @@ def elements(context, plural, bare_ok=False):
 
 
 def write(context, plural, items, save, view, flag="HasValidationErrors"):
-    """PUT/POST of elements: each element succeeds or fails on its own."""
+    """PUT/POST of elements: each element succeeds or fails on its own; a failed one is
+    marked with ``flag`` (None for objects without such a field, as Items)."""
     summarize = context.query.flag("summarizeErrors", True)
     results = []
     for element in items:
@@ -260,9 +262,10 @@ def write(context, plural, items, save, view, flag="HasValidationErrors"):
             results.append((True, view(save(element))))
         except ElementError as error:
             failed = dict(element)
+            if flag:
+                failed[flag] = True
             failed.update(
                 {
-                    flag: True,
                     "StatusAttributeString": "ERROR",
                     "ValidationErrors": [{"Message": m} for m in error.messages],
                 }
@@ -319,8 +322,9 @@ def tax_rates(context, tax_type=None):
         if tax_type:
             return context.envelope("TaxRates", [one(books.tax_rates, "TaxType", tax_type)])
         return listing(context, "TaxRates", list(books.tax_rates.values()), dict, paged=False)
-    items = elements(context, "TaxRates")
-    return write(context, "TaxRates", items, books.save_tax_rate, dict)
+    create_only = context.request.method == "PUT"
+    save = lambda v: books.save_tax_rate(v, create_only)  # noqa: E731
+    return write(context, "TaxRates", elements(context, "TaxRates"), save, dict)
 
 
 def accounts(context, account_id=None):
@@ -370,27 +374,86 @@ def branding_themes(context, theme_id=None):
     return context.envelope("BrandingThemes", list(themes.values()))
 
 
-def _item_view(item):
-    return {k: v for k, v in item.items() if not k.startswith("_")}
-
-
 def items(context, item_id=None, sub=None):
     books, method = context.books, context.request.method
+    view = books.item_view
     if item_id is None:
         if method == "GET":
-            return listing(context, "Items", list(books.items.values()), _item_view, paged=False)
-        save = lambda v: books.save_item(v, create_only=method == "PUT")  # noqa: E731
-        return write(context, "Items", elements(context, "Items"), save, _item_view)
+            return listing(context, "Items", list(books.items.values()), view, paged=False)
+        values = elements(context, "Items")
+        if len(values) > MAX_ITEMS:
+            return _validation(
+                [f"No more than {MAX_ITEMS} items can be created or updated in one request."]
+            )
+        save = lambda v: books.save_item(v, context.user, create_only=method == "PUT")  # noqa: E731
+        return write(context, "Items", values, save, view, flag=None)
     item = one(books.items, "ItemID", item_id, books.item_by_code)
     if sub:
         return history(context, item["ItemID"])
     if method == "DELETE":
-        books.delete_item(item)
+        try:
+            books.delete_item(item)
+        except ElementError as error:
+            return _validation(error.messages, {"ItemID": item["ItemID"], "Code": item["Code"]})
         return Response(204, None)
     if method == "POST":
-        save = lambda v: books.save_item({**v, "ItemID": item["ItemID"]})  # noqa: E731
-        return write(context, "Items", elements(context, "Items"), save, _item_view)
-    return context.envelope("Items", [_item_view(item)])
+        save = lambda v: books.save_item({**v, "ItemID": item["ItemID"]}, context.user)  # noqa: E731
+        return write(context, "Items", elements(context, "Items"), save, view, flag=None)
+    return context.envelope("Items", [view(item)])
+
+
+# ------------------------------------------------------------------ tracking categories
+
+
+def tracking_categories(context, category_id=None, sub=None, option_id=None):
+    books, method = context.books, context.request.method
+    if category_id is None:
+        if method == "GET":
+            archived = context.query.flag("includeArchived")
+            return listing(
+                context,
+                "TrackingCategories",
+                books.tracking_list(archived),
+                lambda c: books.tracking_category_view(c, archived),
+                paged=False,
+            )
+        create = lambda v: books.create_tracking_category(v, context.user)  # noqa: E731
+        values = elements(context, "TrackingCategories", bare_ok=True)
+        return write(context, "TrackingCategories", values, create, books.tracking_category_view)
+    category = one(books.tracking_categories, "TrackingCategoryID", category_id.lower())
+    if sub:
+        return _tracking_options(context, category, option_id)
+    if method == "POST":
+        (values,) = elements(context, "TrackingCategories", bare_ok=True)[:1]
+        update = lambda v: books.update_tracking_category(category, v, context.user)  # noqa: E731
+        return write(context, "TrackingCategories", [values], update, books.tracking_category_view)
+    if method == "DELETE":
+        try:
+            deleted = books.delete_tracking_category(category)
+        except ElementError as error:
+            return _validation(error.messages, {"TrackingCategoryID": category_id})
+        return context.envelope("TrackingCategories", [books.tracking_category_view(deleted)])
+    return context.envelope("TrackingCategories", [books.tracking_category_view(category)])
+
+
+def _tracking_options(context, category, option_id):
+    books, method = context.books, context.request.method
+    view = books.tracking_option_view
+    if option_id is None:
+        add = lambda v: books.add_tracking_option(category, v, context.user)  # noqa: E731
+        return write(context, "Options", elements(context, "Options", bare_ok=True), add, view)
+    option = books.tracking_option(category, option_id)
+    if option is None:
+        raise NotFound()
+    if method == "DELETE":
+        try:
+            deleted = books.delete_tracking_option(category, option)
+        except ElementError as error:
+            return _validation(error.messages, {"TrackingOptionID": option_id})
+        return context.envelope("Options", [view(deleted)])
+    (values,) = elements(context, "Options", bare_ok=True)[:1]
+    update = lambda v: books.update_tracking_option(category, option, v, context.user)  # noqa: E731
+    return write(context, "Options", [values], update, view)
 
 
 # ------------------------------------------------------------------ contacts
@@ -458,7 +521,13 @@ def documents(context, kind, plural, document_id=None, sub=None, sub_id=None):
             return _list_documents(context, kind, plural)
         create_only = method == "PUT"
         save = lambda v: books.save_document(  # noqa: E731
-            kind, v, context.user, context.token.client_id, create_only, unitdp=context.unitdp
+            kind,
+            v,
+            context.user,
+            context.token.client_id,
+            create_only,
+            unitdp=context.unitdp,
+            allow_backorders=_backorders(context, kind),
         )
         view = lambda d: books.document_view(kind, d, unitdp=context.unitdp)  # noqa: E731
         return write(context, plural, elements(context, plural), save, view, flag)
@@ -470,10 +539,20 @@ def documents(context, kind, plural, document_id=None, sub=None, sub_id=None):
     view = lambda d: books.document_view(kind, d, unitdp=context.unitdp)  # noqa: E731
     if method == "POST":
         save = lambda v: books.save_document(  # noqa: E731
-            kind, v, context.user, target=document, unitdp=context.unitdp
+            kind,
+            v,
+            context.user,
+            target=document,
+            unitdp=context.unitdp,
+            allow_backorders=_backorders(context, kind),
         )
         return write(context, plural, elements(context, plural), save, view, flag)
     return context.envelope(plural, [view(document)])
+
+
+def _backorders(context, kind):
+    """``allowBackorders=true`` (invoices only) lets tracked stock go below zero."""
+    return kind == "invoice" and context.query.flag("allowBackorders")
 
 
 def _list_documents(context, kind, plural):
@@ -587,6 +666,10 @@ ROUTES = [
     ("GET|PUT", r"/Currencies", currencies, SETTINGS),
     ("GET", r"/BrandingThemes", branding_themes, SETTINGS),
     ("GET", rf"/BrandingThemes/{ID}", branding_themes, SETTINGS),
+    ("GET|PUT", r"/TrackingCategories", tracking_categories, SETTINGS),
+    ("GET|POST|DELETE", rf"/TrackingCategories/{ID}", tracking_categories, SETTINGS),
+    ("PUT", rf"/TrackingCategories/{ID}/(Options)", tracking_categories, SETTINGS),
+    ("POST|DELETE", rf"/TrackingCategories/{ID}/(Options)/{ID}", tracking_categories, SETTINGS),
     ("GET|PUT|POST", r"/Items", items, ITEMS),
     ("GET|POST|DELETE", rf"/Items/{ID}", items, ITEMS),
     ("GET|PUT", rf"/Items/{ID}/(History)", items, ITEMS),

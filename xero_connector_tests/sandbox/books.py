@@ -6,11 +6,22 @@ from .common import new_id, text
 from .contacts import ContactsMixin
 from .documents import DocumentsMixin
 from .errors import ElementError
+from .items import ItemsMixin
 from .payments import PaymentsMixin
 from .settings import SettingsMixin
+from .stock import StockMixin
+from .tracking import TrackingMixin
 
 
-class Books(ContactsMixin, DocumentsMixin, PaymentsMixin, SettingsMixin):
+class Books(
+    ContactsMixin,
+    DocumentsMixin,
+    PaymentsMixin,
+    SettingsMixin,
+    ItemsMixin,
+    StockMixin,
+    TrackingMixin,
+):
     """The records of one organisation; the sandbox calls it under its lock."""
 
     new_id = staticmethod(new_id)
@@ -26,6 +37,7 @@ class Books(ContactsMixin, DocumentsMixin, PaymentsMixin, SettingsMixin):
         self.accounts = {}
         self.currencies = {}
         self.branding_themes = {}
+        self.tracking_categories = {}
         self.invoices = {}
         self.credit_notes = {}
         self.payments = {}

@@ -126,13 +126,25 @@ class DocumentsMixin:
 
     # ------------------------------------------------------------ saving
 
-    def save_document(self, kind, values, user, app=None, create_only=False, target=None, unitdp=2):
+    def save_document(
+        self,
+        kind,
+        values,
+        user,
+        app=None,
+        create_only=False,
+        target=None,
+        unitdp=2,
+        allow_backorders=False,
+    ):
+        """Create or update; approving, voiding or editing an approved document moves the
+        stock of its tracked items (``allow_backorders`` lets a sale go below zero)."""
         document = target or self.document_for_upsert(kind, values, create_only)
         if document is None:
-            return self._create_document(kind, values, user, app, unitdp)
-        return self._update_document(kind, document, values, user, unitdp)
+            return self._create_document(kind, values, user, app, unitdp, allow_backorders)
+        return self._update_document(kind, document, values, user, unitdp, allow_backorders)
 
-    def _create_document(self, kind, values, user, app, unitdp):
+    def _create_document(self, kind, values, user, app, unitdp, allow_backorders):
         meta = KINDS[kind]
         doc_type = values.get("Type")
         if doc_type not in meta["types"]:
@@ -158,6 +170,7 @@ class DocumentsMixin:
         if not values.get("LineItems"):
             raise ElementError(f"{meta['label']} must have at least one line item.")
         self._fill_document(kind, document, values, status, unitdp)
+        self.move_stock(document, None, allow_backorders, self._label(kind, document), user)
         self.touch(document)
         self.store(kind)[document[meta["id"]]] = document
         self.log(document[meta["id"]], "Created", self._describe(kind, document), user)
@@ -166,16 +179,23 @@ class DocumentsMixin:
         self.notify(meta["category"], "CREATE", document[meta["id"]])
         return document
 
-    def _update_document(self, kind, document, values, user, unitdp):
+    def _update_document(self, kind, document, values, user, unitdp, allow_backorders):
         meta = KINDS[kind]
         status = values.get("Status") or document["Status"]
         self._check_editable(kind, document, values, status)
         before = dict(document)
-        if status in ("VOIDED", "DELETED"):
-            document["Status"] = status
-            self._zero_due(document)
-        else:
-            self._fill_document(kind, document, values, status, unitdp)
+        try:
+            if status in ("VOIDED", "DELETED"):
+                document["Status"] = status
+                self._zero_due(document)
+            else:
+                self._fill_document(kind, document, values, status, unitdp)
+            label = self._label(kind, document)
+            self.move_stock(document, before, allow_backorders, label, user)
+        except ElementError:  # a refused change leaves the document as it was
+            document.clear()
+            document.update(before)
+            raise
         if before != document:
             if not self._quiet_change(document, values):
                 self.touch(document)
@@ -273,7 +293,7 @@ class DocumentsMixin:
             if values["LineAmountTypes"] not in AMOUNT_TYPES:
                 raise ElementError("LineAmountTypes must be Exclusive, Inclusive or NoTax.")
             document["LineAmountTypes"] = values["LineAmountTypes"]
-        document["CurrencyCode"] = self.enabled_currency(
+        document["CurrencyCode"] = self.subscribed_currency(
             values.get("CurrencyCode") or document.get("CurrencyCode") or self.base_currency()
         )
         document["CurrencyRate"] = self._currency_rate(document, values)
@@ -395,16 +415,14 @@ class DocumentsMixin:
             line.update(LineAmount=Decimal("0.00"), TaxAmount=Decimal("0.00"))
             return line
         line.update(Quantity=quantity, UnitAmount=unit)
-        account = self._line_account(values, details, document)
+        account = self._line_account(values, details, document, item)
         if account:
             line["AccountCode"] = account["Code"]
             line["AccountID"] = account["AccountID"]
         line["TaxType"] = self._line_tax_type(values, details, document, account)
         self._line_amounts(line, values, document)
         if values.get("Tracking"):
-            if len(values["Tracking"]) > 2:
-                raise ElementError("A line item can have at most 2 tracking categories.")
-            line["Tracking"] = values["Tracking"]
+            line["Tracking"] = self.line_tracking(values["Tracking"])
         return line
 
     def _line_item(self, values):
@@ -433,7 +451,17 @@ class DocumentsMixin:
         places = Decimal("0.0001") if unitdp == 4 else Decimal("0.01")
         return quantity.quantize(QUANTITY, ROUND_HALF_UP), unit.quantize(places, ROUND_HALF_UP)
 
-    def _line_account(self, values, details, document):
+    def _line_account(self, values, details, document, item):
+        """The line's account; a bill's line for a tracked item always goes to the item's
+        inventory asset account, and no other line may use an INVENTORY account."""
+        if item and item.get("IsTrackedAsInventory") and document["Type"] not in SALES_TYPES:
+            return self.usable_account(item["InventoryAssetAccountCode"])
+        account = self._chosen_account(values, details, document)
+        if account and account["Type"] == "INVENTORY":
+            raise ElementError("You cannot save this transaction using an inventory account type")
+        return account
+
+    def _chosen_account(self, values, details, document):
         code = values.get("AccountCode") or details.get("AccountCode")
         if not code:
             contact = self.contacts[document["Contact"]["ContactID"]]
@@ -563,6 +591,9 @@ class DocumentsMixin:
         if status == "AUTHORISED" and document[due_key] == 0 and document["Total"] > 0:
             document["Status"] = "PAID"
 
+    def _label(self, kind, document):
+        return f"{KINDS[kind]['label']} {document.get(KINDS[kind]['number']) or '(no number)'}"
+
     def _describe(self, kind, document):
         meta = KINDS[kind]
         number = document.get(meta["number"]) or "(no number)"
@@ -624,12 +655,11 @@ class DocumentsMixin:
             view.pop("RemainingCredit", None)
         return view
 
-    @staticmethod
-    def _line_view(line, unitdp):
+    def _line_view(self, line, unitdp):
         view = {k: v for k, v in line.items() if not k.startswith("_")}
         if "UnitAmount" in view and unitdp != 4:
             view["UnitAmount"] = view["UnitAmount"].quantize(Decimal("0.01"), ROUND_HALF_UP)
-        view.setdefault("Tracking", [])
+        view["Tracking"] = self.line_tracking_view(line.get("Tracking", []))
         return view
 
     def _allocations_view(self, kind, document):

@@ -38,6 +38,12 @@ ENVELOPE_SCHEMA = {
 # own examples do), but the Element schema declares only ValidationErrors and IDs.
 OPEN_SCHEMAS = ("Element",)
 OPEN_MARK = "x-sandbox-undeclared-keys-allowed"
+# Fields of the newer OpenAPI file xero-python 15.2.0 was built from (19.0.0) that this
+# v16.1.0 copy lacks: the SDK reads them, so the sandbox may send them.
+QUANTITY = {"type": "number", "format": "double", "x-is-money": True}
+NEWER_PROPERTIES = {
+    "Item": {"QuantityAvailable": QUANTITY, "QuantityOnBackOrder": QUANTITY},
+}
 
 METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 MAX_ERRORS = 50
@@ -167,10 +173,16 @@ class _Spec:
         servers = self.document.get("servers") or [{"url": ""}]
         self.base = urlsplit(servers[0]["url"]).path.rstrip("/").lower()
         self.envelope = name == "accounting"
+        schemas = self.document.get("components", {}).get("schemas", {})
         for schema_name in OPEN_SCHEMAS:
-            schema = self.document.get("components", {}).get("schemas", {}).get(schema_name)
+            schema = schemas.get(schema_name)
             if schema is not None:
                 schema[OPEN_MARK] = True
+        for schema_name, properties in NEWER_PROPERTIES.items():
+            if self.envelope and schema_name in schemas:
+                declared = schemas[schema_name].setdefault("properties", {})
+                for key, schema in properties.items():
+                    declared.setdefault(key, schema)
         routes = [_Route(template, item) for template, item in self.document["paths"].items()]
         # most literal segments first; the spec's order among equals
         self.routes = sorted(routes, key=lambda route: -route.literals)

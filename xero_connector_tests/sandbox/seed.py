@@ -129,8 +129,55 @@ def _items(books, items, tax_type):
                     "TaxType": tax_type,
                 },
             },
+            SEED_USER,
             create_only=True,
         )
+
+
+def _tracked_items(books, items, taxes):
+    """Items tracked as inventory (asset account 630, cost of goods sold 310); their stock
+    comes from bills, as in Xero."""
+    sales_tax, purchase_tax = taxes
+    for code, name, price, cost in items:
+        books.save_item(
+            {
+                "Code": code,
+                "Name": name,
+                "Description": name,
+                "PurchaseDescription": name,
+                "SalesDetails": {
+                    "UnitPrice": Decimal(price),
+                    "AccountCode": "200",
+                    "TaxType": sales_tax,
+                },
+                "PurchaseDetails": {
+                    "UnitPrice": Decimal(cost),
+                    "COGSAccountCode": "310",
+                    "TaxType": purchase_tax,
+                },
+                "InventoryAssetAccountCode": "630",
+            },
+            SEED_USER,
+            create_only=True,
+        )
+
+
+def _stock_bills(books, supplier, bills):
+    """Approved bills that bring tracked items in: ``bills`` is (days ago, [(code, qty, cost)]).
+    They stay unpaid, each under 500 due, so that the seed's payments and its sales invoices
+    over 500 stay those the tests know."""
+    for days_ago, lines in bills:
+        items = [
+            {"ItemCode": code, "Quantity": quantity, "UnitAmount": Decimal(cost)}
+            for code, quantity, cost in lines
+        ]
+        _invoice(books, supplier, items, days_ago, kind="ACCPAY")
+
+
+def _region(books, options):
+    books.create_tracking_category(
+        {"Name": "Region", "Options": [{"Name": name} for name in options]}, SEED_USER
+    )
 
 
 def _invoice(books, contact, lines, days_ago, status="AUTHORISED", due_in=None, kind="ACCREC"):
@@ -197,6 +244,14 @@ def seed_new_zealand(sandbox, base_currency="NZD"):
             ("ZERORATED", "Zero Rated", "0", "OUTPUT", FLAGS, "ACTIVE"),
             ("GSTONIMPORTS", "GST on Imports", "15", "GSTONIMPORTS", ("Liabilities",), "ACTIVE"),
             ("TAX001", "12.5% GST (retired)", "12.5", "OUTPUT", FLAGS, "DELETED"),
+            (
+                "TAX002",
+                "9% GST on Income",
+                "9",
+                "OUTPUT",
+                (*FLAGS[:2], "Liabilities", "Revenue"),
+                "ACTIVE",
+            ),
         ],
     )
     _currencies(books, tuple(dict.fromkeys((base_currency, "NZD", "AUD", "USD"))))
@@ -214,6 +269,7 @@ def seed_new_zealand(sandbox, base_currency="NZD"):
             ("630", "Inventory", "INVENTORY", "NONE", None),
             ("800", "Accounts Payable", "CURRLIAB", "NONE", "CREDITORS"),
             ("820", "GST", "CURRLIAB", "NONE", "GST"),
+            ("860", "Rounding", "CURRLIAB", "NONE", "ROUNDING"),
         ],
         "01-0123-0456789-00",
     )
@@ -266,6 +322,24 @@ def seed_new_zealand(sandbox, base_currency="NZD"):
         }
     ]
     _invoice(books, people["Hamilton Timber Co"], bill, 8, kind="ACCPAY")
+    _tracked_items(
+        books,
+        [
+            ("TOOL-DRL", "Cordless drill", "189.00", "95.00"),
+            ("TOOL-LVL", "Spirit level 600mm", "34.90", "18.50"),
+        ],
+        ("OUTPUT2", "INPUT2"),
+    )
+    _stock_bills(
+        books,
+        people["Hamilton Timber Co"],
+        [
+            (30, [("TOOL-DRL", 4, "95.00"), ("TOOL-LVL", 2, "18.50")]),
+            (22, [("TOOL-DRL", 4, "95.00")]),
+            (15, [("TOOL-DRL", 4, "98.00")]),
+        ],
+    )
+    _region(books, ("North Island", "South Island"))
     archived = books.save_contact({"Name": "Old Harbour Traders"}, SEED_USER)
     books.save_contact({"ContactStatus": "ARCHIVED"}, SEED_USER, target=archived)
     return sandbox.add_tenant(tenant_id, organisation["Name"], books)
@@ -313,8 +387,10 @@ def seed_united_kingdom(sandbox):
             ("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT2", None),
             ("400", "Advertising & Marketing", "OVERHEADS", "INPUT2", None),
             ("610", "Trade Debtors", "CURRENT", "NONE", "DEBTORS"),
+            ("630", "Stock", "INVENTORY", "NONE", None),
             ("800", "Trade Creditors", "CURRLIAB", "NONE", "CREDITORS"),
             ("820", "VAT", "CURRLIAB", "NONE", "GST"),
+            ("860", "Rounding", "CURRLIAB", "NONE", "ROUNDING"),
         ],
         "20-00-00 12345678",
     )
@@ -339,6 +415,23 @@ def seed_united_kingdom(sandbox):
     _invoice(
         books, people["Northgate Cafe"], [{"ItemCode": "PRINT-A4", "Quantity": 2}], 45, due_in=14
     )
+    _tracked_items(
+        books,
+        [
+            ("INK-CYAN", "Cyan ink cartridge", "24.00", "12.00"),
+            ("PAPER-A3", "A3 paper, ream of 500", "9.50", "4.25"),
+        ],
+        ("OUTPUT2", "INPUT2"),
+    )
+    _stock_bills(
+        books,
+        people["Camden Print Works"],
+        [
+            (20, [("INK-CYAN", 20, "12.00"), ("PAPER-A3", 1, "4.25")]),
+            (6, [("INK-CYAN", 10, "12.60")]),
+        ],
+    )
+    _region(books, ("London", "North", "Scotland"))
     return sandbox.add_tenant(tenant_id, organisation["Name"], books)
 
 

@@ -1,7 +1,10 @@
-"""Organisation settings: tax rates, accounts, currencies, branding themes and items."""
+"""Organisation settings: tax rates, accounts, currencies and branding themes."""
 
+import re
 from decimal import Decimal
 
+from .codes import CURRENCIES, REPORT_TAX_TYPES
+from .common import text
 from .errors import ElementError
 
 ACCOUNT_CLASSES = {
@@ -12,26 +15,49 @@ ACCOUNT_CLASSES = {
     "REVENUE": ("OTHERINCOME", "REVENUE", "SALES"),
 }
 CLASS_OF_TYPE = {kind: klass for klass, kinds in ACCOUNT_CLASSES.items() for kind in kinds}
-# ISO 4217 codes Xero knows (its CurrencyCode enum, the common part)
-KNOWN_CURRENCIES = {
-    "AUD": "Australian Dollar",
-    "CAD": "Canadian Dollar",
-    "CHF": "Swiss Franc",
-    "CNY": "Yuan Renminbi",
-    "DKK": "Danish Krone",
-    "EUR": "Euro",
-    "FJD": "Fiji Dollar",
-    "GBP": "Pound Sterling",
-    "HKD": "Hong Kong Dollar",
-    "INR": "Indian Rupee",
-    "JPY": "Yen",
-    "NOK": "Norwegian Krone",
-    "NZD": "New Zealand Dollar",
-    "SEK": "Swedish Krona",
-    "SGD": "Singapore Dollar",
-    "USD": "US Dollar",
-    "ZAR": "Rand",
-}
+# ISO 4217 codes Xero knows: its CurrencyCode enum
+KNOWN_CURRENCIES = CURRENCIES
+RATE_PLACES = Decimal("0.0001")
+# custom tax rates get TAX001, TAX002...; every other TaxType is one of Xero's system rates
+CUSTOM_TAX_TYPE = re.compile(r"^TAX(\d+)$")
+# countries where Xero wants a ReportTaxType on a new tax rate
+REPORTING_COUNTRIES = ("AU", "NZ", "GB")
+TAX_FLAGS = ("Assets", "Equity", "Expenses", "Liabilities", "Revenue")
+TAX_RATE_STATUSES = ("ACTIVE", "DELETED", "ARCHIVED")
+
+
+def unknown_tax_type(tax_type):
+    """Xero's answer to a TaxType it does not know or that is not active (no quotes)."""
+    return ElementError(
+        f"The TaxType code {tax_type} does not exist or cannot be used for this type of "
+        "transaction."
+    )
+
+
+def effective_rate(components):
+    """The rate a line pays: plain components add up; a compound one is charged on the
+    amount plus the taxes before it, so 5% then 10% compound gives (1.05 x 1.10) - 1."""
+    factor = Decimal(1)
+    for component in components:
+        rate = component["Rate"] / 100
+        if component["IsCompound"]:
+            factor *= 1 + rate
+        else:
+            factor += rate
+    return ((factor - 1) * 100).quantize(RATE_PLACES)
+
+
+def tax_flags(report_tax_type):
+    """Which account classes a new rate applies to, from its ReportTaxType: a sales
+    (output) rate not to expenses, a purchase (input) rate not to revenue, others to all."""
+    sales = "OUTPUT" in report_tax_type or "SALES" in report_tax_type
+    purchases = any(word in report_tax_type for word in ("INPUT", "IMPORT", "PURCHASE"))
+    flags = dict.fromkeys(TAX_FLAGS, True)
+    if sales and not purchases:
+        flags["Expenses"] = False
+    elif purchases and not sales:
+        flags["Revenue"] = False
+    return {f"CanApplyTo{flag}": value for flag, value in flags.items()}
 
 
 class SettingsMixin:
@@ -43,41 +69,88 @@ class SettingsMixin:
     def active_tax_rate(self, tax_type):
         rate = self.tax_rates.get(tax_type)
         if not rate or rate["Status"] != "ACTIVE":
-            raise ElementError(
-                f"The TaxType code '{tax_type}' does not exist or cannot be used for this "
-                "type of transaction."
-            )
+            raise unknown_tax_type(tax_type)
         return rate
 
-    def save_tax_rate(self, values):
-        """PUT/POST /TaxRates: a new rate, or a change of an existing one (by TaxType or Name)."""
-        existing = self.tax_rates.get(values.get("TaxType")) or next(
-            (r for r in self.tax_rates.values() if r["Name"] == values.get("Name")), None
-        )
+    def save_tax_rate(self, values, create_only=False):
+        """PUT /TaxRates creates; POST updates the rate with that TaxType (or Name), or creates."""
+        existing = self._tax_rate_for(values)
+        if existing and create_only:
+            raise ElementError(f"A tax rate named '{existing['Name']}' already exists.")
+        if existing:
+            return self._update_tax_rate(existing, values)
+        if values.get("TaxType") and not create_only:
+            raise ElementError(f"The tax rate {values['TaxType']} does not exist.")
+        return self._create_tax_rate(values)
+
+    def _tax_rate_for(self, values):
+        if values.get("TaxType") in self.tax_rates:
+            return self.tax_rates[values["TaxType"]]
         name = values.get("Name")
-        if not existing and not name:
-            raise ElementError("Name must be specified.")
-        components = values.get("TaxComponents")
-        if not existing and not components:
-            raise ElementError("At least one tax component must be specified.")
-        rate = existing or {"TaxType": self._next_tax_type(), "Status": "ACTIVE"}
-        if name:
-            rate["Name"] = name
-        if components:
-            rate["TaxComponents"] = [self._tax_component(c) for c in components]
-        if values.get("Status") in ("ACTIVE", "DELETED", "ARCHIVED"):
-            rate["Status"] = values["Status"]
-        rate.setdefault("ReportTaxType", values.get("ReportTaxType") or "OUTPUT")
-        for flag in ("Assets", "Equity", "Expenses", "Liabilities", "Revenue"):
-            rate.setdefault(f"CanApplyTo{flag}", True)
-        total = sum((c["Rate"] for c in rate["TaxComponents"]), Decimal(0))
-        rate["DisplayTaxRate"] = rate["EffectiveRate"] = total.quantize(Decimal("0.0001"))
+        return next(
+            (r for r in self.tax_rates.values() if r["Name"] == name and r["Status"] != "DELETED"),
+            None,
+        )
+
+    def _create_tax_rate(self, values):
+        name = text(values, "Name", 255, required=True)
+        report = values.get("ReportTaxType")
+        if not report and self.organisation["CountryCode"] in REPORTING_COUNTRIES:
+            raise ElementError("ReportTaxType is required.")
+        rate = {
+            "Name": name,
+            "TaxType": self._next_tax_type(),
+            "Status": "ACTIVE",
+            "ReportTaxType": self._report_tax_type(report or "OUTPUT"),
+            "TaxComponents": self._tax_components(values.get("TaxComponents")),
+        }
+        rate.update(tax_flags(rate["ReportTaxType"]))
+        self._rate_totals(rate)
         self.tax_rates[rate["TaxType"]] = rate
         return rate
 
+    def _update_tax_rate(self, rate, values):
+        if not CUSTOM_TAX_TYPE.match(rate["TaxType"]):
+            raise ElementError(f"The system tax rate {rate['TaxType']} cannot be updated.")
+        name = text(values, "Name", 255)
+        if name and name != rate["Name"]:
+            if any(r is not rate and r["Name"] == name for r in self.tax_rates.values()):
+                raise ElementError(f"A tax rate named '{name}' already exists.")
+            rate["Name"] = name
+        if "TaxComponents" in values:  # all of them: those left out are deleted
+            rate["TaxComponents"] = self._tax_components(values["TaxComponents"])
+        if values.get("ReportTaxType"):
+            rate["ReportTaxType"] = self._report_tax_type(values["ReportTaxType"])
+            rate.update(tax_flags(rate["ReportTaxType"]))
+        if values.get("Status"):
+            if values["Status"] not in TAX_RATE_STATUSES:
+                raise ElementError("Status must be ACTIVE, ARCHIVED or DELETED.")
+            rate["Status"] = values["Status"]
+        self._rate_totals(rate)
+        return rate
+
+    @staticmethod
+    def _report_tax_type(value):
+        if value not in REPORT_TAX_TYPES:
+            raise ElementError(f"ReportTaxType {value} is not valid.")
+        return value
+
+    def _tax_components(self, components):
+        if not components:
+            raise ElementError("At least one tax component must be specified.")
+        return [self._tax_component(c) for c in components]
+
+    @staticmethod
+    def _rate_totals(rate):
+        components = rate["TaxComponents"]
+        rate["DisplayTaxRate"] = sum((c["Rate"] for c in components), Decimal(0)).quantize(
+            RATE_PLACES
+        )
+        rate["EffectiveRate"] = effective_rate(components)
+
     def _next_tax_type(self):
-        number = 1 + sum(1 for key in self.tax_rates if key.startswith("TAX"))
-        return f"TAX{number:03d}"
+        numbers = [int(m[1]) for m in map(CUSTOM_TAX_TYPE.match, self.tax_rates) if m]
+        return f"TAX{max(numbers, default=0) + 1:03d}"
 
     @staticmethod
     def _tax_component(values):
@@ -85,7 +158,7 @@ class SettingsMixin:
             raise ElementError("A tax component needs a Name and a Rate.")
         return {
             "Name": values["Name"],
-            "Rate": Decimal(str(values["Rate"])).quantize(Decimal("0.0001")),
+            "Rate": Decimal(str(values["Rate"])).quantize(RATE_PLACES),
             "IsCompound": bool(values.get("IsCompound", False)),
             "IsNonRecoverable": bool(values.get("IsNonRecoverable", False)),
         }
@@ -107,9 +180,9 @@ class SettingsMixin:
         return account
 
     def create_account(self, values):
-        code, name, kind = values.get("Code"), values.get("Name"), values.get("Type")
-        if not name:
-            raise ElementError("Name must be specified.")
+        code = text(values, "Code", 10)
+        name = text(values, "Name", 150, required=True)
+        kind = values.get("Type")
         if kind not in CLASS_OF_TYPE:
             raise ElementError("Type must be specified and be a valid account type.")
         if code and self.account_by_code(code):
@@ -126,7 +199,7 @@ class SettingsMixin:
             "Name": name,
             "Type": kind,
             "Status": "ACTIVE",
-            "Description": values.get("Description"),
+            "Description": text(values, "Description", 4000),
             "TaxType": values.get("TaxType") or "NONE",
             "Class": CLASS_OF_TYPE[kind],
             "EnablePaymentsToAccount": bool(values.get("EnablePaymentsToAccount", False)),
@@ -145,6 +218,12 @@ class SettingsMixin:
     def update_account(self, account, values):
         if "Status" in values and values["Status"] not in ("ACTIVE", "ARCHIVED"):
             raise ElementError("Status must be ACTIVE or ARCHIVED.")
+        if values.get("Status") == "ARCHIVED" and account.get("SystemAccount"):
+            raise ElementError(f"The system account {account['Code']} cannot be archived.")
+        name = text(values, "Name", 150)
+        if name and any(a is not account and a["Name"] == name for a in self.accounts.values()):
+            raise ElementError("Please enter a unique Name.")
+        text(values, "Description", 4000)
         for key in ("Name", "Description", "Status", "TaxType", "EnablePaymentsToAccount"):
             if key in values:
                 account[key] = values[key]
@@ -152,6 +231,8 @@ class SettingsMixin:
         return account
 
     def delete_account(self, account):
+        if account.get("SystemAccount"):
+            raise ElementError(f"The system account {account['Code']} cannot be deleted.")
         used = any(
             line.get("AccountCode") == account["Code"]
             for document in (*self.invoices.values(), *self.credit_notes.values())
@@ -192,74 +273,13 @@ class SettingsMixin:
         return currency
 
     def enabled_currency(self, code):
+        """A currency for a contact's DefaultCurrency."""
         if code not in self.currencies:
             raise ElementError(f"The currency code '{code}' is not enabled for this organisation.")
         return code
 
-    # ------------------------------------------------------------ items
-
-    def item_by_code(self, code):
-        return next((i for i in self.items.values() if i["Code"] == code), None)
-
-    def save_item(self, values, create_only=False):
-        """PUT creates; POST creates or updates (by ItemID, then by Code)."""
-        item = self.items.get(values.get("ItemID")) or (
-            None if create_only else self.item_by_code(values.get("Code"))
-        )
-        if values.get("ItemID") and not item:
-            raise ElementError("The document with the supplied id was not found for this endpoint.")
-        code = self.text(values, "Code", 30, required=not item)
-        other = self.item_by_code(code) if code else None
-        if other and other is not item:
-            raise ElementError(f"Price List Item with Code ''{code}'' already exists")
-        item = item or {"ItemID": self.new_id(), "IsTrackedAsInventory": False}
-        changes = self._item_changes(values)
-        item.update({k: v for k, v in changes.items() if v is not None or k in values})
-        if code:
-            item["Code"] = code
-        item["IsSold"] = bool(values.get("IsSold", item.get("IsSold") or "SalesDetails" in item))
-        item["IsPurchased"] = bool(
-            values.get("IsPurchased", item.get("IsPurchased") or "PurchaseDetails" in item)
-        )
-        self.touch(item)
-        self.items[item["ItemID"]] = item
-        return item
-
-    def _item_changes(self, values):
-        changes = {
-            "Name": self.text(values, "Name", 50),
-            "Description": self.text(values, "Description", 4000),
-            "PurchaseDescription": self.text(values, "PurchaseDescription", 4000),
-        }
-        for key in ("SalesDetails", "PurchaseDetails"):
-            if key in values:
-                changes[key] = self._price_details(values[key] or {})
-        if values.get("IsTrackedAsInventory"):
-            asset = values.get("InventoryAssetAccountCode")
-            if not asset:
-                raise ElementError(
-                    "An inventory asset account must be specified for a tracked item."
-                )
-            self.usable_account(asset)
-            changes.update(
-                IsTrackedAsInventory=True,
-                InventoryAssetAccountCode=asset,
-                QuantityOnHand=Decimal("0.0000"),
-                TotalCostPool=Decimal("0.00"),
-            )
-        return changes
-
-    def _price_details(self, values):
-        details = {}
-        if values.get("UnitPrice") is not None:
-            details["UnitPrice"] = Decimal(str(values["UnitPrice"]))
-        if values.get("AccountCode"):
-            details["AccountCode"] = self.usable_account(values["AccountCode"])["Code"]
-        if values.get("COGSAccountCode"):
-            details["COGSAccountCode"] = self.usable_account(values["COGSAccountCode"])["Code"]
-        if values.get("TaxType"):
-            details["TaxType"] = self.active_tax_rate(values["TaxType"])["TaxType"]
-        return details
-
-    def delete_item(self, item):
-        del self.items[item["ItemID"]]
+    def subscribed_currency(self, code):
+        """A currency for a document: Xero's words when the organisation lacks it."""
+        if code not in self.currencies:
+            raise ElementError(f"Organisation is not subscribed to currency {code}")
+        return code

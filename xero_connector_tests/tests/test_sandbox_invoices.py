@@ -169,7 +169,7 @@ def test_accounts_and_tax_types_must_exist_be_active_and_fit(xero):
     )
     for tax_type in ("NOPE", "TAX001"):
         assert refusal(xero, invoice(xero, [line(tax_type=tax_type)])) == (
-            f"The TaxType code '{tax_type}' does not exist or cannot be used for this type "
+            f"The TaxType code {tax_type} does not exist or cannot be used for this type "
             "of transaction."
         )
     assert refusal(xero, invoice(xero, [line(tax_type="INPUT2")])) == (
@@ -185,7 +185,7 @@ def test_currencies_must_be_enabled_and_get_a_rate(xero):
     (in_usd,) = create(xero, invoice(xero, [line()], currency_code=CurrencyCode.USD))
     assert in_usd.currency_code == CurrencyCode.USD and in_usd.currency_rate == Decimal("0.590000")
     assert refusal(xero, invoice(xero, [line()], currency_code=CurrencyCode.EUR)) == (
-        "The currency code 'EUR' is not enabled for this organisation."
+        "Organisation is not subscribed to currency EUR"
     )
 
 
