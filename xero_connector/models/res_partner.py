@@ -498,13 +498,7 @@ class ResPartner(models.Model):
         when that contact is the one this create made (an uncertain create resent) or
         the same customer (same e-mail or number), it is linked; otherwise the refusal
         says which contact clashed."""
-        clashes = jobs.filtered(
-            lambda j: (
-                j.operation == "create"
-                and isinstance(outcomes[j.id], Refused)
-                and any(NAME_CLASH in m for m in outcomes[j.id].messages)
-            )
-        )
+        clashes = self._xero_refused_creates(jobs, outcomes, NAME_CLASH)
         if not clashes:
             return {}
         connection = clashes.connection_id

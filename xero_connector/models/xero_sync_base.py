@@ -33,6 +33,11 @@ class XeroSyncBase(models.AbstractModel):
         return []
 
     @api.model
+    def _xero_call_options(self):
+        """Options of every call for this object (Items: prices to 4 decimals)."""
+        return {}
+
+    @api.model
     def _xero_enabled(self, connection):
         """Whether this object syncs with ``connection`` (a setting of the connection)."""
         raise NotImplementedError

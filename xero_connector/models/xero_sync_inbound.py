@@ -16,6 +16,8 @@ class XeroSyncInboundMixin(models.AbstractModel):
     _inherit = ["xero.sync.base"]
     _description = "Record read from Xero"
 
+    _xero_paged = True  # Xero pages this collection (Items are answered whole)
+
     # ------------------------------------------------------------------ business: kinds
 
     @api.model
@@ -37,6 +39,7 @@ class XeroSyncInboundMixin(models.AbstractModel):
             purpose="fetch",
             log=self._xero_call_log(jobs),
             **self._xero_fetch_params(jobs.mapped("xero_id")),
+            **self._xero_call_options(),
         )
         outcomes = self._xero_apply_inbound(connection, answer.get(self._xero_plural) or [])
         gone = Refused(self.env._("Xero has no such record (any more)."), failure="not_found")
@@ -69,15 +72,20 @@ class XeroSyncInboundMixin(models.AbstractModel):
             purpose="poll",
             log={"direction": "in"},
             **self._xero_poll_params(connection, cursor.modified_since, page),
+            **self._xero_call_options(),
         )
         elements = answer.get(self._xero_plural) or []
         outcomes = self._xero_apply_inbound(connection, elements)
         self.env["xero.sync.job"].sudo()._xero_poll_failures(connection, self, outcomes)
-        return cursor._xero_advance(answer.get("DateTimeUTC"), page, len(elements))
+        return cursor._xero_advance(
+            answer.get("DateTimeUTC"), page, len(elements), paged=self._xero_paged
+        )
 
     @api.model
     def _xero_poll_params(self, connection, since, page):
-        params = {"page": page, "page_size": PAGE_SIZE, "order": f"{self._xero_id_key} ASC"}
+        params = {"order": f"{self._xero_id_key} ASC"}
+        if self._xero_paged:
+            params |= {"page": page, "page_size": PAGE_SIZE}
         if since:
             params["if_modified_since"] = since
         return params

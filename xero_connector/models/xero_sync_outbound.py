@@ -25,7 +25,8 @@ class XeroSyncOutboundMixin(models.AbstractModel):
     change of a synced field queues a push; the queue calls the steps below, which
     build the payloads, send them in batches and say what happened to each job
     (``tools/outcomes.py``). The model implements ``_xero_payload`` (and may refuse
-    before sending with ``_xero_problems``).
+    before sending with ``_xero_problems``, or for a whole batch with
+    ``_xero_refusals``).
     """
 
     _name = "xero.sync.outbound.mixin"
@@ -270,7 +271,7 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         inbound = self._xero_pending_fetches(
             connection, [link.xero_id for link in links.values() if link.xero_id]
         )
-        outcomes, errors = {}, {}
+        outcomes, checks = {}, {}
         for job in jobs:
             record, link = by_id.get(job.res_id), links.get(job.res_id)
             xero_id = link.xero_id if link else False
@@ -293,11 +294,15 @@ class XeroSyncOutboundMixin(models.AbstractModel):
                 outcomes[job.id] = Done(
                     self.env._("Xero already has these values; nothing was sent.")
                 )
-            elif refusal := record._xero_problems(payload):
-                outcomes[job.id] = refusal
-                errors[record.id] = {"state": "error", "last_error": refusal.reason}
             else:
+                checks[job.id] = (record, payload)
                 outcomes[job.id] = Send("update" if xero_id else "create", payload, xero_id)
+        refusals = self._xero_refusals(connection, checks)
+        outcomes |= refusals
+        errors = {
+            checks[job_id][0].id: {"state": "error", "last_error": refusal.reason}
+            for job_id, refusal in refusals.items()
+        }
         self._xero_link_write(connection, errors)
         return outcomes | self._xero_before_send(connection, jobs, outcomes, links)
 
@@ -359,6 +364,7 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             idempotency_key=jobs[:1].idempotency_key,
             purpose="push",
             log=self._xero_call_log(jobs),
+            **self._xero_call_options(),
         )
         return self._xero_pushed(jobs, answer.get(self._xero_plural) or [], payloads)
 
@@ -415,6 +421,17 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         return {}
 
     @api.model
+    def _xero_refused_creates(self, jobs, outcomes, text):
+        """The creates among ``jobs`` that Xero refused with a message containing ``text``."""
+        return jobs.filtered(
+            lambda j: (
+                j.operation == "create"
+                and isinstance(outcomes[j.id], Refused)
+                and any(text in m for m in outcomes[j.id].messages)
+            )
+        )
+
+    @api.model
     def _xero_find_created(self, jobs):
         """{job id: Xero id} of the creates Xero already made (override per model).
 
@@ -443,6 +460,18 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         """This record in Xero's field names, each key in its canonical form (the keys
         that go to Xero, or ``keys``), with Xero's id (the link's, or ``xero_id``)."""
         raise NotImplementedError
+
+    @api.model
+    def _xero_refusals(self, connection, checks):
+        """{job id: Refused} for what Xero would refuse, found before any call, among
+        ``checks`` ({job id: (record, payload)}); by default each record's
+        ``_xero_problems`` (override to check a whole batch at once)."""
+        refusals = {}
+        for job_id, (record, payload) in checks.items():
+            refusal = record._xero_problems(payload)
+            if refusal:
+                refusals[job_id] = refusal
+        return refusals
 
     def _xero_problems(self, payload):
         """The ``Refused`` outcome for what Xero would refuse in the payload, found before
