@@ -7,11 +7,24 @@ from . import (
     xero_contact_candidate,
     xero_contact_review,
     xero_field_rule,
+    xero_item,
     xero_link,
     xero_poll_cursor,
+    xero_reference_mixin,
     xero_sync_base,
     xero_sync_job,
     xero_sync_log,
+)
+
+# isort: split
+# Xero's reference data (inheriting xero_reference_mixin) and the maps on it
+from . import (
+    xero_account,
+    xero_branding_theme,
+    xero_currency,
+    xero_tax_map,
+    xero_tax_rate,
+    xero_tracking_category,
 )
 
 # isort: split
@@ -22,4 +35,13 @@ from . import xero_sync_inbound, xero_sync_outbound
 from . import xero_sync_mixin
 
 # isort: split
-from . import crm_lead, res_partner, sale_order, xero_invoice
+from . import (
+    crm_lead,
+    product_category,
+    product_product,
+    product_template,
+    res_partner,
+    sale_order,
+    sale_order_line,
+    xero_invoice,
+)

@@ -26,6 +26,7 @@ class ResConfigSettings(models.TransientModel):
     xero_last_error = fields.Text(related="xero_connection_id.last_error")
     xero_currency_warning = fields.Char(related="xero_connection_id.currency_warning")
     xero_sync_contacts = fields.Boolean(related="xero_connection_id.sync_contacts", readonly=False)
+    xero_sync_products = fields.Boolean(related="xero_connection_id.sync_products", readonly=False)
     xero_day_limit = fields.Integer(related="xero_connection_id.day_limit", readonly=False)
     xero_webhook_url = fields.Char(related="xero_connection_id.webhook_url")
     xero_webhook_key = fields.Char(

@@ -10,6 +10,8 @@ from ..tools.outcomes import Done
 from ..tools.sync_rules import xero_datetime
 
 OPEN = ("AUTHORISED", "SUBMITTED")
+# the statuses a document reaches when Xero moves the stock of its tracked items
+STOCK_MOVING = ("AUTHORISED", "PAID", "VOIDED")
 
 
 class XeroInvoice(models.Model):
@@ -153,8 +155,11 @@ class XeroInvoice(models.Model):
         start = self._xero_start(connection)
         currencies = self._xero_currencies({e.get("CurrencyCode") for e in elements})
         rows, new, outcomes = {}, [], {}
+        moved = False
         for xero_id, element in by_id.items():
             values = self._xero_invoice_values(element, currencies)
+            before = existing[xero_id].status if xero_id in existing else None
+            moved = moved or (values["status"] in STOCK_MOVING and values["status"] != before)
             if element.get("Type") != "ACCREC":
                 outcomes[xero_id] = Done(self.env._("Not a sales invoice: not shown."))
                 continue
@@ -166,6 +171,9 @@ class XeroInvoice(models.Model):
         write_rows(self, rows)
         if new:
             insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
+        if moved:
+            # an approved or voided document may have moved tracked stock
+            self.env["product.product"]._xero_stock_moved(connection)
         return outcomes
 
     @api.model

@@ -80,15 +80,16 @@ class XeroPollCursor(models.Model):
             }
         )
 
-    def _xero_advance(self, xero_now, page, count):
-        """Move on after reading a page of ``count`` records; True when a page follows."""
+    def _xero_advance(self, xero_now, page, count, paged=True):
+        """Move on after reading a page of ``count`` records (or the whole collection,
+        when Xero does not page it); True when a page follows."""
         self.ensure_one()
         values = {"last_poll_at": fields.Datetime.now()}
         if page == 1:
             started = xero_datetime(xero_now) or fields.Datetime.now()
             values |= {"sweep_started": started, "last_count": 0}
         values["last_count"] = values.get("last_count", self.last_count) + count
-        more = count >= PAGE_SIZE
+        more = paged and count >= PAGE_SIZE
         if more:
             values["next_page"] = page + 1
         else:
@@ -113,11 +114,31 @@ class XeroPollCursor(models.Model):
             return
         connections = self.env["xero.connection"].sudo().search([("state", "=", "connected")])
         for connection in connections:
+            if not self.sudo()._xero_refresh_reference(connection):
+                continue
             for model in jobs_sudo._xero_synced_models():
                 if not model._xero_enabled(connection):
                     continue
                 if not self.sudo()._xero_sweep(connection, model):
                     break  # the organisation's budget or access says stop
+
+    @api.model
+    def _xero_refresh_reference(self, connection):
+        """Xero's reference data first (accounts that changed; the rest once a day);
+        False when the organisation must be left alone."""
+        cron = self.env["ir.cron"]
+        connection._xero_ensure_token()
+        try:
+            self.env["xero.reference.mixin"]._xero_refresh_all(connection)
+        except (XeroRateLimitError, XeroAuthError) as error:
+            _logger.info("Xero reference refresh stopped: %s", error.message)
+            return False
+        except XeroError as error:
+            _logger.warning("Xero reference refresh failed: %s", error.message)
+        finally:
+            self.env["xero.connection.budget"]._xero_flush(connection)
+        cron._commit_progress(0)
+        return True
 
     @api.model
     def _xero_sweep(self, connection, model):

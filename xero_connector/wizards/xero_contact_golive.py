@@ -1,14 +1,10 @@
-import html
-
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..const import PAGE_SIZE, PRIORITY
 from ..exceptions import XeroError
 from ..tools import contact_mapping as cm
 from ..tools.actions import reopen
-
-PREVIEW = 20  # names shown per category in the dry run
 
 
 class XeroContactGolive(models.TransientModel):
@@ -22,32 +18,18 @@ class XeroContactGolive(models.TransientModel):
     """
 
     _name = "xero.contact.golive"
+    _inherit = ["xero.golive.mixin"]
     _description = "Go live with Xero contact sync"
 
     # ------------------------------------------------------------------ fields
 
-    connection_id = fields.Many2one(
-        "xero.connection",
-        required=True,
-        default=lambda self: self.env.company._xero_connection(),
-    )
-    state = fields.Selection(
-        [("draft", "Start"), ("planned", "Dry run done"), ("live", "Live")], default="draft"
-    )
-    count_linked = fields.Integer("Already linked", readonly=True)
-    count_link = fields.Integer("To link", readonly=True)
-    count_create_xero = fields.Integer("To create in Xero", readonly=True)
-    count_create_odoo = fields.Integer("To create in Odoo", readonly=True)
-    count_review = fields.Integer("To review", readonly=True)
     count_xero = fields.Integer("Contacts in Xero", readonly=True)
     calls = fields.Integer("Calls to Xero", readonly=True)
-    preview = fields.Html(readonly=True, sanitize=True)
     test_partner_ids = fields.Many2many(
         "res.partner",
         string="Test batch",
         help="A few partners to sync first; check them in Xero before going live.",
     )
-    result = fields.Text(readonly=True)
 
     # ------------------------------------------------------------------ actions
 
@@ -107,11 +89,6 @@ class XeroContactGolive(models.TransientModel):
         return reopen(self)
 
     # ------------------------------------------------------------------ business: the wizard
-
-    def _check_manager(self):
-        self.env["xero.connection"]._check_xero_manager()
-        if self.connection_id.state != "connected":
-            raise UserError(self.env._("Connect the company to Xero first."))
 
     # ------------------------------------------------------------------ business: reading Xero
 
@@ -198,26 +175,11 @@ class XeroContactGolive(models.TransientModel):
         ]
         return plan
 
-    @api.model
-    def _xero_counts(self, plan):
-        return {
-            "count_linked": plan["linked"],
-            "count_link": len(plan["link"]),
-            "count_create_xero": len(plan["create_xero"]),
-            "count_create_odoo": len(plan["create_odoo"]),
-            "count_review": len(plan["review"]),
-        }
-
     def _xero_preview(self, plan, contacts):
         partners = self.env["res.partner"].with_context(active_test=False)
         names = {c["ContactID"].lower(): c.get("Name") for c in contacts}
 
-        def section(title, items):
-            shown = "".join(f"<li>{html.escape(item or '')}</li>" for item in items[:PREVIEW])
-            more = len(items) - PREVIEW
-            tail = f"<li>… {more}</li>" if more > 0 else ""
-            return f"<h5>{html.escape(title)} ({len(items)})</h5><ul>{shown}{tail}</ul>"
-
+        section = self._xero_section
         return "".join(
             [
                 section(
