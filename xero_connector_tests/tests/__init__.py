@@ -12,6 +12,7 @@ from . import (
     test_contact_golive,
     test_contact_scope,
     test_contacts,
+    test_products,
     test_sync_access,
     test_sync_faults,
     test_sync_inbound,

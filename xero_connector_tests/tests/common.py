@@ -6,6 +6,29 @@ from odoo import fields
 
 from .sandbox_client import checked_sandbox
 
+# what the sync leaves in the database, in an order that deletes cleanly
+XERO_DATA = (
+    "xero.sync.log",
+    "xero.sync.job",
+    "xero.link",
+    "xero.contact",
+    "xero.item",
+    "xero.tax.map",
+    "xero.tax.rate",
+    "xero.account",
+    "xero.currency",
+    "xero.branding.theme",
+    "xero.tracking.category",
+    "xero.poll.cursor",
+    "xero.connection.budget",
+)
+
+
+def forget_xero_data(env):
+    """Remove what a test that commits left of the sync (links, jobs, Xero's lists...)."""
+    for model in XERO_DATA:
+        env[model].sudo().with_context(active_test=False).search([]).unlink()
+
 
 def connected_values(sandbox, expires_in=1800, tenant=0):
     """A connection's values right after a consent to the sandbox (for committed set-ups)."""
@@ -31,9 +54,11 @@ class XeroSandboxMixin:
     transaction (registry test mode), so nothing is committed.
     """
 
+    sandbox_options = {}  # e.g. the first organisation's base currency
+
     def setUp(self):
         super().setUp()
-        self.sandbox = checked_sandbox(retry_schedule=(0.2, 0.4))
+        self.sandbox = checked_sandbox(retry_schedule=(0.2, 0.4), **self.sandbox_options)
         self.addCleanup(self._stop_sandbox)
         if not getattr(type(self), "registry_test_mode", False):
             self.enterContext(self.enter_registry_test_mode())

@@ -8,7 +8,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 
-from .common import connected_values
+from .common import connected_values, forget_xero_data
 
 COUNT = 300
 
@@ -33,12 +33,7 @@ def queued(sandbox):
     yield ids
     with registry.cursor() as cr:
         env = environment(cr)
-        env["xero.sync.log"].search([]).unlink()
-        env["xero.sync.job"].search([]).unlink()
-        env["xero.link"].search([]).unlink()
-        env["xero.contact"].search([]).unlink()
-        env["xero.poll.cursor"].search([]).unlink()
-        env["xero.connection.budget"].search([]).unlink()
+        forget_xero_data(env)
         env["res.partner"].browse(ids).unlink()
         connection = env.company._xero_connection().sudo()
         connection.write(

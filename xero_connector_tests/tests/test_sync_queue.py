@@ -71,8 +71,9 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
         self.assertEqual(len(lookups), 1)
         logs = self.env["xero.sync.log"].search([("connection_id", "=", self.connection.id)])
         calls = logs.filtered("http_status")
-        # connecting (the organisations granted, the organisation), the read, the creates
-        self.assertEqual(len(calls), 2 + 1 + 3)
+        # connecting (the organisations granted, the organisation, Xero's five reference
+        # lists), the read, the creates
+        self.assertEqual(len(calls), 2 + 5 + 1 + 3)
         self.assertEqual(set(calls.mapped("http_status")), {200})
         accounting = calls.filtered(lambda line: line.operation != "get_connections")
         self.assertTrue(all(accounting.mapped("correlation_id")))
@@ -249,11 +250,12 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
         self.assertEqual(len(self.puts()), 8)
 
     def test_local_counting_keeps_to_the_configured_minute_limit(self):
-        # connecting read the organisation: one of this minute's three calls
-        self.connection.minute_limit = 3
+        # connecting read the organisation and Xero's five reference lists: six of this
+        # minute's eight calls
+        self.connection.minute_limit = 8
         self.customers(150)
         self.run_queue()
-        self.assertEqual(len(self.api_calls()), 3)
+        self.assertEqual(len(self.api_calls()), 8)
         self.assertFalse([c for c in self.sandbox.calls if c["status"] == 429])
         self.assertTrue(self.connection.rate_wait_until)
 

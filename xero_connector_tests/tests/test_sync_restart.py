@@ -24,6 +24,8 @@ from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 from odoo.tools import config
 
+from .common import forget_xero_data
+
 COUNT = 120
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = textwrap.dedent(
@@ -102,10 +104,7 @@ def stack(tmp_path):
     state["process"].wait(10)
     with registry.cursor() as cr:
         env = environment(cr)
-        for model in ("xero.sync.log", "xero.sync.job", "xero.link", "xero.contact"):
-            env[model].search([]).unlink()
-        env["xero.poll.cursor"].search([]).unlink()
-        env["xero.connection.budget"].search([]).unlink()
+        forget_xero_data(env)
         env["res.partner"].browse(ids).unlink()
         connection = env.company._xero_connection().sudo()
         connection.write(

@@ -1,6 +1,8 @@
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import XeroSyncCase
+from .test_products import ProductCase
 
 
 @tagged("post_install", "-at_install")
@@ -53,3 +55,39 @@ class TestXeroQueueTours(XeroSyncCase, HttpCase):
         self.start_tour(
             url, "xero_connector_tests.salesperson_sees_no_xero_status", login="xero_tour_seller"
         )
+
+
+@tagged("post_install", "-at_install")
+class TestXeroProductTours(ProductCase, HttpCase):
+    """A manager at the tax map and a salesperson at a quotation, in headless Chromium."""
+
+    def test_manager_reviews_the_tax_map_and_fixes_an_unmapped_tax(self):
+        exempt = self.sale_tax("Exempt sales", 0)
+        self.start_tour(
+            "/odoo/action-xero_connector.action_xero_dashboard",
+            "xero_connector_tests.manager_fixes_an_unmapped_tax",
+            login="admin",
+        )
+        row = self.maps.search([("tax_key", "=", str(exempt.id))])
+        self.assertEqual(row.xero_tax_rate_id, self.rate("ZERORATED"))
+        self.assertEqual(row.state, "mapped")
+
+    def test_salesperson_sees_that_xero_has_too_little_stock(self):
+        self.poll()
+        drill = self.env["product.product"].search([("default_code", "=", "TOOL-DRL")])
+        self.assertTrue(drill.xero_tracked)
+        seller = new_test_user(self.env, "xero_tour_stock", groups="sales_team.group_sale_salesman")
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Drill Buyer"}).id,
+                "user_id": seller.id,
+                "order_line": [Command.create({"product_id": drill.id, "product_uom_qty": 1})],
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-sale.action_quotations_with_onboarding/{order.id}",
+            "xero_connector_tests.salesperson_sees_the_stock_warning",
+            login="xero_tour_stock",
+        )
+        self.assertEqual(order.order_line.product_uom_qty, 999)
+        self.assertIn("Not enough stock in Xero", order.xero_stock_warning)
