@@ -821,6 +821,28 @@ except (AssertionError, XeroError):
 if not env["xero.link"].search_count([("connection_id", "=", connection.id)]):
     env["xero.contact.golive"].create({"connection_id": connection.id}).action_go_live()
 connection.sync_contacts = True
+# products: the accounts, the no-tax rate and the tax map of the organisation (NZ GST), then
+# go live with products (demo products to the sandbox, its items, tracked ones with their
+# stock, to Odoo), so that a first invoice works out of the box
+if not connection.sync_products:
+    accounts = env["xero.account"].search([("connection_id", "=", connection.id)])
+    rates = env["xero.tax.rate"].search([("connection_id", "=", connection.id)])
+    code = lambda c: accounts.filtered(lambda a: a.code == c)[:1].id
+    rate = lambda t: rates.filtered(lambda r: r.xero_key == t)[:1]
+    connection.write({
+        "sales_account_id": code("200"),
+        "purchase_account_id": code("310"),
+        "inventory_account_id": code("630"),
+        "cogs_account_id": code("310"),
+        "no_tax_rate_id": rate("NONE").id,
+        "low_stock_threshold": 5,
+    })
+    maps = env["xero.tax.map"]._xero_propose_all(connection).values()
+    for row in maps:
+        if not row.xero_tax_rate_id and row.odoo_rate == 0 and row.state == "missing":
+            row.xero_tax_rate_id = rate("ZERORATED")
+    env["xero.tax.map"].browse([row.id for row in maps]).action_confirm()
+    env["xero.product.golive"].create({"connection_id": connection.id}).action_go_live()
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)
