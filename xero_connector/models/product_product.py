@@ -516,25 +516,14 @@ class ProductProduct(models.Model):
     def _xero_apply_inbound(self, connection, elements):
         """Every item read is kept with its stock; then the usual merge."""
         outcomes = super()._xero_apply_inbound(connection, elements)
-        links = self._xero_links(
-            connection, xero_ids=[(e.get("ItemID") or "").lower() for e in elements]
-        )
-        products = {x: self.browse(link.res_id) for x, link in links.items()}
-        self.env["xero.item"].sudo()._xero_store(connection, elements, products)
+        self.env["xero.item"].sudo()._xero_store(connection, elements)
         return outcomes
 
     @api.model
     def _xero_pushed(self, jobs, elements, payloads):
         outcomes = super()._xero_pushed(jobs, elements, payloads)
-        good = [
-            (job, element)
-            for job, element in zip(jobs, elements, strict=False)
-            if element.get("StatusAttributeString") != "ERROR" and element.get("ItemID")
-        ]
-        products = {e["ItemID"].lower(): self.browse(job.res_id) for job, e in good}
-        self.env["xero.item"].sudo()._xero_store(
-            jobs.connection_id, [e for _j, e in good], products
-        )
+        good = [e for e in elements if e.get("StatusAttributeString") != "ERROR"]
+        self.env["xero.item"].sudo()._xero_store(jobs.connection_id, good)
         return outcomes
 
     @api.model

@@ -23,7 +23,6 @@ class XeroItem(models.Model):
     xero_id = fields.Char("Xero ItemID", required=True)
     code = fields.Char(index=True)
     name = fields.Char()
-    product_id = fields.Many2one("product.product", index="btree_not_null", ondelete="set null")
     tracked = fields.Boolean("Tracked in Xero")
     quantity_on_hand = fields.Float("On hand in Xero", digits=(16, 4))
     quantity_available = fields.Float("Available in Xero", digits=(16, 4))
@@ -43,9 +42,8 @@ class XeroItem(models.Model):
     # ------------------------------------------------------------------ business
 
     @api.model
-    def _xero_store(self, connection, elements, products=None):
-        """Keep what Xero said of these items (``products``: {ItemID: product} linked)
-        and announce the stock that fell low."""
+    def _xero_store(self, connection, elements):
+        """Keep what Xero said of these items and announce the stock that fell low."""
         elements = [e for e in elements if e.get("ItemID")]
         if not elements:
             return self.browse()
@@ -60,9 +58,6 @@ class XeroItem(models.Model):
         for element in elements:
             xero_id = element["ItemID"].lower()
             values = self._xero_values(element)
-            product = (products or {}).get(xero_id)
-            if product:
-                values["product_id"] = product.id
             item = by_id.get(xero_id)
             if item is None:
                 new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
@@ -114,13 +109,18 @@ class XeroItem(models.Model):
 
     def _xero_check_low_stock(self):
         """A tracked item whose available quantity fell to its threshold is announced
-        once (an activity for the responsible people, a message on the product); the
-        announcement is forgotten when the stock is above the threshold again."""
-        for item in self.filtered(lambda i: i.tracked and i.product_id):
-            threshold = item.product_id._xero_low_stock_threshold(item.connection_id)
-            low = item.quantity_available <= threshold
-            if low and not item.low_stock_since:
-                item.product_id._xero_announce_low_stock(item, threshold)
-                item.low_stock_since = fields.Datetime.now()
-            elif not low and item.low_stock_since:
-                item.low_stock_since = False
+        once (an activity for the responsible people, a message on its product); the
+        announcement is forgotten when the stock is above the threshold again. An item
+        no product is linked to waits until one is."""
+        products = self.env["product.product"]
+        for connection, items in self.filtered("tracked").grouped("connection_id").items():
+            links = products._xero_links(connection, xero_ids=items.mapped("xero_id"))
+            for item in items.filtered(lambda i, links=links: i.xero_id in links):
+                product = products.browse(links[item.xero_id].res_id).exists()
+                threshold = product._xero_low_stock_threshold(connection) if product else 0
+                low = item.quantity_available <= threshold
+                if product and low and not item.low_stock_since:
+                    product._xero_announce_low_stock(item, threshold)
+                    item.low_stock_since = fields.Datetime.now()
+                elif not low and item.low_stock_since:
+                    item.low_stock_since = False

@@ -203,11 +203,6 @@ class XeroProductGolive(models.TransientModel):
             if push:
                 pushes.append(product.id)
         model.browse(pushes)._xero_enqueue_push(connection_sudo)
-        self.env["xero.item"].sudo()._xero_store(
-            connection_sudo,
-            [i for _p, i, _r in pairs],
-            {i["ItemID"].lower(): p for p, i, _r in pairs},
-        )
         for start in range(0, len(plan["create_odoo"]), PAGE_SIZE):
             chunk = plan["create_odoo"][start : start + PAGE_SIZE]
             model._xero_create_products(connection_sudo, chunk)
@@ -216,6 +211,10 @@ class XeroProductGolive(models.TransientModel):
         model.browse([p.id for p in queued])._xero_enqueue_push(
             connection_sudo, priority=PRIORITY["push"]
         )
+        # now that they are linked, the stock of the items is announced where it is low
+        self.env["xero.item"].sudo().search(
+            [("connection_id", "=", connection_sudo.id), ("tracked", "=", True)]
+        )._xero_check_low_stock()
         return self.env._(
             "%(link)s linked, %(xero)s sent to Xero, %(odoo)s created in Odoo, %(review)s to "
             "fix first",
