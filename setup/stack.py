@@ -842,6 +842,9 @@ if not connection.sync_products:
         if not row.xero_tax_rate_id and row.odoo_rate == 0 and row.state == "missing":
             row.xero_tax_rate_id = rate("ZERORATED")
     env["xero.tax.map"].browse([row.id for row in maps]).action_confirm()
+    # Xero needs an item code: the demo products without an internal reference get one
+    for product in env["product.product"].search([("default_code", "=", False)]):
+        product.default_code = f"DEMO-{product.id}"
     env["xero.product.golive"].create({"connection_id": connection.id}).action_go_live()
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
