@@ -3,6 +3,7 @@
 import argparse
 
 import odoo
+from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 
 from ..sandbox.limits import Limits
@@ -25,3 +26,16 @@ def odoo_benchmark(prog, sandbox_options=None, **options):
     sandbox = checked_sandbox(limits=limits, **(sandbox_options or {}))
     sandbox.response_checker = None  # measured, not checked: the tests check answers
     return args, registry, sandbox
+
+
+def quiet_poll(registry, sandbox):
+    """Poll twice (the first catches up); the second finds nothing changed in Xero.
+    Returns where the second poll's calls start in ``sandbox.calls``."""
+    sandbox.clock.advance(5)
+    with registry.cursor() as cr:
+        api.Environment(cr, SUPERUSER_ID, {})["xero.poll.cursor"]._cron_xero_poll()
+    sandbox.clock.advance(5)
+    before = len(sandbox.calls)
+    with registry.cursor() as cr:
+        api.Environment(cr, SUPERUSER_ID, {})["xero.poll.cursor"]._cron_xero_poll()
+    return before

@@ -20,8 +20,8 @@ import time
 
 from odoo import SUPERUSER_ID, api
 
-from ..tests.common import connected_values
-from ._support import odoo_benchmark
+from ..tests.common import connected_values, forget_xero_data
+from ._support import odoo_benchmark, quiet_poll
 
 NEEDS_ODOO = True
 PUSH_PREFIX = "BenchPush"
@@ -124,13 +124,7 @@ class ContactBench:
 
     def quiet_poll(self):
         """A poll when nothing changed in Xero: calls per collection."""
-        self.sandbox.clock.advance(5)
-        with self.registry.cursor() as cr:
-            self.env(cr)["xero.poll.cursor"]._cron_xero_poll()
-        self.sandbox.clock.advance(5)
-        before = len(self.sandbox.calls)
-        with self.registry.cursor() as cr:
-            self.env(cr)["xero.poll.cursor"]._cron_xero_poll()
+        before = quiet_poll(self.registry, self.sandbox)
         paths = [c["path"].rsplit("/", 1)[-1] for c in self.sandbox.calls[before:]]
         return {path: paths.count(path) for path in sorted(set(paths))}
 
@@ -150,12 +144,9 @@ class ContactBench:
                     ("id", "in", linked.mapped("res_id")),
                 ]
             ).unlink()
-            models = ("xero.sync.log", "xero.sync.job", "xero.link", "xero.invoice", "xero.contact")
-            for model in models:
-                env[model].search([("connection_id", "=", connection.id)]).unlink()
-            env["xero.poll.cursor"].search([("connection_id", "=", connection.id)]).unlink()
+            env["xero.invoice"].search([("connection_id", "=", connection.id)]).unlink()
             env["xero.contact.review"].search([("connection_id", "=", connection.id)]).unlink()
-            env["xero.connection.budget"].search([]).unlink()
+            forget_xero_data(env)
             connection.write(
                 {"state": "draft", "sync_contacts": False, "access_token": False}
                 | {"refresh_token": False, "contact_scope": "customers"}

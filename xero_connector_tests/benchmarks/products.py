@@ -38,7 +38,7 @@ from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
 from ..tests.common import connected_values
-from ._support import odoo_benchmark
+from ._support import odoo_benchmark, quiet_poll
 
 NEEDS_ODOO = True
 PUSH_PREFIX = "BenchPush"
@@ -143,7 +143,9 @@ class ProductBench:
             env = self.env(cr)
             connection = env["xero.connection"].browse(self.connection_id)
             where = [("connection_id", "=", connection.id)]
-            account = env["xero.account"].search([*where, ("code", "=", "200")])
+            account = env["xero.account"].search(
+                [*where, ("code", "=", "200"), ("status", "=", "ACTIVE")]
+            )
             rates = env["xero.tax.rate"].search([*where, ("xero_key", "in", ["NONE", "OUTPUT2"])])
             rate = {r.xero_key: r for r in rates}
             tax = env["account.tax"].browse(self.tax_id)
@@ -271,14 +273,7 @@ class ProductBench:
 
     def quiet_poll(self):
         """A poll when nothing changed in Xero: calls per collection."""
-        self.sandbox.clock.advance(5)
-        with self.registry.cursor() as cr:
-            self.env(cr)["xero.poll.cursor"]._cron_xero_poll()
-        self.sandbox.clock.advance(5)
-        before = len(self.sandbox.calls)
-        with self.registry.cursor() as cr:
-            self.env(cr)["xero.poll.cursor"]._cron_xero_poll()
-        return self.call_paths(before)
+        return self.call_paths(quiet_poll(self.registry, self.sandbox))
 
     def tax_matrix(self):
         """50 fiscal positions x 50 sales taxes (the company's own among them), some taxes

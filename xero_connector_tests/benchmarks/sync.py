@@ -24,7 +24,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
-from ..tests.common import connected_values
+from ..tests.common import connected_values, forget_xero_data
 from ._support import odoo_benchmark
 
 NEEDS_ODOO = True
@@ -127,12 +127,7 @@ class Bench:
     def cleanup(self):
         with self.registry.cursor() as cr:
             env = self.env(cr)
-            env["xero.sync.log"].search([("connection_id", "=", self.connection_id)]).unlink()
-            env["xero.sync.job"].search([("connection_id", "=", self.connection_id)]).unlink()
-            env["xero.link"].search([("connection_id", "=", self.connection_id)]).unlink()
-            env["xero.contact"].search([("connection_id", "=", self.connection_id)]).unlink()
-            env["xero.poll.cursor"].search([("connection_id", "=", self.connection_id)]).unlink()
-            env["xero.connection.budget"].search([]).unlink()
+            forget_xero_data(env)
             env["res.partner"].browse(self.ids).unlink()
             connection = env["xero.connection"].browse(self.connection_id)
             connection.write(

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import XeroSyncCase
 
@@ -531,6 +531,21 @@ class TestStockFromXero(ProductCase, TransactionCase):
         self.document("ACCREC", "TOOL-LVL", 5)
         self.poll()  # low again: announced again
         self.assertEqual(len(announced()), 2)
+
+    def test_low_stock_can_go_to_a_sales_team(self):
+        leader = new_test_user(self.env, "stock_leader", groups="sales_team.group_sale_manager")
+        member = new_test_user(self.env, "stock_member", groups="sales_team.group_sale_salesman")
+        team = self.env["crm.team"].create(
+            {"name": "Tools desk", "user_id": leader.id, "member_ids": [Command.set(member.ids)]}
+        )
+        self.connection.sudo().write(
+            {"low_stock_notify": "team", "low_stock_team_id": team.id, "low_stock_threshold": 5}
+        )
+        self.poll()
+        level = self.product_of("TOOL-LVL")
+        activities = level.product_tmpl_id.activity_ids
+        self.assertEqual(activities.user_id, leader | member)
+        self.assertNotIn(self.env.ref("base.user_admin"), activities.user_id)
 
 
 @tagged("post_install", "-at_install")
