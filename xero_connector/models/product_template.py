@@ -98,7 +98,7 @@ class ProductTemplate(models.Model):
     def create(self, vals_list):
         templates = super().create(vals_list)
         # checked again now that the variants exist
-        templates.filtered("xero_sales_account_id")._check_xero_sales_account()
+        templates.sudo().filtered("xero_sales_account_id")._check_xero_sales_account()
         return templates
 
     def write(self, vals):

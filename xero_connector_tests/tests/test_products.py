@@ -579,5 +579,25 @@ class TestProductAccess(ProductCase, TransactionCase):
         )
         row = self.maps.search([("connection_id", "=", self.connection.id)], limit=1)
         self.assertTrue(row.with_user(xero_user).xero_tax_rate_id)
+        # a product manager without Xero access still creates products, which sync
+        seller = new_test_user(
+            self.env,
+            "products_seller",
+            groups="sales_team.group_sale_manager,product.group_product_manager",
+        )
+        made = (
+            self.env["product.product"]
+            .with_user(seller)
+            .create(
+                {
+                    "name": "Made by a seller",
+                    "default_code": "SELLER-1",
+                    "taxes_id": [Command.set(self.tax15.ids)],
+                }
+            )
+        )
+        self.run_queue()
+        self.assertTrue(self.item("SELLER-1"))
+        self.assertEqual(made.sudo().xero_sync_state, "synced")
         with self.assertRaises(AccessError):
             row.with_user(xero_user).xero_tax_rate_id = self.rate("NONE")
