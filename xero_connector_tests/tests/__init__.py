@@ -18,4 +18,5 @@ from . import (
     test_sync_inbound,
     test_sync_queue,
     test_ui,
+    test_xero_money,
 )
