@@ -26,7 +26,7 @@ def cents(value):
 
 
 def line_amount(quantity, unit_amount, discount_rate=None):
-    """Xero's LineAmount: quantity × unit amount × (100 − discount %) / 100, to the cent."""
+    """Xero's LineAmount: quantity * unit amount * (100 - discount %) / 100, to the cent."""
     gross = decimal(quantity) * decimal(unit_amount)
     if discount_rate:
         gross = gross * (HUNDRED - decimal(discount_rate)) / HUNDRED

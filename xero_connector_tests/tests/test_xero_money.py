@@ -24,7 +24,7 @@ class TestXeroMoney(BaseCase):
     def test_inclusive_amounts_hold_their_tax(self):
         lines = [{"LineAmount": "115.00", "Rate": 15}, {"LineAmount": "10.00", "Rate": 15}]
         result = xm.totals(lines, xm.INCLUSIVE)
-        # 15.00 + 1.30 (10 × 15/115 = 1.3043)
+        # 15.00 + 1.30 (10 * 15/115 = 1.3043)
         self.assertEqual(result["TotalTax"], Decimal("16.30"))
         self.assertEqual(result["Total"], Decimal("125.00"))
         self.assertEqual(result["SubTotal"], Decimal("108.70"))
@@ -32,7 +32,7 @@ class TestXeroMoney(BaseCase):
     def test_line_amounts_are_rounded_once_half_up(self):
         self.assertEqual(xm.line_amount(3, "33.335"), Decimal("100.01"))
         self.assertEqual(xm.line_amount("1.5", "0.3333"), Decimal("0.50"))
-        # the discount is applied before the one rounding: 2 × 19.99 × 87.5% = 34.9825
+        # the discount is applied before the one rounding: 2 * 19.99 * 87.5% = 34.9825
         self.assertEqual(xm.line_amount(2, "19.99", "12.5"), Decimal("34.98"))
         self.assertEqual(xm.line_amount(1, "0.005"), Decimal("0.01"))
 
