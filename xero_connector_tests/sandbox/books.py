@@ -52,6 +52,10 @@ class Books(
     def today(self):
         return self.clock.today()
 
+    def local_today(self):
+        """Today in the organisation's timezone: the Date of a document sent without one."""
+        return self.clock.today_in(self.organisation.get("Timezone"))
+
     def touch(self, record):
         """Bump ``UpdatedDateUTC`` to now, never backwards, to the millisecond."""
         now = self.now()

@@ -2,8 +2,28 @@
 
 import threading
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
+# Xero's names of the organisations' timezones (Organisation.Timezone) the sandbox knows
+ZONES = {
+    "NEWZEALANDSTANDARDTIME": "Pacific/Auckland",
+    "GMTSTANDARDTIME": "Europe/London",
+    "AUSEASTERNSTANDARDTIME": "Australia/Sydney",
+    "EASTERNSTANDARDTIME": "America/New_York",
+    "CENTRALSTANDARDTIME": "America/Chicago",
+    "PACIFICSTANDARDTIME": "America/Los_Angeles",
+    "SINGAPORESTANDARDTIME": "Asia/Singapore",
+    "SOUTHAFRICASTANDARDTIME": "Africa/Johannesburg",
+}
+
+
+def zone(xero_name):
+    """The timezone of a Xero timezone name; UTC for one the sandbox does not know."""
+    try:
+        return ZoneInfo(ZONES[xero_name]) if xero_name in ZONES else UTC
+    except ZoneInfoNotFoundError:  # a system without timezone data
+        return UTC
 
 
 class Clock:
@@ -18,6 +38,10 @@ class Clock:
 
     def today(self):
         return self.now().date()
+
+    def today_in(self, xero_name):
+        """Today's date in the timezone Xero calls ``xero_name`` (e.g. NEWZEALANDSTANDARDTIME)."""
+        return self.now().astimezone(zone(xero_name)).date()
 
     def advance(self, seconds):
         with self._lock:

@@ -29,11 +29,15 @@ KINDS = {
     },
 }
 SALES_TYPES = ("ACCREC", "ACCRECCREDIT")
+# a bill or purchase credit note with money allocated to it can no longer change at all
+PURCHASE_TYPES = ("ACCPAY", "ACCPAYCREDIT")
 AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 EDITABLE = ("DRAFT", "SUBMITTED")
 QUANTITY = Decimal("0.0001")
-# fields that may still change once money is allocated to a document
+# what a sales document with money allocated to it may still change (Contact too, unless
+# a credit note is allocated to it; on lines only Description, AccountCode and Tracking)
 FREE_FIELDS = {
     "Reference",
     "DueDate",
@@ -42,7 +46,31 @@ FREE_FIELDS = {
     "SentToContact",
     "BrandingThemeID",
     "Url",
+    "InvoiceNumber",
+    "CreditNoteNumber",
 }
+# what may be sent again once money is allocated, if unchanged
+FROZEN_FIELDS = (
+    "Type",
+    "Date",
+    "CurrencyCode",
+    "CurrencyRate",
+    "LineAmountTypes",
+    "SubTotal",
+    "TotalTax",
+    "Total",
+)
+# what a paid line may be sent with, if unchanged
+LINE_AMOUNT_FIELDS = (
+    "Quantity",
+    "UnitAmount",
+    "LineAmount",
+    "TaxAmount",
+    "DiscountRate",
+    "DiscountAmount",
+    "TaxType",
+    "ItemCode",
+)
 # what clients (xero-python among them) send back although Xero ignores it
 READ_ONLY = {
     "InvoiceID",
@@ -52,11 +80,31 @@ READ_ONLY = {
     "HasErrors",
     "IsDiscounted",
     "StatusAttributeString",
+    "ValidationErrors",
+    "Warnings",
+    "AmountDue",
+    "AmountPaid",
+    "AmountCredited",
+    "AppliedAmount",
+    "RemainingCredit",
+    "FullyPaidOnDate",
+    "UpdatedDateUTC",
+    "TotalDiscount",
+    "Payments",
+    "CreditNotes",
+    "Prepayments",
+    "Overpayments",
 }
 EDIT_ALLOCATED = (
     "This document cannot be edited as it has a payment or credit note allocated to it."
 )
-LINE_KEYS = ("Description", "Quantity", "UnitAmount", "ItemCode", "AccountCode", "TaxType")
+NO_LINES = "One or more line items must be specified"
+NO_DISCOUNTS = (
+    "Discounts (DiscountRate or DiscountAmount) can only be given on sales invoices; bills "
+    "and credit notes do not support them."
+)
+# how far a line's given TaxAmount may be from the calculated one
+TAX_TOLERANCE = Decimal("1.00")
 ACCOUNT_TAX_FLAGS = {
     "REVENUE": "CanApplyToRevenue",
     "EXPENSE": "CanApplyToExpenses",
@@ -87,6 +135,39 @@ def line_tax(amount, rate, amount_type):
     if amount_type == "Inclusive":
         return money(amount * rate / (100 + rate))
     return money(amount * rate / 100)
+
+
+def _undiscounted(values, line_amount):
+    """The Quantity x UnitAmount a discounted LineAmount comes from (for deriving one)."""
+    rate, amount = values.get("DiscountRate"), values.get("DiscountAmount")
+    if rate is not None and Decimal(str(rate)) != 100:
+        return line_amount * 100 / (100 - Decimal(str(rate)))
+    if amount is not None and rate is None:
+        return line_amount + Decimal(str(amount))
+    return line_amount
+
+
+def _line_differs(old, values, key, unitdp):
+    """Whether a paid line's ``key`` in ``values`` differs from the stored line (absent or
+    null: unchanged); amounts compare at the precision Xero keeps them."""
+    value = values.get(key)
+    if value is None:
+        return False
+    stored = old.get(key)
+    if key in ("TaxType", "ItemCode"):
+        return value != stored
+    places = {
+        "Quantity": QUANTITY,
+        "UnitAmount": Decimal("0.0001") if unitdp == 4 else Decimal("0.01"),
+        "DiscountRate": Decimal("0.01"),
+    }.get(key, Decimal("0.01"))
+    try:
+        given = Decimal(str(value)).quantize(places, ROUND_HALF_UP)
+    except (ArithmeticError, ValueError):
+        return True
+    if stored is None:
+        return given != 0 if key in ("DiscountRate", "DiscountAmount") else True
+    return given != stored.quantize(places, ROUND_HALF_UP)
 
 
 class DocumentsMixin:
@@ -167,8 +248,7 @@ class DocumentsMixin:
             "_allocations": [],
             "_app": app,
         }
-        if not values.get("LineItems"):
-            raise ElementError(f"{meta['label']} must have at least one line item.")
+        document["LineItems"] = []  # a DRAFT credit note may have none
         self._fill_document(kind, document, values, status, unitdp)
         self.move_stock(document, None, allow_backorders, self._label(kind, document), user)
         self.touch(document)
@@ -214,67 +294,103 @@ class DocumentsMixin:
         return bool(part_paid) and keys <= {"DueDate", "SentToContact"}
 
     def _check_editable(self, kind, document, values, status):
-        label, current = KINDS[kind]["label"], document["Status"]
-        if current in ("VOIDED", "DELETED"):
-            raise ElementError(f"{label} not of valid status for modification")
-        allocated = document["AmountPaid"] or document["AmountCredited"]
+        invalid = f"{KINDS[kind]['label']} not of valid status for modification"
+        current = document["Status"]
+        allocated = self._allocated(document)
+        if current in ("VOIDED", "DELETED") or status not in STATUSES:
+            raise ElementError(invalid)
+        if allocated and document["Type"] in PURCHASE_TYPES:
+            raise ElementError(invalid, EDIT_ALLOCATED)
         if status == "DELETED" and current not in EDITABLE:
-            raise ElementError(
-                f"Only DRAFT or SUBMITTED documents can be deleted; void this {label.lower()} "
-                "instead."
-            )
-        if status == "VOIDED":
-            if current not in ("AUTHORISED", "PAID"):
-                raise ElementError(
-                    f"Only AUTHORISED documents can be voided; delete this {label.lower()} instead."
-                )
-            if allocated:
-                raise ElementError(
-                    "This document cannot be voided as it has a payment or credit note allocated "
-                    "to it."
-                )
+            raise ElementError(invalid)
+        if status == "VOIDED" and current not in ("AUTHORISED", "PAID"):
+            raise ElementError(invalid)
+        if status == "PAID" and current != "PAID":
+            raise ElementError(invalid)
         if current in ("AUTHORISED", "PAID") and status in EDITABLE:
-            raise ElementError(f"An approved {label.lower()} cannot go back to {status}.")
+            raise ElementError(invalid)
+        if allocated and status == "VOIDED":
+            raise ElementError(EDIT_ALLOCATED)
         if allocated:
             self._check_allocated_changes(document, values)
 
+    @staticmethod
+    def _allocated(document):
+        return bool(document["AmountPaid"] or document["AmountCredited"])
+
     def _check_allocated_changes(self, document, values):
+        """A paid or credited sales document: the free fields, the Contact unless a credit
+        note is allocated to it, the lines as ``_paid_lines`` allows; the rest only unchanged."""
         for key, value in values.items():
-            if key in FREE_FIELDS or key in ("Status", "InvoiceID", "CreditNoteID", "Type"):
+            if key in READ_ONLY or key in FREE_FIELDS or key == "LineItems":
                 continue
-            if key == "Date" and parse_date(value) != document["Date"]:
-                raise ElementError(
-                    "Date cannot be changed on an invoice that has payment or credit notes "
-                    "allocated to it"
-                )
-            if key == "LineItems" and not self._same_lines(document["LineItems"], value):
+            if key == "Contact":
+                changed = self._other_contact(document, value or {})
+                if changed and document["_allocations"]:
+                    raise ElementError(EDIT_ALLOCATED)
+            elif key in FROZEN_FIELDS and self._differs(document, key, value):
                 raise ElementError(EDIT_ALLOCATED)
-            if key in ("Contact", "CurrencyCode", "LineAmountTypes") and self._differs(
-                document, key, value
-            ):
-                raise ElementError(EDIT_ALLOCATED)
+
+    def _other_contact(self, document, given):
+        """Whether ``given`` names another contact than the document's (without creating one)."""
+        current = document["Contact"]["ContactID"]
+        if given.get("ContactID"):
+            return str(given["ContactID"]).lower() != current
+        if given.get("ContactNumber"):
+            found = self.contact_by_number(given["ContactNumber"])
+        elif given.get("Name"):
+            found = self.active_contact_named(given["Name"])
+        else:
+            return False
+        return not found or found["ContactID"] != current
 
     @staticmethod
     def _differs(document, key, value):
-        if key == "Contact":
-            return value.get("ContactID") not in (None, document["Contact"]["ContactID"])
-        return value != document.get(key)
-
-    @staticmethod
-    def _same_lines(lines, given):
-        def shape(line):
-            return tuple(
-                str(line.get(key) if line.get(key) is not None else "") for key in LINE_KEYS
-            )
-
+        stored = document.get(key)
         try:
-            normal = [
-                {**g, "Quantity": Decimal(str(g.get("Quantity", 1))).quantize(QUANTITY)}
-                for g in given
-            ]
-        except (ArithmeticError, ValueError):
-            return False
-        return [shape(line) for line in lines] == [shape(line) for line in normal]
+            if key == "Date":
+                return parse_date(value) != stored
+            if key == "CurrencyRate":
+                return Decimal(str(value)) != stored
+            if key in ("SubTotal", "TotalTax", "Total"):
+                return money(Decimal(str(value))) != stored
+        except (ArithmeticError, ValueError, TypeError):
+            return True
+        return value != stored
+
+    def _paid_lines(self, document, given, unitdp):
+        """The lines of a paid or credited document: each line named by its LineItemID, none
+        added or left out, amounts unchanged; Description, AccountCode and Tracking may change."""
+        stored = {line["LineItemID"].lower(): line for line in document["LineItems"]}
+        ids = [
+            str(values.get("LineItemID") or "").lower() if isinstance(values, dict) else ""
+            for values in given
+        ]
+        if "" in ids or len(set(ids)) != len(ids) or set(ids) != set(stored):
+            raise ElementError(EDIT_ALLOCATED)
+        lines = []
+        for line_id, values in zip(ids, given, strict=True):
+            old = stored[line_id]
+            if any(_line_differs(old, values, key, unitdp) for key in LINE_AMOUNT_FIELDS):
+                raise ElementError(EDIT_ALLOCATED)
+            line = dict(old)
+            if values.get("Description"):
+                line["Description"] = text(values, "Description", 4000)
+            code = values.get("AccountCode")
+            if code and code != old.get("AccountCode") and "TaxType" in old:
+                account = self.usable_account(code)
+                if account["Type"] == "INVENTORY":
+                    raise ElementError(
+                        "You cannot save this transaction using an inventory account type"
+                    )
+                self._tax_rate_for_account(old["TaxType"], account)
+                line.update(AccountCode=account["Code"], AccountID=account["AccountID"])
+            if values.get("Tracking") is not None:
+                line["Tracking"] = self.line_tracking(values["Tracking"])
+                if not line["Tracking"]:
+                    line.pop("Tracking")
+            lines.append(line)
+        return lines
 
     def _zero_due(self, document):
         if "AmountDue" in document:
@@ -300,9 +416,12 @@ class DocumentsMixin:
         self._fill_dates(kind, document, values)
         self._fill_texts(kind, document, values)
         if values.get("LineItems") is not None:
-            document["LineItems"] = [
-                self._line(document, line, unitdp) for line in values["LineItems"]
-            ]
+            if self._allocated(document):
+                document["LineItems"] = self._paid_lines(document, values["LineItems"], unitdp)
+            else:
+                document["LineItems"] = [
+                    self._line(document, line, unitdp) for line in values["LineItems"]
+                ]
         self._compute_totals(document)
         self._check_total(document, values)
         self._fill_number(kind, document, values)
@@ -366,7 +485,7 @@ class DocumentsMixin:
                     document[key] = parse_date(values[key])
                 except ValueError as error:
                     raise ElementError(f"{key} is not a valid date.") from error
-        document.setdefault("Date", self.today())
+        document.setdefault("Date", self.local_today())
         if kind == "invoice" and not document.get("DueDate"):
             document["DueDate"] = self._default_due_date(document)
 
@@ -386,7 +505,7 @@ class DocumentsMixin:
             if values["BrandingThemeID"] not in self.branding_themes:
                 raise ElementError("The BrandingThemeID is not valid for this organisation.")
             document["BrandingThemeID"] = values["BrandingThemeID"]
-        if values.get("SentToContact"):
+        if values.get("SentToContact") and kind == "invoice":  # read-only on credit notes
             if (
                 document["Status"] not in ("AUTHORISED", "PAID")
                 and values.get("Status") != "AUTHORISED"
@@ -410,7 +529,7 @@ class DocumentsMixin:
         line = {"LineItemID": values.get("LineItemID") or self.new_id(), "Description": description}
         if item:
             line["ItemCode"] = item["Code"]
-        quantity, unit = self._line_quantity_and_price(values, details, unitdp)
+        quantity, unit, kept = self._line_quantity_and_price(values, details, unitdp)
         if quantity is None:
             line.update(LineAmount=Decimal("0.00"), TaxAmount=Decimal("0.00"))
             return line
@@ -420,7 +539,7 @@ class DocumentsMixin:
             line["AccountCode"] = account["Code"]
             line["AccountID"] = account["AccountID"]
         line["TaxType"] = self._line_tax_type(values, details, document, account)
-        self._line_amounts(line, values, document)
+        self._line_amounts(line, values, document, kept)
         if values.get("Tracking"):
             line["Tracking"] = self.line_tracking(values["Tracking"])
         return line
@@ -435,21 +554,39 @@ class DocumentsMixin:
 
     @staticmethod
     def _line_quantity_and_price(values, details, unitdp):
+        """(Quantity, UnitAmount, kept LineAmount) of a line. A LineAmount given without a
+        Quantity or a UnitAmount derives the missing one and is kept as given; given with both,
+        ``_line_amounts`` checks it."""
         given = {k: values.get(k) for k in ("Quantity", "UnitAmount", "LineAmount")}
         if all(v is None for v in given.values()) and details.get("UnitPrice") is None:
-            return None, None
+            return None, None, None
         try:
-            quantity = Decimal(str(given["Quantity"] if given["Quantity"] is not None else 1))
-            if given["UnitAmount"] is not None:
-                unit = Decimal(str(given["UnitAmount"]))
-            elif given["LineAmount"] is not None:
-                unit = Decimal(str(given["LineAmount"])) / quantity
+            quantity, unit, amount = (
+                None if v is None else Decimal(str(v)) for v in given.values()
+            )
+            kept = None
+            if amount is not None and (quantity is None or unit is None):
+                kept = money(amount)
+                gross = _undiscounted(values, kept)
+                if unit is None:
+                    quantity = Decimal(1) if quantity is None else quantity
+                    unit = gross / quantity if quantity else Decimal(0)
+                else:
+                    quantity = gross / unit if unit else Decimal(1)
             else:
-                unit = details["UnitPrice"]
+                quantity = Decimal(1) if quantity is None else quantity
+                if unit is None:
+                    unit = details.get("UnitPrice") or Decimal(0)
+            places = Decimal("0.0001") if unitdp == 4 else Decimal("0.01")
+            quantity = quantity.quantize(QUANTITY, ROUND_HALF_UP)
+            unit = unit.quantize(places, ROUND_HALF_UP)
         except (ArithmeticError, ValueError) as error:
             raise ElementError("Quantity, UnitAmount and LineAmount must be numbers.") from error
-        places = Decimal("0.0001") if unitdp == 4 else Decimal("0.01")
-        return quantity.quantize(QUANTITY, ROUND_HALF_UP), unit.quantize(places, ROUND_HALF_UP)
+        if quantity < 0:
+            raise ElementError(
+                f"The quantity value '{quantity}' is invalid. Quantity must not be less than zero."
+            )
+        return quantity, unit, kept
 
     def _line_account(self, values, details, document, item):
         """The line's account; a bill's line for a tracked item always goes to the item's
@@ -487,6 +624,11 @@ class DocumentsMixin:
             or (account or {}).get("TaxType")
             or "NONE"
         )
+        self._tax_rate_for_account(tax_type, account)
+        return tax_type
+
+    def _tax_rate_for_account(self, tax_type, account):
+        """The active tax rate ``tax_type``, refused if it cannot go with ``account``."""
         rate = self.active_tax_rate(tax_type)
         flag = ACCOUNT_TAX_FLAGS.get((account or {}).get("Class"))
         if account and flag and not rate.get(flag, True):
@@ -494,15 +636,19 @@ class DocumentsMixin:
                 f"The TaxType code '{tax_type}' cannot be used with account code "
                 f"'{account['Code']}'."
             )
-        return tax_type
+        return rate
 
-    def _line_amounts(self, line, values, document):
+    def _line_amounts(self, line, values, document, kept=None):
+        """LineAmount = Quantity x UnitAmount x (100 - DiscountRate) / 100 (or less the
+        DiscountAmount), rounded once; a given LineAmount must match it (unless it derived the
+        UnitAmount or Quantity: ``kept``); a given TaxAmount is kept within TAX_TOLERANCE."""
         gross = line["Quantity"] * line["UnitAmount"]
         rate, amount = values.get("DiscountRate"), values.get("DiscountAmount")
-        discount = Decimal(0)
-        if rate is not None or amount is not None:
-            if document["Type"] not in SALES_TYPES:
-                raise ElementError("Discounts can only be applied to sales documents.")
+        discounted = rate is not None or amount is not None
+        line_amount = money(gross)
+        if discounted:
+            if document["Type"] != "ACCREC":
+                raise ElementError(NO_DISCOUNTS)
             if rate is not None and amount is not None:
                 raise ElementError(
                     "A line item can have a DiscountRate or a DiscountAmount, not both."
@@ -511,14 +657,41 @@ class DocumentsMixin:
                 rate = Decimal(str(rate))
                 if not 0 <= rate <= 100:
                     raise ElementError("DiscountRate must be between 0 and 100.")
-                line["DiscountRate"] = rate.quantize(Decimal("0.01"))
-                discount = money(gross * rate / 100)
+                # Xero keeps the rate to 2 dp, but the amount comes from the rate given
+                line["DiscountRate"] = rate.quantize(Decimal("0.01"), ROUND_HALF_UP)
+                line_amount = money(gross * (100 - rate) / 100)
             else:
-                line["DiscountAmount"] = discount = money(Decimal(str(amount)))
-        line["LineAmount"] = money(gross - discount)
-        line["_discount"] = discount
+                line["DiscountAmount"] = money(Decimal(str(amount)))
+                line_amount = money(gross - line["DiscountAmount"])
+        if kept is not None:
+            line_amount = kept
+        elif values.get("LineAmount") is not None:
+            given = money(Decimal(str(values["LineAmount"])))
+            if given != line_amount:
+                raise ElementError(
+                    f"The line total {given} does not match the expected line total {line_amount}"
+                )
+        line["LineAmount"] = line_amount
+        line["_discount"] = money(gross) - line_amount if discounted else Decimal("0.00")
+        line["TaxAmount"] = self._line_tax_amount(line, values, document)
+
+    def _line_tax_amount(self, line, values, document):
+        amount_type = document["LineAmountTypes"]
         tax_rate = self.tax_rates[line["TaxType"]]["EffectiveRate"]
-        line["TaxAmount"] = line_tax(line["LineAmount"], tax_rate, document["LineAmountTypes"])
+        calculated = line_tax(line["LineAmount"], tax_rate, amount_type)
+        if values.get("TaxAmount") is None:
+            return calculated
+        try:
+            given = money(Decimal(str(values["TaxAmount"])))
+        except (ArithmeticError, ValueError) as error:
+            raise ElementError("TaxAmount must be a number.") from error
+        limit = TAX_TOLERANCE if tax_rate and amount_type != "NoTax" else Decimal(0)
+        if abs(given - calculated) > limit:
+            raise ElementError(
+                f"The TaxAmount {given} of the line '{line['Description']}' is more than "
+                f"{limit} away from the calculated tax {calculated}."
+            )
+        return given
 
     def _compute_totals(self, document):
         lines = document.get("LineItems", [])
@@ -544,10 +717,7 @@ class DocumentsMixin:
             values.get("Total") is not None
             and money(Decimal(str(values["Total"]))) != document["Total"]
         ):
-            raise ElementError(
-                f"The document total {values['Total']} does not equal the sum of the lines "
-                f"{document['Total']}."
-            )
+            raise ElementError("The document total does not equal the sum of the lines.")
         if document["Total"] < 0:
             raise ElementError("The document total cannot be negative.")
 
@@ -572,6 +742,8 @@ class DocumentsMixin:
                 return number
 
     def _set_status(self, kind, document, status):
+        if not document["LineItems"] and (kind == "invoice" or status != "DRAFT"):
+            raise ElementError(NO_LINES)
         if status in ("SUBMITTED", "AUTHORISED"):
             missing = [
                 line
@@ -582,7 +754,7 @@ class DocumentsMixin:
                 raise ElementError(
                     "Account code must be specified for each line item of an approved document."
                 )
-            if kind == "invoice" and status == "AUTHORISED" and not document.get("DueDate"):
+            if kind == "invoice" and not document.get("DueDate"):
                 raise ElementError("Due Date must be specified.")
         if document["Status"] == "PAID":
             return
@@ -610,7 +782,7 @@ class DocumentsMixin:
             document["Status"] not in ("SUBMITTED", "AUTHORISED", "PAID")
             or document["Type"] != "ACCREC"
         ):
-            raise ElementError("Only approved sales invoices can be emailed.")
+            raise ElementError("Invoice not of valid status for modification")
         contact = self.contacts[document["Contact"]["ContactID"]]
         if not contact.get("EmailAddress"):
             raise ElementError(f"The contact {contact['Name']} does not have an email address.")

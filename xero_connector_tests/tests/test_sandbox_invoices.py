@@ -18,6 +18,10 @@ from xero_python.accounting import (
 )
 from xero_python.exceptions import AccountingBadRequestException
 
+EDIT_ALLOCATED = (
+    "This document cannot be edited as it has a payment or credit note allocated to it."
+)
+
 
 def contact_id(xero, name):
     return next(c["ContactID"] for c in xero.books.contacts.values() if c["Name"] == name)
@@ -194,7 +198,7 @@ def test_status_transitions(xero):
     assert update(xero, draft.invoice_id, status="AUTHORISED").status == "AUTHORISED"
     with pytest.raises(AccountingBadRequestException) as failure:
         update(xero, draft.invoice_id, status="DELETED")
-    assert "Only DRAFT or SUBMITTED" in failure.value.reason
+    assert failure.value.reason == "Invoice not of valid status for modification"
     assert update(xero, draft.invoice_id, status="VOIDED").status == "VOIDED"
     with pytest.raises(AccountingBadRequestException) as failure:
         update(xero, draft.invoice_id, reference="too late")
@@ -216,15 +220,13 @@ def test_paid_or_part_paid_invoices_keep_their_totals(xero, sandbox):
     invoice_id = part_paid["InvoiceID"]
     with pytest.raises(AccountingBadRequestException) as failure:
         update(xero, invoice_id, date=date(2020, 1, 1))
-    assert failure.value.reason == (
-        "Date cannot be changed on an invoice that has payment or credit notes allocated to it"
-    )
+    assert failure.value.reason == EDIT_ALLOCATED
     with pytest.raises(AccountingBadRequestException) as failure:
         update(xero, invoice_id, line_items=[line()])
-    assert "payment or credit note allocated" in failure.value.reason
+    assert failure.value.reason == EDIT_ALLOCATED
     with pytest.raises(AccountingBadRequestException) as failure:
         update(xero, invoice_id, status="VOIDED")
-    assert "cannot be voided" in failure.value.reason
+    assert failure.value.reason == EDIT_ALLOCATED
     stamp = part_paid["UpdatedDateUTC"]
     sandbox.clock.advance(2)
     moved = update(xero, invoice_id, due_date=date.today() + timedelta(days=60))
@@ -237,7 +239,7 @@ def test_paid_or_part_paid_invoices_keep_their_totals(xero, sandbox):
 def test_a_given_total_must_match_the_lines_and_cannot_be_negative(xero):
     assert refusal(
         xero, invoice(xero, [line(unit_amount="0.10") for _ in range(3)], total=Decimal("0.35"))
-    ) == ("The document total 0.35 does not equal the sum of the lines 0.36.")
+    ) == ("The document total does not equal the sum of the lines.")
     assert (
         refusal(xero, invoice(xero, [line(unit_amount="-5.00")]))
         == "The document total cannot be negative."
