@@ -7,6 +7,9 @@ from .errors import ElementError
 from .xerojson import parse_date
 
 NOT_FOUND = "The document with the supplied id was not found for this endpoint."
+PAID_OFF = "The invoice you are trying to allocate to has already been paid off"
+TOO_MUCH = "Credit Note cannot be allocated as amount is greater than amount outstanding"
+WRONG_TYPE = "Credit Note cannot be allocated to an incorrect invoice type"
 PAYMENT_TYPES = {
     "ACCREC": "ACCRECPAYMENT",
     "ACCPAY": "ACCPAYPAYMENT",
@@ -155,30 +158,25 @@ class PaymentsMixin:
     # ------------------------------------------------------------ credit note allocations
 
     def allocate_credit(self, credit, values, user):
-        if credit["Status"] != "AUTHORISED":
+        if credit["Status"] not in ("AUTHORISED", "PAID"):
             raise ElementError("Only an AUTHORISED credit note can be allocated.")
-        invoice_ref, amount, when = (
-            values.get("Invoice") or {},
-            values.get("Amount"),
-            values.get("Date"),
-        )
-        if not invoice_ref.get("InvoiceID") or amount is None or not when:
-            raise ElementError("An allocation needs an Invoice, an Amount and a Date.")
-        invoice = self.invoices.get(invoice_ref["InvoiceID"])
+        invoice_ref, amount = values.get("Invoice") or {}, values.get("Amount")
+        if not invoice_ref.get("InvoiceID") or amount is None:
+            raise ElementError("An allocation needs an Invoice and an Amount.")
+        invoice = self.invoices.get(str(invoice_ref["InvoiceID"]).lower())
         if not invoice:
             raise ElementError(NOT_FOUND)
-        self._check_allocation(credit, invoice)
-        amount = money(Decimal(str(amount)))
-        if amount <= 0 or amount > credit["RemainingCredit"]:
-            raise ElementError(
-                "The amount allocated exceeds the remaining credit of the credit note."
-            )
-        if amount > invoice["AmountDue"]:
-            raise ElementError("The amount allocated exceeds the amount due on the invoice.")
+        try:
+            amount = money(Decimal(str(amount)))
+        except (ArithmeticError, ValueError) as error:
+            raise ElementError("Allocation Amount must be a number.") from error
+        if amount <= 0:
+            raise ElementError("Allocation Amount must be greater than zero.")
+        self._check_allocation(credit, invoice, amount)
         allocation = {
             "AllocationID": self.new_id(),
             "Amount": amount,
-            "Date": parse_date(when),
+            "Date": self._allocation_date(credit, invoice, values.get("Date")),
             "InvoiceID": invoice["InvoiceID"],
             "CreditNoteID": credit["CreditNoteID"],
         }
@@ -188,11 +186,29 @@ class PaymentsMixin:
         self._apply_money("invoice", invoice, amount, allocation["Date"], "AmountCredited", user)
         return allocation
 
-    def _check_allocation(self, credit, invoice):
-        if invoice["Status"] != "AUTHORISED":
-            raise ElementError("Credit can only be allocated to an AUTHORISED invoice.")
+    @staticmethod
+    def _allocation_date(credit, invoice, given):
+        """The date given, else the later of the invoice's and the credit note's dates."""
+        if not given:
+            return max(invoice["Date"], credit["Date"])
+        try:
+            return parse_date(given)
+        except ValueError as error:
+            raise ElementError("Allocation Date is not a valid date.") from error
+
+    def _check_allocation(self, credit, invoice, amount):
+        """Xero's refusals come together, as it sends them."""
+        messages = []
+        if invoice["Status"] == "PAID":
+            messages.append(PAID_OFF)
+        elif invoice["Status"] != "AUTHORISED":
+            messages.append("Credit can only be allocated to an AUTHORISED invoice.")
+        if amount > credit["RemainingCredit"] or amount > invoice["AmountDue"]:
+            messages.append(TOO_MUCH)
         if credit["Type"][:6] != invoice["Type"]:
-            raise ElementError("A sales credit note can only be allocated to a sales invoice.")
+            messages.append(WRONG_TYPE)
+        if messages:
+            raise ElementError(*messages)
         if credit["Contact"]["ContactID"] != invoice["Contact"]["ContactID"]:
             raise ElementError("The credit note and the invoice must be for the same contact.")
         if credit["CurrencyCode"] != invoice["CurrencyCode"]:
