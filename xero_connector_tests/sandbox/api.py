@@ -14,6 +14,8 @@ from .xerojson import ms_date, parse_datetime
 
 BASE = "/api.xro/2.0"
 MAX_BODY = 3_500_000
+# the id Xero gives a refused element that has none (.NET's empty Guid)
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
 SETTINGS = {"accounting.settings", "accounting.settings.read"}
 CONTACTS = {"accounting.contacts", "accounting.contacts.read"}
 INVOICES = {
@@ -250,9 +252,11 @@ def elements(context, plural, bare_ok=False):
     )
 
 
-def write(context, plural, items, save, view, flag="HasValidationErrors"):
+def write(context, plural, items, save, view, flag="HasValidationErrors", id_key=None, target=None):
     """PUT/POST of elements: each element succeeds or fails on its own; a failed one is
-    marked with ``flag`` (None for objects without such a field, as Items)."""
+    marked with ``flag`` (None for objects without such a field, as Items) and, for
+    invoices and credit notes (``id_key``), carries its id: the one sent, the ``target``
+    of a POST to /{id}, else the zero GUID."""
     summarize = context.query.flag("summarizeErrors", True)
     results = []
     for element in items:
@@ -264,6 +268,8 @@ def write(context, plural, items, save, view, flag="HasValidationErrors"):
             failed = dict(element)
             if flag:
                 failed[flag] = True
+            if id_key:
+                failed[id_key] = failed.get(id_key) or target or ZERO_ID
             failed.update(
                 {
                     "StatusAttributeString": "ERROR",
@@ -516,6 +522,7 @@ def documents(context, kind, plural, document_id=None, sub=None, sub_id=None):
     books, method = context.books, context.request.method
     store = books.store(kind)
     flag = "HasErrors"
+    id_key = "InvoiceID" if kind == "invoice" else "CreditNoteID"
     if document_id is None:
         if method == "GET":
             return _list_documents(context, kind, plural)
@@ -530,7 +537,7 @@ def documents(context, kind, plural, document_id=None, sub=None, sub_id=None):
             allow_backorders=_backorders(context, kind),
         )
         view = lambda d: books.document_view(kind, d, unitdp=context.unitdp)  # noqa: E731
-        return write(context, plural, elements(context, plural), save, view, flag)
+        return write(context, plural, elements(context, plural), save, view, flag, id_key)
     number_key = "InvoiceNumber" if kind == "invoice" else "CreditNoteNumber"
     document = one(store, number_key, document_id, lambda n: books.document_by_number(kind, n))
     doc_id = document.get("InvoiceID") or document["CreditNoteID"]
@@ -546,7 +553,8 @@ def documents(context, kind, plural, document_id=None, sub=None, sub_id=None):
             unitdp=context.unitdp,
             allow_backorders=_backorders(context, kind),
         )
-        return write(context, plural, elements(context, plural), save, view, flag)
+        items = elements(context, plural)
+        return write(context, plural, items, save, view, flag, id_key, doc_id)
     return context.envelope(plural, [view(document)])
 
 
