@@ -46,7 +46,7 @@ DAY_LIMIT = 5000
 # share of the daily calls each purpose leaves to the ones before it: outbound
 # pushes may spend the whole day, inbound fetches stop at 10% left, polling at 20%
 DAY_RESERVE = {"push": 0.0, "fetch": 0.1, "poll": 0.2}
-# jobs of a lower number go first
-PRIORITY = {"push": 10, "fetch": 20}
+# jobs of a lower number go first (an invoice after the customer and products it needs)
+PRIORITY = {"push": 10, "invoice": 15, "fetch": 20}
 # days the audit log is kept (system parameter xero_connector.log_days)
 LOG_DAYS = 90

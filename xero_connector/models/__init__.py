@@ -37,6 +37,7 @@ from . import xero_sync_mixin
 # isort: split
 from . import (
     crm_lead,
+    crm_team,
     product_category,
     product_product,
     product_template,
@@ -44,4 +45,5 @@ from . import (
     sale_order,
     sale_order_line,
     xero_invoice,
+    xero_order_invoice,
 )

@@ -1,8 +1,19 @@
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.fields import Command
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
+
+    # ------------------------------------------------------------------ fields
+
+    xero_won_without_order = fields.Boolean(
+        "Won without an order",
+        readonly=True,
+        copy=False,
+        help="The opportunity reached the stage that invoices in Xero without a confirmed "
+        "order: nothing was invoiced.",
+    )
 
     # ------------------------------------------------------------------ CRUD
 
@@ -10,12 +21,15 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         leads = super().create(vals_list)
         leads._xero_customers_changed()
+        leads._xero_stage_reached()
         return leads
 
     def write(self, vals):
         result = super().write(vals)
         if {"partner_id", "type", "active"} & set(vals):
             self._xero_customers_changed()
+        if "stage_id" in vals:
+            self._xero_stage_reached()
         return result
 
     # ------------------------------------------------------------------ business
@@ -24,3 +38,95 @@ class CrmLead(models.Model):
         """An opportunity makes its customer one that syncs with Xero."""
         opportunities = self.filtered(lambda lead: lead.type == "opportunity" and lead.active)
         opportunities.partner_id._xero_became_customer()
+
+    def _xero_stage_reached(self):
+        """Opportunities reaching the stage that invoices: their confirmed orders are
+        invoiced in Xero (what is left to invoice only: moving a deal back and forth
+        invoices nothing twice)."""
+        for company, leads in self.grouped("company_id").items():
+            connection = (company or self.env.company).sudo()._xero_connection()
+            if not (
+                connection
+                and connection.sync_invoices
+                and connection.invoice_trigger == "stage"
+                and connection.invoice_stage_id
+            ):
+                continue
+            won = leads.filtered(lambda lead, c=connection: lead.stage_id == c.invoice_stage_id)
+            if won:
+                won._xero_invoice_won(connection)
+
+    def _xero_invoice_won(self, connection):
+        orders = self.order_ids.filtered(lambda order: order.state == "sale")
+        without = self.filtered(
+            lambda lead: not lead.order_ids.filtered(lambda o: o.state == "sale")
+        )
+        if connection.invoice_without_order == "revenue":
+            made = without._xero_revenue_orders(connection)
+            orders |= made
+            without = without.filtered(lambda lead: lead not in made.opportunity_id)
+        without._xero_flag_without_order()
+        (self - without).filtered("xero_won_without_order").xero_won_without_order = False
+        if orders:
+            orders._xero_make_invoices()
+
+    def _xero_revenue_orders(self, connection):
+        """An order of the expected revenue, with the configured product, confirmed: for
+        the opportunities that have a customer and an expected revenue."""
+        product = connection.invoice_revenue_product_id
+        leads = self.filtered(lambda lead: lead.partner_id and lead.expected_revenue > 0)
+        if not product or not leads:
+            return self.env["sale.order"]
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            .with_company(connection.company_id)
+            .create(
+                [
+                    {
+                        "partner_id": lead.partner_id.id,
+                        "opportunity_id": lead.id,
+                        "team_id": lead.team_id.id,
+                        "user_id": lead.user_id.id,
+                        "company_id": connection.company_id.id,
+                        "origin": lead.name,
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "name": lead.name,
+                                    "product_uom_qty": 1.0,
+                                    "price_unit": lead.expected_revenue,
+                                }
+                            )
+                        ],
+                    }
+                    for lead in leads
+                ]
+            )
+        )
+        orders.action_confirm()
+        for order in orders:
+            order.message_post(
+                body=self.env._(
+                    "Made from the expected revenue of %s, won: it is invoiced in Xero.",
+                    order.opportunity_id.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return orders
+
+    def _xero_flag_without_order(self):
+        """Won without an order: marked, and the salesperson told once."""
+        new = self.filtered(lambda lead: not lead.xero_won_without_order)
+        if not new:
+            return
+        new.sudo().xero_won_without_order = True
+        for lead in new:
+            lead.sudo().message_post(
+                body=self.env._(
+                    "Won without a confirmed order: nothing was invoiced in Xero. Confirm an "
+                    "order of this opportunity to invoice it."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )

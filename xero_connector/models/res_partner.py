@@ -155,6 +155,25 @@ class ResPartner(models.Model):
                 lambda i, start=start, due=due: (i.date and i.date >= start) or i in due
             )
 
+    def _invoice_total(self):
+        """Odoo's "Invoiced", plus what Xero invoiced the customer, for a company that
+        invoices in Xero: the figure beside the Xero balance agrees with it."""
+        result = super()._invoice_total()
+        connection = self.env.company.sudo()._xero_connection()
+        if not connection or not connection.sync_invoices:
+            return result
+        invoiced = self.env["xero.invoice"]._xero_invoiced_by_contact(connection)
+        links = self._xero_current_links()
+        base = connection.base_currency_id
+        company = connection.company_id
+        for partner in self:
+            link = links.get(partner.id)
+            amount = invoiced.get(link.xero_id, 0.0) if link and link.xero_id else 0.0
+            if amount and base and base != company.currency_id:
+                amount = base._convert(amount, company.currency_id, company, fields.Date.today())
+            partner.total_invoiced += amount
+        return result
+
     def _search_xero_contact_id(self, operator, value):
         connection = self.env.company.sudo()._xero_connection()
         domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
@@ -176,6 +195,25 @@ class ResPartner(models.Model):
         links = self._xero_links(connection, xero_ids=overdue)
         ids = [link.res_id for link in links.values()]
         return [("commercial_partner_id", "in" if _asks_true(operator, value) else "not in", ids)]
+
+    # ------------------------------------------------------------------ actions
+
+    def action_view_partner_invoices(self):
+        """The customer's invoices in Xero, for a company that invoices there."""
+        connection = self.env.company.sudo()._xero_connection()
+        if not (connection and connection.sync_invoices and self.env.user.has_group(USER)):
+            return super().action_view_partner_invoices()
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_invoice_mirror"
+        )
+        link = self.commercial_partner_id._xero_current_links().get(self.commercial_partner_id.id)
+        action["domain"] = [
+            ("connection_id", "=", connection.id),
+            ("xero_contact_id", "=", link.xero_id if link and link.xero_id else "-"),
+        ]
+        action["display_name"] = self.env._("Xero invoices of %s", self.commercial_partner_id.name)
+        return action
 
     # ------------------------------------------------------------------ business: what syncs
 

@@ -1,13 +1,38 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..const import PRIORITY
+from ..tools.actions import SOFT_RELOAD, notification
+
+USER = "xero_connector.group_xero_user"
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # ------------------------------------------------------------------ fields
+
     xero_stock_warning = fields.Text(
         "Stock in Xero",
         compute="_compute_xero_stock_warning",
         help="Lines asking more than Xero has.",
+    )
+    xero_invoicing = fields.Boolean(
+        "Invoiced in Xero",
+        compute="_compute_xero_invoicing",
+        help="The company invoices its orders in Xero.",
+    )
+    xero_invoice_ids = fields.One2many(
+        "xero.order.invoice", "order_id", "Xero invoices", groups=USER, copy=False
+    )
+    xero_invoice_count = fields.Integer(
+        "Xero invoice count", compute="_compute_xero_invoice_count", groups=USER
+    )
+    xero_invoice_problem = fields.Text(
+        "Xero invoice problem",
+        compute="_compute_xero_invoice_problem",
+        help="Why the order's invoice is not in Xero yet, and what to fix.",
     )
 
     # ------------------------------------------------------------------ compute
@@ -37,10 +62,203 @@ class SaleOrder(models.Model):
                 "Not enough stock in Xero. %(lines)s. %(then)s", lines=lines, then=then
             )
 
+    @api.depends("company_id")
+    def _compute_xero_invoicing(self):
+        for company, orders in self.grouped("company_id").items():
+            connection = company.sudo()._xero_connection()
+            orders.xero_invoicing = bool(connection and connection.sync_invoices)
+
+    @api.depends("xero_invoice_ids")
+    def _compute_xero_invoice_count(self):
+        for order in self:
+            order.xero_invoice_count = len(order.xero_invoice_ids)
+
+    @api.depends_context("company")
+    def _compute_xero_invoice_problem(self):
+        """The plain reason of the latest failed invoice of each order (no figures: every
+        salesperson may read it)."""
+        self.xero_invoice_problem = False
+        invoices = (
+            self.env["xero.order.invoice"]
+            .sudo()
+            .search([("order_id", "in", self.ids)], order="id desc")
+        )
+        for order in self:
+            failed = invoices.filtered(
+                lambda i, order=order: i.order_id == order and i.xero_sync_state == "error"
+            )
+            if failed:
+                order.xero_invoice_problem = failed[0].xero_last_error
+
+    # ------------------------------------------------------------------ actions
+
+    def action_xero_invoice(self):
+        """Create Xero invoice: what each confirmed order has to invoice goes to Xero."""
+        invoices, skipped = self._xero_make_invoices()
+        message = " ".join(skipped.values())
+        if invoices:
+            message = self.env._(
+                "%s Xero invoice(s) queued: they are in Xero within seconds.", len(invoices)
+            ) + (" " + message if message else "")
+        kind = "info" if invoices and not skipped else "warning"
+        return notification(
+            self.env._("Xero"), message, kind, sticky=bool(skipped), then=SOFT_RELOAD
+        )
+
+    def action_xero_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_order_invoice"
+        )
+        action["domain"] = [("order_id", "in", self.ids)]
+        action["context"] = {"create": False}
+        if len(self.xero_invoice_ids) == 1:
+            action |= {
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "res_id": self.xero_invoice_ids.id,
+            }
+        return action
+
+    def action_xero_resync_invoices(self):
+        """Send again the order's invoices Xero has not got (after a fix)."""
+        invoices = self.xero_invoice_ids.filtered(
+            lambda i: i.xero_sync_state in ("error", "pending", "none")
+        )
+        if not invoices:
+            raise UserError(self.env._("Every Xero invoice of this order is in Xero already."))
+        return invoices._xero_resync(invoices.connection_id)
+
     # ------------------------------------------------------------------ business
 
     def _action_confirm(self):
-        """A confirmed order makes its customer one that syncs with Xero."""
+        """A confirmed order makes its customer one that syncs with Xero, and is invoiced
+        in Xero when the company invoices on confirmation."""
         result = super()._action_confirm()
         self.partner_id._xero_became_customer()
+        automatic = self.filtered(lambda order: order._xero_invoices_on_confirm())
+        if automatic:
+            automatic._xero_make_invoices()
+        won = self.opportunity_id.filtered("xero_won_without_order")
+        won.sudo().xero_won_without_order = False
         return result
+
+    def _xero_invoices_on_confirm(self):
+        """Whether confirming this order invoices it: the company invoices confirmed
+        orders, or the order's opportunity is won already (at the stage that invoices)."""
+        self.ensure_one()
+        connection = self.company_id.sudo()._xero_connection()
+        if not connection or not connection.sync_invoices:
+            return False
+        if connection.invoice_trigger == "confirm":
+            return True
+        return (
+            connection.invoice_trigger == "stage"
+            and bool(connection.invoice_stage_id)
+            and self.opportunity_id.stage_id == connection.invoice_stage_id
+        )
+
+    def _xero_make_invoices(self, final=False):
+        """The Xero invoices of what these orders have to invoice (Odoo's invoicing
+        policy), queued for Xero: (invoices, {order: why nothing was made}).
+
+        The orders are locked first: a second click, trigger or worker at the same time
+        waits, then finds what the first invoiced (or is retried by Odoo), and never
+        makes a second invoice of the same quantities."""
+        orders = self._xero_lock()
+        skipped, vals_list = {}, []
+        invoices = self.env["xero.order.invoice"].sudo()
+        for order in orders:
+            connection = order.company_id.sudo()._xero_connection()
+            reason = order._xero_invoice_blocker(connection)
+            lines = order._get_invoiceable_lines(final) if not reason else None
+            if not reason and not lines.filtered(lambda line: not line.display_type):
+                reason = self.env._(
+                    "%s has nothing to invoice: every ordered (or delivered) quantity is "
+                    "invoiced already.",
+                    order.name,
+                )
+            if reason:
+                skipped[order] = reason
+                continue
+            quantities = {line: line._xero_quantity_to_invoice() for line in lines}
+            vals_list.append(invoices._xero_values(connection, order, quantities))
+        return self._xero_queue_invoices(vals_list), skipped
+
+    def _xero_queue_invoices(self, vals_list):
+        invoices = self.env["xero.order.invoice"].sudo().create(vals_list)
+        invoices._xero_enqueue_push(invoices.connection_id, priority=PRIORITY["invoice"])
+        return invoices
+
+    def _xero_invoice_blocker(self, connection):
+        """Why this order cannot be invoiced in Xero at all, or None."""
+        self.ensure_one()
+        if not connection or not connection.sync_invoices:
+            return self.env._(
+                "%(company)s does not invoice its orders in Xero (Settings > Xero > Invoices).",
+                company=self.company_id.name,
+            )
+        if self.state != "sale":
+            return self.env._("%s is not confirmed: confirm it first.", self.name)
+        return None
+
+    def _xero_lock(self):
+        """Lock these orders for invoicing (a write, so a transaction that read them
+        before fails and is retried instead of invoicing the same quantities)."""
+        if not self.ids:
+            return self
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE sale_order SET write_date = write_date WHERE id IN %s",
+                tuple(sorted(self.ids)),
+            )
+        )
+        self.order_line.invalidate_recordset(["qty_invoiced", "qty_to_invoice"])
+        return self
+
+    def _xero_reference(self):
+        """Xero's Reference: the order's name and the customer's reference."""
+        self.ensure_one()
+        parts = [self.name, (self.client_order_ref or "").strip()]
+        return " / ".join(part for part in parts if part)[:255]
+
+    def _xero_terms(self, date, summary):
+        """(due date, instalments note): a Xero invoice has one due date, that of the
+        last instalment; the instalments are told on the invoice as a note."""
+        self.ensure_one()
+        term = self.payment_term_id
+        if not term:
+            return date, None  # due at once, as Odoo's own invoice would be
+        untaxed, tax = summary["base_amount_currency"], summary["tax_amount_currency"]
+        terms = term._compute_terms(
+            date, self.currency_id, self.company_id, tax, tax, 1, untaxed, untaxed
+        )["line_ids"]
+        due = max(line["date"] for line in terms)
+        if len(terms) < 2:
+            return due, None
+        parts = [
+            self.env._(
+                "%(amount)s due %(date)s",
+                amount=self.currency_id.format(line["foreign_amount"]),
+                date=fields.Date.to_string(line["date"]),
+            )
+            for line in terms
+        ]
+        return due, self.env._("Payable in instalments: %s.", "; ".join(parts))
+
+    def _xero_invoice_posted(self, invoice, element):
+        """Tell the order what Xero made of its invoice."""
+        self.ensure_one()
+        self.sudo().message_post(
+            body=self.env._(
+                "Xero invoice %(number)s created: %(total)s %(currency)s, %(status)s.",
+                number=element.get("InvoiceNumber") or "",
+                total=element.get("Total"),
+                currency=invoice.currency_id.name,
+                status=dict(
+                    self.env["xero.invoice"]._fields["status"]._description_selection(self.env)
+                ).get(element.get("Status"), element.get("Status")),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )

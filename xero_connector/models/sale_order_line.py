@@ -1,11 +1,27 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
+
+# Xero statuses after which an invoice no longer counts as invoiced
+GONE = ("VOIDED", "DELETED")
+# ... and those in which it counts as posted
+POSTED = ("AUTHORISED", "PAID")
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
+    # ------------------------------------------------------------------ fields
+
     xero_stock_warning = fields.Char(
         "Xero stock", compute="_compute_xero_stock_warning", help="More than Xero has available."
+    )
+    xero_invoice_line_ids = fields.One2many(
+        "xero.order.invoice.line",
+        "sale_line_id",
+        "Xero invoice lines",
+        groups="xero_connector.group_xero_user",
+        copy=False,
     )
 
     # ------------------------------------------------------------------ compute
@@ -31,7 +47,79 @@ class SaleOrderLine(models.Model):
                         available=f"{item.quantity_available:g}",
                     )
 
+    @api.depends("xero_invoice_line_ids.quantity", "xero_invoice_line_ids.invoice_id.status")
+    def _compute_qty_invoiced(self):
+        return super()._compute_qty_invoiced()
+
+    def _prepare_qty_invoiced(self):
+        """Odoo's invoiced quantities, and what Xero invoices of the order invoiced."""
+        quantities = super()._prepare_qty_invoiced()
+        for line, quantity in self._xero_invoiced().items():
+            quantities[line] += quantity
+        return quantities
+
+    @api.depends("xero_invoice_line_ids.quantity", "xero_invoice_line_ids.invoice_id.status")
+    def _compute_qty_invoiced_posted(self):
+        result = super()._compute_qty_invoiced_posted()
+        for line, quantity in self._xero_invoiced(posted=True).items():
+            line.qty_invoiced_posted += quantity
+        return result
+
+    @api.depends("xero_invoice_line_ids.price_subtotal", "xero_invoice_line_ids.invoice_id.status")
+    def _compute_untaxed_amount_invoiced(self):
+        result = super()._compute_untaxed_amount_invoiced()
+        for line, amount in self._xero_invoiced(posted=True, field="price_subtotal").items():
+            line.untaxed_amount_invoiced += amount
+        return result
+
+    @api.depends("xero_invoice_line_ids.price_total", "xero_invoice_line_ids.invoice_id.status")
+    def _compute_amount_invoiced(self):
+        result = super()._compute_amount_invoiced()
+        for line, amount in self._xero_invoiced(posted=True, field="price_total").items():
+            line.amount_invoiced += amount
+        return result
+
     # ------------------------------------------------------------------ business
+
+    def _xero_invoiced(self, posted=False, field="quantity"):
+        """{line: what the order's Xero invoices invoiced of it}: every invoice not voided
+        or deleted in Xero, or (``posted``) the approved ones."""
+        lines = self.sudo().filtered("id")
+        result = defaultdict(float)
+        for invoice_line in lines.xero_invoice_line_ids:
+            status = invoice_line.invoice_id.status
+            if status in GONE or (posted and status not in POSTED):
+                continue
+            result[self.browse(invoice_line.sale_line_id.id)] += invoice_line[field]
+        return result
+
+    def _xero_quantity_to_invoice(self):
+        """What this line puts on the next invoice: none for a section or a note."""
+        self.ensure_one()
+        return 0.0 if self.display_type else self.qty_to_invoice
+
+    def _xero_invoice_line_values(self, quantity, amounts=None):
+        """The values of the Xero invoice line of ``quantity`` of this line, with Odoo's
+        (subtotal, total) of it."""
+        self.ensure_one()
+        subtotal, total = amounts or (0.0, 0.0)
+        display_type = self.display_type and (
+            "line_note" if self.display_type == "line_note" else "line_section"
+        )
+        return {
+            "sale_line_id": self.id,
+            "sequence": self.sequence,
+            "display_type": display_type or False,
+            "name": self.name,
+            "product_id": self.product_id.id,
+            "quantity": quantity,
+            "price_unit": self.price_unit,
+            "discount": self.discount,
+            "tax_ids": [fields.Command.set(self.tax_ids.ids)],
+            "price_subtotal": subtotal,
+            "price_total": total,
+            "is_down_payment": self.is_downpayment,
+        }
 
     def _xero_quantity_asked(self):
         """What the order asks of this line's product, in the product's unit (every line

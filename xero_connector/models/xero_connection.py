@@ -268,6 +268,78 @@ class XeroConnection(models.Model):
         required=True,
     )
     low_stock_team_id = fields.Many2one("crm.team", "Sales team told about low stock")
+    # invoices made in Xero from confirmed orders
+    sync_invoices = fields.Boolean(
+        "Invoice orders in Xero",
+        help="Orders are invoiced in Xero, not in Odoo: Create Invoice on an order makes the "
+        "Xero invoice, and what Xero invoiced is what the order shows as invoiced.",
+    )
+    invoice_trigger = fields.Selection(
+        [
+            ("manual", "Only when someone clicks Create Xero invoice"),
+            ("confirm", "When an order is confirmed"),
+            ("stage", "When an opportunity reaches a stage"),
+        ],
+        "Invoice automatically",
+        default="manual",
+        required=True,
+    )
+    invoice_stage_id = fields.Many2one(
+        "crm.stage",
+        "Stage that invoices",
+        help="An opportunity reaching this stage has its confirmed orders invoiced in Xero.",
+    )
+    invoice_without_order = fields.Selection(
+        [
+            ("flag", "Flag it as won without an order"),
+            ("revenue", "Invoice its expected revenue"),
+        ],
+        "Opportunity without an order",
+        default="flag",
+        required=True,
+    )
+    invoice_revenue_product_id = fields.Many2one(
+        "product.product",
+        "Product of expected revenue",
+        help="The line of an invoice made from an opportunity's expected revenue.",
+    )
+    invoice_status = fields.Selection(
+        [
+            ("DRAFT", "Draft: finance approves it in Xero"),
+            ("AUTHORISED", "Approved: payable at once"),
+        ],
+        "Invoices are created",
+        default="AUTHORISED",
+        required=True,
+    )
+    invoice_number_from = fields.Selection(
+        [("xero", "Xero's own sequence"), ("order", "The order's number")],
+        "Invoice number",
+        default="xero",
+        required=True,
+        help="With the order's number, a second invoice of the same order gets a suffix "
+        "(S00012-2).",
+    )
+    rounding_account_id = fields.Many2one(
+        "xero.account",
+        "Rounding account",
+        domain="[('connection_id', '=', id), ('status', '=', 'ACTIVE')]",
+        help="Where Odoo's total and Xero's per-line tax rounding differ by a few cents, a "
+        "rounding line on this account makes the Xero invoice equal the order, to the cent.",
+    )
+    deposit_account_id = fields.Many2one(
+        "xero.account",
+        "Down payment account",
+        domain="[('connection_id', '=', id), ('status', '=', 'ACTIVE')]",
+        help="The Xero account of down payment lines (a customer deposits account); the "
+        "default sales account when empty.",
+    )
+    branding_theme_id = fields.Many2one(
+        "xero.branding.theme",
+        "Branding theme",
+        domain="[('connection_id', '=', id)]",
+        help="The theme of invoices whose sales team names none (Xero's default when empty).",
+    )
     tax_map_ids = fields.One2many("xero.tax.map", "connection_id", "Tax map")
     webhook_key = fields.Char(
         groups=SECRET,

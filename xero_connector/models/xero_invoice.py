@@ -61,6 +61,10 @@ class XeroInvoice(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     base_currency_id = fields.Many2one(related="connection_id.base_currency_id")
     total = fields.Monetary(readonly=True, currency_field="currency_id")
+    sub_total = fields.Monetary("Untaxed total", readonly=True, currency_field="currency_id")
+    sub_total_base = fields.Monetary(
+        "Untaxed total (base currency)", readonly=True, currency_field="base_currency_id"
+    )
     amount_due = fields.Monetary("Amount due", readonly=True, currency_field="currency_id")
     # in the organisation's base currency (Xero's rate: invoice currency per base unit)
     amount_due_base = fields.Monetary(
@@ -169,6 +173,8 @@ class XeroInvoice(models.Model):
                 new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
             outcomes[xero_id] = Done()
         write_rows(self, rows)
+        # what depends on Xero's status (the invoiced quantities of orders) is recomputed
+        self.browse(list(rows)).modified(["status", "total", "amount_due"])
         if new:
             insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
         if moved:
@@ -200,10 +206,23 @@ class XeroInvoice(models.Model):
             "currency_code": element.get("CurrencyCode") or False,
             "currency_id": currencies.get(element.get("CurrencyCode")) or False,
             "total": float(element.get("Total") or 0),
+            "sub_total": float(element.get("SubTotal") or 0),
+            "sub_total_base": round(float(element.get("SubTotal") or 0) / rate, 2),
             "amount_due": amount_due,
             "amount_due_base": round(amount_due / rate, 2),
             "updated_at": xero_datetime(element.get("UpdatedDateUTC")),
         }
+
+    @api.model
+    def _xero_invoiced_by_contact(self, connection):
+        """{Xero ContactID: untaxed total of its approved invoices, in the organisation's
+        base currency} (the invoices of the history the mirror keeps)."""
+        groups = self.sudo()._read_group(
+            [("connection_id", "=", connection.id), ("status", "in", ("AUTHORISED", "PAID"))],
+            ["xero_contact_id"],
+            ["sub_total_base:sum"],
+        )
+        return dict(groups)
 
     @api.autovacuum
     def _gc_xero_history(self):

@@ -24,6 +24,9 @@ class XeroSyncBase(models.AbstractModel):
     _xero_webhook_category = None  # "CONTACT"
     # Xero field -> Odoo field, to tell the user which field to fix after a refusal
     _xero_field_map = {}
+    # an uncertain create is looked up in Xero before it is resent, even when Xero would
+    # replay its Idempotency-Key (for objects Xero would create twice without a word)
+    _xero_look_before_resending = False
 
     # ------------------------------------------------------------------ business
 
@@ -47,6 +50,14 @@ class XeroSyncBase(models.AbstractModel):
         """The live connections this object syncs with."""
         connections = self.env["xero.connection"].sudo().search([("state", "in", LIVE_STATES)])
         return connections.filtered(self._xero_enabled)
+
+    @api.model
+    def _xero_call_log(self, jobs):
+        """What the sync log says of a call carrying these jobs."""
+        return {
+            "direction": jobs[:1].direction,
+            "message": self.env._("%s jobs in the batch", len(jobs)),
+        }
 
     @api.model
     def _xero_url(self, connection, xero_id):

@@ -49,14 +49,6 @@ class XeroSyncInboundMixin(models.AbstractModel):
     def _xero_fetch_params(self, xero_ids):
         return {"i_ds": list(xero_ids)}
 
-    @api.model
-    def _xero_call_log(self, jobs):
-        """What the sync log says of a call carrying these jobs."""
-        return {
-            "direction": jobs[:1].direction,
-            "message": self.env._("%s jobs in the batch", len(jobs)),
-        }
-
     # ------------------------------------------------------------------ business: polling
 
     @api.model

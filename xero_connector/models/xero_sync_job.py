@@ -596,6 +596,8 @@ class XeroSyncJob(models.Model):
         """
         now = fields.Datetime.now()
         long_ago = now - timedelta(hours=KEY_MEMORY_HOURS)
+        # a model whose duplicates Xero would not refuse trusts no replay: it looks first
+        look_first = self[:1].res_model and self._xero_model()._xero_look_before_resending
         rows = {}
         for operation, jobs in self.grouped(lambda j: sends[j.id].operation).items():
             payloads = {}
@@ -616,7 +618,11 @@ class XeroSyncJob(models.Model):
                     or (
                         operation == "create"
                         and job.uncertain
-                        and (job.idempotency_key != key or (job.started_at or now) < long_ago)
+                        and (
+                            look_first
+                            or job.idempotency_key != key
+                            or (job.started_at or now) < long_ago
+                        )
                     ),
                 }
         write_rows(self, rows)

@@ -169,6 +169,22 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         ]
         return self.env["xero.sync.job"].sudo()._xero_enqueue(vals_list)
 
+    def _xero_pending_push(self, connection):
+        """Those of these records with a push to ``connection`` still to run."""
+        jobs = (
+            self.env["xero.sync.job"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("kind", "=", f"{self._xero_object}.push"),
+                    ("res_id", "in", self.ids),
+                    ("state", "in", ("pending", "processing")),
+                ]
+            )
+        )
+        return self.browse(set(jobs.mapped("res_id")))
+
     def _xero_resync(self, connections=None):
         """Resync with ``connections`` (by default the current company's): failed jobs are
         tried again, a record out of scope is brought into it when it can be, and the
@@ -364,9 +380,14 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             idempotency_key=jobs[:1].idempotency_key,
             purpose="push",
             log=self._xero_call_log(jobs),
-            **self._xero_call_options(),
+            **self._xero_push_options(jobs.connection_id),
         )
         return self._xero_pushed(jobs, answer.get(self._xero_plural) or [], payloads)
+
+    @api.model
+    def _xero_push_options(self, connection):
+        """Options of the pushes to ``connection`` (override: a setting of it)."""
+        return self._xero_call_options()
 
     @api.model
     def _xero_pushed(self, jobs, elements, payloads):

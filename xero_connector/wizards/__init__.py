@@ -1,4 +1,10 @@
 from . import xero_golive_mixin  # the go-live wizards inherit it
 
 # isort: split
-from . import xero_connect, xero_contact_golive, xero_product_golive, xero_tax_matrix
+from . import (
+    sale_make_invoice_advance,
+    xero_connect,
+    xero_contact_golive,
+    xero_product_golive,
+    xero_tax_matrix,
+)

@@ -12,6 +12,8 @@ from . import (
     test_contact_golive,
     test_contact_scope,
     test_contacts,
+    test_invoice_totals,
+    test_invoices,
     test_products,
     test_sync_access,
     test_sync_faults,

@@ -1,0 +1,395 @@
+"""Xero invoices made from confirmed orders: one click or on confirmation, exact to the
+cent, never twice."""
+
+from decimal import Decimal
+
+from odoo.fields import Command
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .test_products import ProductCase
+
+
+class InvoiceCase(ProductCase):
+    """Kauri Tools (USD) invoicing the company's orders, with a rounding account."""
+
+    def setUp(self):
+        super().setUp()
+        self.connection.sudo().write(
+            {"sync_invoices": True, "rounding_account_id": self.account("860").id}
+        )
+        self.customer = self.env["res.partner"].create(
+            {"name": "Ridgeway Joinery", "email": "accounts@ridgeway.example"}
+        )
+        self.drill = self.product("INV-DRL", "Cordless drill", 199.0)
+        self.saw = self.product("INV-SAW", "Panel saw", 45.5)
+
+    def order(self, lines, partner=None, confirm=True, **values):
+        """An order of (product, quantity[, price[, discount[, taxes]]]) lines."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.customer).id,
+                "order_line": [Command.create(self.line_values(*line)) for line in lines],
+                **values,
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        return order
+
+    def line_values(self, product, quantity, price=None, discount=0.0, taxes=None):
+        values = {"product_id": product.id, "product_uom_qty": quantity, "discount": discount}
+        if price is not None:
+            values["price_unit"] = price
+        if taxes is not None:
+            values["tax_ids"] = [Command.set(taxes.ids)]
+        return values
+
+    def invoiced(self, order):
+        """The Xero invoices of an order, as Xero has them (oldest first)."""
+        invoices = order.sudo().xero_invoice_ids.sorted("id")
+        links = self.env["xero.order.invoice"]._xero_links(self.connection, ids=invoices.ids)
+        return [self.books.invoices[links[invoice.id].xero_id] for invoice in invoices]
+
+    def total(self, document):
+        return Decimal(str(document["Total"]))
+
+    def job_of(self, invoice):
+        return self.jobs.search(
+            [("res_model", "=", "xero.order.invoice"), ("res_id", "=", invoice.id)],
+            order="id desc",
+            limit=1,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestOneClick(InvoiceCase, TransactionCase):
+    def test_a_confirmed_order_becomes_one_xero_invoice_with_its_total_to_the_cent(self):
+        self.run_until_settled()  # the products are items in Xero
+        order = self.order([(self.drill, 2), (self.saw, 3, 45.5, 10.0)], client_order_ref="PO-77")
+        self.assertEqual(order.invoice_status, "to invoice")
+        order.action_xero_invoice()
+        self.assertEqual(order.invoice_status, "invoiced", "invoiced at once: no second click")
+        self.run_until_settled()
+
+        [document] = self.invoiced(order)
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+        self.assertEqual(document["Type"], "ACCREC")
+        self.assertEqual(document["Status"], "AUTHORISED")
+        self.assertEqual(document["Reference"], f"{order.name} / PO-77")
+        self.assertIn(f"/odoo/sale.order/{order.id}", document["Url"])
+        contact = self.books.contacts[document["Contact"]["ContactID"]]
+        self.assertEqual(contact["Name"], "Ridgeway Joinery", "the customer was sent first")
+        drill, saw = document["LineItems"]
+        self.assertEqual(
+            (drill["ItemCode"], drill["Quantity"], drill["UnitAmount"], drill["TaxType"]),
+            ("INV-DRL", Decimal(2), Decimal(199), "OUTPUT2"),
+        )
+        self.assertEqual(drill["AccountCode"], "200")
+        self.assertEqual((saw["DiscountRate"], saw["LineAmount"]), (Decimal(10), Decimal("122.85")))
+        # Odoo counts what Xero invoiced: quantities, amounts, the order's status
+        self.assertEqual(order.order_line.mapped("qty_invoiced"), [2.0, 3.0])
+        self.assertEqual(order.amount_to_invoice, 0.0)
+        self.assertAlmostEqual(order.amount_invoiced, order.amount_total, places=2)
+        invoice = order.sudo().xero_invoice_ids
+        self.assertEqual(invoice.number, document["InvoiceNumber"])
+        self.assertEqual(invoice.status, "AUTHORISED")
+        self.assertIn(document["InvoiceNumber"], order.message_ids[0].body)
+
+        # a second click finds nothing left, and says so
+        action = order.action_xero_invoice()
+        self.assertIn("nothing to invoice", action["params"]["message"])
+        self.run_until_settled()
+        self.assertEqual(len(self.invoiced(order)), 1)
+
+    def test_odoo_create_invoice_leads_to_xero_and_makes_no_odoo_invoice(self):
+        order = self.order([(self.drill, 1)])
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "delivered"})
+        )
+        wizard.create_invoices()
+        self.run_until_settled()
+        self.assertFalse(order.invoice_ids, "no Odoo invoice: Xero is the ledger")
+        [document] = self.invoiced(order)
+        self.assertEqual(self.total(document), Decimal("228.85"))
+
+    def test_the_customer_invoiced_figure_is_what_xero_invoiced(self):
+        order = self.order([(self.drill, 2)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        self.customer.invalidate_recordset(["total_invoiced"])
+        self.assertEqual(self.customer.total_invoiced, 398.0, "untaxed, as Odoo's own figure")
+        action = self.customer.action_view_partner_invoices()
+        self.assertEqual(action["res_model"], "xero.invoice")
+        [document] = self.invoiced(order)
+        mirrors = self.env["xero.invoice"].search(action["domain"])
+        self.assertEqual(mirrors.mapped("number"), [document["InvoiceNumber"]])
+
+    def test_many_orders_from_the_list_in_one_call(self):
+        self.run_until_settled()
+        orders = self.env["sale.order"]
+        for index in range(5):
+            orders |= self.order([(self.drill, index + 1)])
+        before = len(self.sandbox.calls_to("/Invoices", method="PUT"))
+        orders.action_xero_invoice()
+        self.run_until_settled()
+        self.assertEqual(len(self.sandbox.calls_to("/Invoices", method="PUT")) - before, 1)
+        for order in orders:
+            [document] = self.invoiced(order)
+            self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+
+    def test_a_new_customer_is_created_first_and_only_once(self):
+        seeded = len(self.books.contacts)
+        first = self.order([(self.drill, 1)])
+        second = self.order([(self.saw, 1)])
+        (first | second).action_xero_invoice()
+        self.run_until_settled()
+        self.assertEqual(len(self.books.contacts), seeded + 1)
+        [one], [two] = self.invoiced(first), self.invoiced(second)
+        self.assertEqual(one["Contact"]["ContactID"], two["Contact"]["ContactID"])
+
+
+@tagged("post_install", "-at_install")
+class TestTriggersAndPartialInvoicing(InvoiceCase, TransactionCase):
+    def test_confirming_invoices_when_the_company_says_so(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        order = self.order([(self.drill, 1)])
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(self.total(document), Decimal("228.85"))
+        # manual only: confirming makes nothing
+        self.connection.sudo().invoice_trigger = "manual"
+        other = self.order([(self.drill, 1)])
+        self.run_until_settled()
+        self.assertFalse(other.sudo().xero_invoice_ids)
+
+    def test_delivered_quantities_make_one_invoice_per_delivery(self):
+        self.drill.invoice_policy = "delivery"
+        order = self.order([(self.drill, 5), (self.saw, 2)])
+        order.order_line[0].qty_delivered = 2
+        order.action_xero_invoice()
+        order.order_line[0].qty_delivered = 5
+        self.assertEqual(order.invoice_status, "to invoice")
+        order.action_xero_invoice()
+        self.run_until_settled()
+        first, second = self.invoiced(order)
+        self.assertEqual([line["Quantity"] for line in first["LineItems"]], [2, 2])
+        self.assertEqual([line["Quantity"] for line in second["LineItems"]], [3])
+        self.assertEqual(self.total(first) + self.total(second), Decimal(str(order.amount_total)))
+        self.assertEqual(order.invoice_status, "invoiced")
+
+    def test_a_down_payment_then_the_final_invoice_that_deducts_it(self):
+        order = self.order([(self.drill, 10)])
+        deposit = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "percentage", "amount": 30})
+        )
+        deposit.create_invoices()
+        final = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "delivered"})
+        )
+        final.create_invoices()
+        self.run_until_settled()
+        first, second = self.invoiced(order)
+        self.assertEqual(self.total(first), Decimal("686.55"), "30% of 2,288.50")
+        self.assertEqual(self.total(first) + self.total(second), Decimal(str(order.amount_total)))
+        deduction = second["LineItems"][-1]
+        self.assertLess(deduction["UnitAmount"], 0)
+        self.assertGreater(deduction["Quantity"], 0, "Xero refuses negative quantities")
+        self.assertEqual(order.invoice_status, "invoiced")
+
+
+@tagged("post_install", "-at_install")
+class TestTotals(InvoiceCase, TransactionCase):
+    def test_a_rounding_line_carries_odoo_global_rounding(self):
+        self.env.company.tax_calculation_rounding_method = "round_globally"
+        widget = self.product("INV-WDG", "Widget", 1.0)
+        # Xero's example: 25.06, 25.61, 25.63 at 15% is 11.44 of tax line by line,
+        # 11.45 on the sum
+        order = self.order([(widget, 1, 25.06), (widget, 1, 25.61), (widget, 1, 25.63)])
+        self.assertEqual(order.amount_total, 87.75)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(self.total(document), Decimal("87.75"))
+        rounding = document["LineItems"][-1]
+        self.assertEqual(
+            (rounding["AccountCode"], rounding["LineAmount"]), ("860", Decimal("0.01"))
+        )
+        invoice = order.sudo().xero_invoice_ids
+        self.assertEqual(invoice.rounding_amount, 0.01)
+        self.assertIn("rounding line of 0.01", self.job_of(invoice).result)
+
+    def test_prices_including_tax_go_as_an_inclusive_invoice(self):
+        included = self.sale_tax("GST 15% incl.", 15, price_include_override="tax_included")
+        self.maps._xero_ensure(self.connection, [included])[str(included.id)].write(
+            {"xero_tax_rate_id": self.rate("OUTPUT2").id}
+        )
+        order = self.order(
+            [(self.drill, 3, 99.99, 0.0, included), (self.saw, 1, 10.01, 5.0, included)]
+        )
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(document["LineAmountTypes"], "Inclusive")
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+
+
+@tagged("post_install", "-at_install")
+class TestGuardRails(InvoiceCase, TransactionCase):
+    def test_an_unmapped_tax_stops_the_invoice_with_the_reason_until_it_is_mapped(self):
+        tax = self.sale_tax("Export 0%", 0)
+        order = self.order([(self.drill, 1, 199.0, 0.0, tax)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        invoice = order.sudo().xero_invoice_ids
+        job = self.job_of(invoice)
+        self.assertEqual(job.state, "error")
+        self.assertIn("Export 0% has no Xero tax rate yet", job.failure_reason)
+        self.assertIn("Export 0%", order.xero_invoice_problem)
+        self.assertFalse(invoice.xero_invoice_id, "nothing reached Xero")
+        # fixed by a manager, then Resync sends it
+        self.maps._xero_ensure(self.connection, [tax])[str(tax.id)].write(
+            {"xero_tax_rate_id": self.rate("ZERORATED").id}
+        )
+        order.action_xero_resync_invoices()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(document["LineItems"][0]["TaxType"], "ZERORATED")
+        self.assertFalse(order.xero_invoice_problem)
+
+    def test_a_currency_xero_does_not_use_is_refused_before_any_call(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        pricelist = self.env["product.pricelist"].create({"name": "Euro", "currency_id": eur.id})
+        order = self.order([(self.drill, 1)], pricelist_id=pricelist.id)
+        order.action_xero_invoice()
+        puts = len(self.sandbox.calls_to("/Invoices", method="PUT"))
+        self.run_until_settled()
+        job = self.job_of(order.sudo().xero_invoice_ids)
+        self.assertEqual(job.state, "error")
+        self.assertIn("Xero does not use EUR", job.failure_reason)
+        self.assertEqual(len(self.sandbox.calls_to("/Invoices", method="PUT")), puts)
+
+    def test_an_order_with_nothing_to_invoice_says_so(self):
+        order = self.order([(self.drill, 1)], confirm=False)
+        action = order.action_xero_invoice()
+        self.assertIn("is not confirmed", action["params"]["message"])
+        self.assertFalse(order.sudo().xero_invoice_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestNeverTwice(InvoiceCase, TransactionCase):
+    def test_an_answer_lost_after_xero_made_the_invoices_makes_no_duplicate(self):
+        self.run_until_settled()
+        orders = self.env["sale.order"]
+        for index in range(3):
+            orders |= self.order([(self.drill, index + 1)])
+        self.run_until_settled()  # the customer is in Xero
+        orders.action_xero_invoice()
+        self.sandbox.faults.add("accept_then_fail", method="PUT", path="/Invoices$")
+        before = len(self.books.invoices)
+        self.run_until_settled()
+        self.assertEqual(len(self.books.invoices), before + 3)
+        for order in orders:
+            self.assertEqual(len(self.invoiced(order)), 1)
+
+    def test_a_lost_answer_xero_no_longer_replays_is_found_by_reference(self):
+        self.run_until_settled()
+        order = self.order([(self.drill, 1)])
+        self.run_until_settled()
+        order.action_xero_invoice()
+        self.sandbox.faults.add("accept_then_fail", method="PUT", path="/Invoices$")
+        self.run_queue()
+        with self.sandbox.lock:
+            self.sandbox.idempotency.clear()  # as after a restart without its keys
+        before = len(self.books.invoices)
+        self.run_until_settled()
+        self.assertEqual(len(self.books.invoices), before)
+        self.assertEqual(len(self.invoiced(order)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceAccess(InvoiceCase, TransactionCase):
+    def test_a_salesperson_without_xero_access_confirms_and_sees_no_figures(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        salesman = new_test_user(self.env, "seller", groups="sales_team.group_sale_salesman")
+        order = self.order([(self.drill, 1)], confirm=False, user_id=salesman.id)
+        order = order.with_user(salesman)
+        order.action_confirm()
+        self.run_until_settled()
+        self.assertEqual(len(self.invoiced(order)), 1)
+        self.assertNotIn("xero_invoice_ids", order.fields_get())
+        self.assertFalse(order.xero_invoice_problem)
+
+
+@tagged("post_install", "-at_install")
+class TestWonDeals(InvoiceCase, TransactionCase):
+    def setUp(self):
+        super().setUp()
+        self.won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        self.first = self.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        self.connection.sudo().write({"invoice_trigger": "stage", "invoice_stage_id": self.won.id})
+
+    def opportunity(self, **values):
+        return self.env["crm.lead"].create(
+            {
+                "name": "Workshop fit-out",
+                "type": "opportunity",
+                "partner_id": self.customer.id,
+                "stage_id": self.first.id,
+                **values,
+            }
+        )
+
+    def test_a_won_deal_invoices_its_orders_once_however_often_it_moves(self):
+        lead = self.opportunity()
+        order = self.order([(self.drill, 2)], opportunity_id=lead.id)
+        self.run_until_settled()
+        self.assertFalse(order.sudo().xero_invoice_ids, "not won yet: nothing invoiced")
+        lead.stage_id = self.won
+        lead.stage_id = self.first
+        lead.stage_id = self.won
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+        # an order confirmed once the deal is won is invoiced on confirmation
+        later = self.order([(self.saw, 1)], opportunity_id=lead.id)
+        self.run_until_settled()
+        self.assertEqual(len(self.invoiced(later)), 1)
+        self.assertEqual(len(self.invoiced(order)), 1)
+
+    def test_a_deal_won_without_an_order_is_flagged_once(self):
+        lead = self.opportunity(expected_revenue=5000)
+        lead.stage_id = self.won
+        lead.stage_id = self.first
+        lead.stage_id = self.won
+        self.assertTrue(lead.xero_won_without_order)
+        notes = lead.message_ids.filtered(lambda m: "Won without a confirmed order" in m.body)
+        self.assertEqual(len(notes), 1)
+        self.assertFalse(lead.order_ids)
+        # confirming an order of it clears the flag and invoices it (the deal is won)
+        order = self.order([(self.drill, 1)], opportunity_id=lead.id)
+        self.assertFalse(lead.xero_won_without_order)
+        self.run_until_settled()
+        self.assertEqual(len(self.invoiced(order)), 1)
+
+    def test_a_deal_won_without_an_order_is_invoiced_from_its_expected_revenue(self):
+        service = self.product("INV-SVC", "Fit-out services", 0.0, type="service")
+        self.connection.sudo().write(
+            {"invoice_without_order": "revenue", "invoice_revenue_product_id": service.id}
+        )
+        lead = self.opportunity(expected_revenue=5000)
+        lead.stage_id = self.won
+        lead.stage_id = self.first
+        lead.stage_id = self.won
+        self.run_until_settled()
+        self.assertEqual(len(lead.order_ids), 1, "one order, however often the deal moves")
+        [document] = self.invoiced(lead.order_ids)
+        self.assertEqual(self.total(document), Decimal("5750.00"), "5,000 and 15% tax")
+        self.assertEqual(document["LineItems"][0]["Description"], "Workshop fit-out")
+        self.assertFalse(lead.xero_won_without_order)
