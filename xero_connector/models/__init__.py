@@ -45,5 +45,9 @@ from . import (
     sale_order,
     sale_order_line,
     xero_invoice,
-    xero_order_invoice,
+    xero_order_document,
 )
+
+# isort: split
+# the documents of orders (inheriting xero_order_document)
+from . import xero_order_credit_note, xero_order_invoice

@@ -90,6 +90,17 @@ class SaleOrder(models.Model):
             if failed:
                 order.xero_invoice_problem = failed[0].xero_last_error
 
+    # ------------------------------------------------------------------ CRUD
+
+    def write(self, vals):
+        # the lines changed by one save of the order make one change for Xero
+        result = super(SaleOrder, self.with_context(xero_order_write=True)).write(vals)
+        if "client_order_ref" in vals:
+            self._xero_reference_changed()
+        if "order_line" in vals:
+            self._xero_edited()
+        return result
+
     # ------------------------------------------------------------------ actions
 
     def action_xero_invoice(self):
@@ -142,6 +153,84 @@ class SaleOrder(models.Model):
         won = self.opportunity_id.filtered("xero_won_without_order")
         won.sudo().xero_won_without_order = False
         return result
+
+    def _action_cancel(self):
+        """Cancelling an order tells Xero: its invoices are deleted, voided or credited."""
+        result = super()._action_cancel()
+        invoices = self.sudo().xero_invoice_ids.filtered(lambda i: i.state == "open")
+        for invoice in invoices:
+            if not invoice._xero_is_paid():
+                self._xero_tell(
+                    {
+                        invoice.order_id.id: self.env._(
+                            "The order is cancelled: %s goes to Xero to be deleted or voided.",
+                            invoice.display_name,
+                        )
+                    }
+                )
+        invoices._xero_cancel()
+        return result
+
+    def _xero_edited(self):
+        """A confirmed order changed after it was invoiced in Xero: its invoice is made
+        to match while Xero lets it change; otherwise what was taken off (or repriced)
+        is credited, and what was added is to invoice (at once when the company
+        invoices automatically)."""
+        for order in self.sudo().filtered(lambda o: o.state == "sale" and o.xero_invoice_ids):
+            connection = order.company_id._xero_connection()
+            if not connection.sync_invoices:
+                continue
+            invoices = order.xero_invoice_ids.filtered(lambda i: i._xero_counts())
+            amendable = invoices.filtered(lambda i: i._xero_amendable())[:1]
+            if amendable:
+                amendable._xero_amend()
+                continue
+            order._xero_credit_changes(invoices)
+            if order._xero_invoices_on_confirm():
+                order._xero_make_invoices()
+
+    def _xero_credit_changes(self, invoices):
+        """Credit, on the latest of ``invoices`` (paid ones), what the order no longer
+        invoices: quantities taken off, and lines whose price, discount or taxes changed
+        (credited as invoiced, then to invoice again at the new price)."""
+        self.ensure_one()
+        credit_notes = self.env["xero.order.credit.note"].sudo()
+        if not invoices:
+            return credit_notes
+        quantities, lines = {}, self.env["xero.order.invoice.line"]
+        for line in self.order_line.filtered(
+            lambda ol: not ol.display_type and not ol.is_downpayment
+        ):
+            invoiced = invoices.line_ids.filtered(lambda il, line=line: il.sale_line_id == line)
+            if not invoiced:
+                continue
+            repriced = invoiced.filtered(
+                lambda il, line=line: (
+                    (il.price_unit, il.discount, il.tax_ids)
+                    != (line.price_unit, line.discount, line.tax_ids)
+                )
+            )
+            if repriced:
+                lines |= repriced
+                quantities |= {il: il.quantity for il in repriced}
+                continue
+            excess = -line._xero_quantity_to_invoice()
+            if excess > 0:
+                last = invoiced.sorted("id")[-1]
+                lines |= last
+                quantities[last] = excess
+        if not lines:
+            return credit_notes
+        return credit_notes._xero_credit(
+            invoices.sorted("id")[-1], lines, self.env._("Order changed"), quantities
+        )
+
+    def _xero_reference_changed(self):
+        """The customer's reference is on the order's invoices in Xero (a paid invoice
+        may still change its reference)."""
+        for invoice in self.sudo().xero_invoice_ids.filtered(lambda i: i._xero_counts()):
+            invoice.reference = invoice.order_id._xero_reference()
+            invoice._xero_enqueue_push(invoice.connection_id, priority=PRIORITY["invoice"])
 
     def _xero_invoices_on_confirm(self):
         """Whether confirming this order invoices it: the company invoices confirmed
@@ -247,18 +336,7 @@ class SaleOrder(models.Model):
         ]
         return due, self.env._("Payable in instalments: %s.", "; ".join(parts))
 
-    def _xero_invoice_posted(self, invoice, element):
-        """Tell the order what Xero made of its invoice."""
-        self.ensure_one()
-        self.sudo().message_post(
-            body=self.env._(
-                "Xero invoice %(number)s created: %(total)s %(currency)s, %(status)s.",
-                number=element.get("InvoiceNumber") or "",
-                total=element.get("Total"),
-                currency=invoice.currency_id.name,
-                status=dict(
-                    self.env["xero.invoice"]._fields["status"]._description_selection(self.env)
-                ).get(element.get("Status"), element.get("Status")),
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+    def _xero_tell(self, bodies):
+        """Notes on the orders ({order id: text}), in one go and without notifying
+        anyone: what Xero made of their invoices."""
+        self.browse(list(bodies)).sudo()._message_log_batch(bodies)

@@ -2,10 +2,15 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-# Xero statuses after which an invoice no longer counts as invoiced
-GONE = ("VOIDED", "DELETED")
-# ... and those in which it counts as posted
-POSTED = ("AUTHORISED", "PAID")
+# changes of a confirmed order's line that its Xero invoice follows
+# what makes a Xero document count, or no longer count, in what a line invoiced
+DOCUMENT_STATES = (
+    "xero_invoice_line_ids.invoice_id.status",
+    "xero_invoice_line_ids.invoice_id.state",
+    "xero_invoice_line_ids.credit_note_id.xero_status",
+    "xero_invoice_line_ids.credit_note_id.state",
+)
+XERO_EDITS = {"product_uom_qty", "price_unit", "discount", "tax_ids", "name", "product_id"}
 
 
 class SaleOrderLine(models.Model):
@@ -47,7 +52,7 @@ class SaleOrderLine(models.Model):
                         available=f"{item.quantity_available:g}",
                     )
 
-    @api.depends("xero_invoice_line_ids.quantity", "xero_invoice_line_ids.invoice_id.status")
+    @api.depends("xero_invoice_line_ids.quantity", *DOCUMENT_STATES)
     def _compute_qty_invoiced(self):
         return super()._compute_qty_invoiced()
 
@@ -58,68 +63,71 @@ class SaleOrderLine(models.Model):
             quantities[line] += quantity
         return quantities
 
-    @api.depends("xero_invoice_line_ids.quantity", "xero_invoice_line_ids.invoice_id.status")
+    @api.depends("xero_invoice_line_ids.quantity", *DOCUMENT_STATES)
     def _compute_qty_invoiced_posted(self):
         result = super()._compute_qty_invoiced_posted()
         for line, quantity in self._xero_invoiced(posted=True).items():
             line.qty_invoiced_posted += quantity
         return result
 
-    @api.depends("xero_invoice_line_ids.price_subtotal", "xero_invoice_line_ids.invoice_id.status")
+    @api.depends("xero_invoice_line_ids.price_subtotal", *DOCUMENT_STATES)
     def _compute_untaxed_amount_invoiced(self):
         result = super()._compute_untaxed_amount_invoiced()
         for line, amount in self._xero_invoiced(posted=True, field="price_subtotal").items():
             line.untaxed_amount_invoiced += amount
         return result
 
-    @api.depends("xero_invoice_line_ids.price_total", "xero_invoice_line_ids.invoice_id.status")
+    @api.depends("xero_invoice_line_ids.price_total", *DOCUMENT_STATES)
     def _compute_amount_invoiced(self):
         result = super()._compute_amount_invoiced()
         for line, amount in self._xero_invoiced(posted=True, field="price_total").items():
             line.amount_invoiced += amount
         return result
 
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._xero_lines_edited(lines.order_id)
+        return lines
+
+    def write(self, vals):
+        result = super().write(vals)
+        if XERO_EDITS & set(vals):
+            self._xero_lines_edited(self.order_id)
+        return result
+
+    def unlink(self):
+        orders = self.order_id
+        result = super().unlink()
+        self._xero_lines_edited(orders.exists())
+        return result
+
     # ------------------------------------------------------------------ business
 
+    def _xero_lines_edited(self, orders):
+        """Lines changed on their own (not by a save of their order, which tells Xero
+        once for all its lines)."""
+        if not self.env.context.get("xero_order_write"):
+            orders._xero_edited()
+
     def _xero_invoiced(self, posted=False, field="quantity"):
-        """{line: what the order's Xero invoices invoiced of it}: every invoice not voided
-        or deleted in Xero, or (``posted``) the approved ones."""
+        """{line: what the order's Xero documents invoiced of it}: invoices add, credit
+        notes take off; voided, deleted or cancelled ones do not count, nor (``posted``)
+        the ones not approved in Xero."""
         lines = self.sudo().filtered("id")
         result = defaultdict(float)
-        for invoice_line in lines.xero_invoice_line_ids:
-            status = invoice_line.invoice_id.status
-            if status in GONE or (posted and status not in POSTED):
-                continue
-            result[self.browse(invoice_line.sale_line_id.id)] += invoice_line[field]
+        for document_line in lines.xero_invoice_line_ids:
+            sign = document_line._xero_sign(posted)
+            if sign:
+                result[self.browse(document_line.sale_line_id.id)] += sign * document_line[field]
         return result
 
     def _xero_quantity_to_invoice(self):
         """What this line puts on the next invoice: none for a section or a note."""
         self.ensure_one()
         return 0.0 if self.display_type else self.qty_to_invoice
-
-    def _xero_invoice_line_values(self, quantity, amounts=None):
-        """The values of the Xero invoice line of ``quantity`` of this line, with Odoo's
-        (subtotal, total) of it."""
-        self.ensure_one()
-        subtotal, total = amounts or (0.0, 0.0)
-        display_type = self.display_type and (
-            "line_note" if self.display_type == "line_note" else "line_section"
-        )
-        return {
-            "sale_line_id": self.id,
-            "sequence": self.sequence,
-            "display_type": display_type or False,
-            "name": self.name,
-            "product_id": self.product_id.id,
-            "quantity": quantity,
-            "price_unit": self.price_unit,
-            "discount": self.discount,
-            "tax_ids": [fields.Command.set(self.tax_ids.ids)],
-            "price_subtotal": subtotal,
-            "price_total": total,
-            "is_down_payment": self.is_downpayment,
-        }
 
     def _xero_quantity_asked(self):
         """What the order asks of this line's product, in the product's unit (every line
@@ -130,3 +138,29 @@ class SaleOrderLine(models.Model):
             line.product_uom_id._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
             for line in same
         )
+
+    def _xero_invoice_line_values(self, quantity, amounts=None, values=None):
+        """The values of the Xero document line of ``quantity`` of this line, with
+        Odoo's (subtotal, total) of it; ``values``: the price, discount and taxes when
+        not the line's own (a credit of what was invoiced at another price)."""
+        self.ensure_one()
+        subtotal, total = amounts or (0.0, 0.0)
+        values = values or {}
+        display_type = self.display_type and (
+            "line_note" if self.display_type == "line_note" else "line_section"
+        )
+        taxes = values.get("tax_ids", self.tax_ids)
+        return {
+            "sale_line_id": self.id,
+            "sequence": self.sequence,
+            "display_type": display_type or False,
+            "name": self.name,
+            "product_id": self.product_id.id,
+            "quantity": quantity,
+            "price_unit": values.get("price_unit", self.price_unit),
+            "discount": values.get("discount", self.discount),
+            "tax_ids": [fields.Command.set(taxes.ids)],
+            "price_subtotal": subtotal,
+            "price_total": total,
+            "is_down_payment": self.is_downpayment,
+        }

@@ -117,7 +117,7 @@ class XeroPollCursor(models.Model):
             if not self.sudo()._xero_refresh_reference(connection):
                 continue
             for model in jobs_sudo._xero_synced_models():
-                if not model._xero_enabled(connection):
+                if not model._xero_polled or not model._xero_enabled(connection):
                     continue
                 if not self.sudo()._xero_sweep(connection, model):
                     break  # the organisation's budget or access says stop

@@ -22,6 +22,7 @@ class XeroSyncBase(models.AbstractModel):
     _xero_id_key = None  # Xero's id field: "ContactID"
     _xero_sdk = None  # xero-python's method suffix: "contacts" for get_contacts...
     _xero_webhook_category = None  # "CONTACT"
+    _xero_polled = False  # read by the poll (the models inheriting the inbound half)
     # Xero field -> Odoo field, to tell the user which field to fix after a refusal
     _xero_field_map = {}
     # an uncertain create is looked up in Xero before it is resent, even when Xero would

@@ -16,6 +16,7 @@ class XeroSyncInboundMixin(models.AbstractModel):
     _inherit = ["xero.sync.base"]
     _description = "Record read from Xero"
 
+    _xero_polled = True
     _xero_paged = True  # Xero pages this collection (Items are answered whole)
 
     # ------------------------------------------------------------------ business: kinds

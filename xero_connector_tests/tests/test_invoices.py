@@ -95,6 +95,11 @@ class TestOneClick(InvoiceCase, TransactionCase):
         self.assertEqual(invoice.status, "AUTHORISED")
         self.assertIn(document["InvoiceNumber"], order.message_ids[0].body)
 
+        # the poll reads Xero's changes with invoicing on (the invoices of orders are
+        # pushed only: nothing of theirs is polled)
+        self.poll()
+        self.assertEqual(invoice.status, "AUTHORISED")
+
         # a second click finds nothing left, and says so
         action = order.action_xero_invoice()
         self.assertIn("nothing to invoice", action["params"]["message"])
@@ -393,3 +398,156 @@ class TestWonDeals(InvoiceCase, TransactionCase):
         self.assertEqual(self.total(document), Decimal("5750.00"), "5,000 and 15% tax")
         self.assertEqual(document["LineItems"][0]["Description"], "Workshop fit-out")
         self.assertFalse(lead.xero_won_without_order)
+
+
+@tagged("post_install", "-at_install")
+class TestEditsAndCancellations(InvoiceCase, TransactionCase):
+    """What Xero lets change, by status: drafts and unpaid invoices follow the order;
+    paid ones keep their amounts, and a credit note carries the change."""
+
+    def invoiced_order(self, lines, status="AUTHORISED"):
+        self.connection.sudo().invoice_status = status
+        order = self.order(lines)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        return order
+
+    def pay(self, document, amount):
+        with self.sandbox.lock:
+            self.books.create_payment(
+                {
+                    "Invoice": {"InvoiceID": document["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": self.books.today().isoformat(),
+                    "Amount": amount,
+                },
+                "Accountant",
+            )
+        self.poll()  # no webhook for payments: the poll reads the invoice
+
+    def credit_notes(self):
+        return [c for c in self.books.credit_notes.values() if c["Type"] == "ACCRECCREDIT"]
+
+    def test_cancelling_before_the_invoice_reached_xero_sends_nothing(self):
+        order = self.order([(self.drill, 1)])
+        order.action_xero_invoice()
+        before = len(self.books.invoices)
+        order._action_cancel()
+        self.run_until_settled()
+        self.assertEqual(len(self.books.invoices), before)
+        invoice = order.sudo().xero_invoice_ids
+        self.assertEqual(invoice.state, "cancelled")
+        self.assertEqual(order.order_line.qty_invoiced, 0.0)
+
+    def test_cancelling_deletes_a_draft_and_voids_an_unpaid_invoice(self):
+        draft = self.invoiced_order([(self.drill, 1)], status="DRAFT")
+        approved = self.invoiced_order([(self.saw, 2)])
+        (draft | approved)._action_cancel()
+        self.run_until_settled()
+        [deleted], [voided] = self.invoiced(draft), self.invoiced(approved)
+        self.assertEqual(deleted["Status"], "DELETED")
+        self.assertEqual(voided["Status"], "VOIDED")
+        self.assertFalse(self.credit_notes())
+        for order in draft | approved:
+            self.assertEqual(order.sudo().xero_invoice_ids.state, "cancelled")
+            self.assertEqual(order.order_line.qty_invoiced, 0.0)
+            self.assertIn("the order was cancelled", order.message_ids[0].body)
+
+    def test_cancelling_a_part_paid_invoice_credits_it_and_allocates_what_is_due(self):
+        order = self.invoiced_order([(self.drill, 2)])  # 457.70
+        [document] = self.invoiced(order)
+        self.pay(document, 100)
+        order._action_cancel()
+        self.run_until_settled()
+        [credit] = self.credit_notes()
+        self.assertEqual(credit["Total"], Decimal("457.70"))
+        # 357.70 pays what was due; the 100.00 paid stays the customer's credit
+        self.assertEqual(credit["Status"], "AUTHORISED")
+        self.assertEqual(credit["RemainingCredit"], Decimal("100.00"))
+        invoice = self.books.invoices[document["InvoiceID"]]
+        self.assertEqual(invoice["AmountDue"], Decimal("0.00"))
+        [credit_note] = order.sudo().xero_invoice_ids.credit_note_ids
+        self.assertEqual(credit_note.allocated, 357.70)
+        self.assertEqual(order.order_line.qty_invoiced, 0.0)
+        self.assertIn("357.7 allocated", self.job_of_credit(credit_note).result)
+
+    def test_an_invoice_paid_in_xero_meanwhile_is_credited_not_voided(self):
+        order = self.invoiced_order([(self.drill, 1)])
+        [document] = self.invoiced(order)
+        with self.sandbox.lock:  # paid, and Odoo has not read it yet
+            self.books.create_payment(
+                {
+                    "Invoice": {"InvoiceID": document["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": self.books.today().isoformat(),
+                    "Amount": document["Total"],
+                },
+                "Accountant",
+            )
+        order._action_cancel()
+        self.run_until_settled()
+        self.assertEqual(self.books.invoices[document["InvoiceID"]]["Status"], "PAID")
+        [credit] = self.credit_notes()
+        self.assertEqual(credit["Total"], document["Total"])
+        self.assertEqual(credit["Status"], "AUTHORISED", "nothing due: the credit stays")
+
+    def test_a_draft_or_unpaid_invoice_follows_the_order(self):
+        for status in ("DRAFT", "AUTHORISED"):
+            order = self.invoiced_order([(self.drill, 1), (self.saw, 1)], status=status)
+            order.order_line[0].product_uom_qty = 3
+            order.order_line[1].price_unit = 40.0
+            self.run_until_settled()
+            [document] = self.invoiced(order)
+            self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+            self.assertEqual([line["Quantity"] for line in document["LineItems"]], [3, 1])
+            self.assertEqual(document["Status"], status)
+            self.assertEqual(order.invoice_status, "invoiced")
+            self.assertIn("updated", order.message_ids[0].body)
+        self.assertFalse(self.credit_notes())
+
+    def test_a_paid_invoice_keeps_its_amounts_and_a_credit_note_takes_off_the_change(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        order = self.order([(self.drill, 3), (self.saw, 2)])
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.pay(document, document["Total"])
+        drills, saws = order.order_line
+        order.write(  # one save of the order: two drills fewer, the saws cheaper
+            {
+                "order_line": [
+                    Command.update(drills.id, {"product_uom_qty": 1}),
+                    Command.update(saws.id, {"price_unit": 40.0}),
+                ]
+            }
+        )
+        self.run_until_settled()
+        self.assertEqual(self.books.invoices[document["InvoiceID"]]["Total"], document["Total"])
+        [credit] = self.credit_notes()
+        drills, saws = credit["LineItems"]
+        self.assertEqual((drills["Quantity"], drills["UnitAmount"]), (2, Decimal("199")))
+        self.assertEqual((saws["Quantity"], saws["UnitAmount"]), (2, Decimal("45.5")))
+        self.assertNotIn("DiscountRate", drills, "no discounts on credit notes")
+        # the saws are invoiced again at their new price (the company invoices on its own)
+        first, second = self.invoiced(order)
+        self.assertEqual([line["UnitAmount"] for line in second["LineItems"]], [Decimal("40")])
+        net = self.total(first) + self.total(second) - credit["Total"]
+        self.assertEqual(net, Decimal(str(order.amount_total)))
+        self.assertEqual(order.invoice_status, "invoiced")
+
+    def test_the_customer_reference_changes_even_on_a_paid_invoice(self):
+        order = self.invoiced_order([(self.drill, 1)])
+        [document] = self.invoiced(order)
+        self.pay(document, document["Total"])
+        order.client_order_ref = "PO-NEW"
+        self.run_until_settled()
+        self.assertEqual(
+            self.books.invoices[document["InvoiceID"]]["Reference"], f"{order.name} / PO-NEW"
+        )
+        self.assertFalse(self.jobs.search([("state", "=", "error")]))
+
+    def job_of_credit(self, credit_note):
+        return self.jobs.search(
+            [("res_model", "=", "xero.order.credit.note"), ("res_id", "=", credit_note.id)],
+            order="id desc",
+            limit=1,
+        )
