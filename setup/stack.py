@@ -846,6 +846,18 @@ if not connection.sync_products:
     for product in env["product.product"].search([("default_code", "=", False)]):
         product.default_code = f"DEMO-{product.id}"
     env["xero.product.golive"].create({"connection_id": connection.id}).action_go_live()
+# invoices: an order confirmed, or an opportunity moved to Won, is invoiced in Xero at once
+if not connection.sync_invoices:
+    rounding = env["xero.account"].search(
+        [("connection_id", "=", connection.id), ("code", "=", "860")], limit=1
+    )
+    connection.write({
+        "sync_invoices": True,
+        "invoice_trigger": "both",
+        "invoice_stage_id": env["crm.stage"].search([("is_won", "=", True)], limit=1).id,
+        "invoice_status": "AUTHORISED",
+        "rounding_account_id": rounding.id,
+    })
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)

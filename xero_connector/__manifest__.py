@@ -28,6 +28,7 @@
         "views/sale_order_views.xml",
         "views/crm_team_views.xml",
         "views/crm_lead_views.xml",
+        "views/sale_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/xero_connector_menus.xml",
     ],

@@ -48,7 +48,7 @@ class CrmLead(models.Model):
             if not (
                 connection
                 and connection.sync_invoices
-                and connection.invoice_trigger == "stage"
+                and connection.invoice_trigger in ("stage", "both")
                 and connection.invoice_stage_id
             ):
                 continue

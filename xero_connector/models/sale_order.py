@@ -29,6 +29,11 @@ class SaleOrder(models.Model):
     xero_invoice_count = fields.Integer(
         "Xero invoice count", compute="_compute_xero_invoice_count", groups=USER
     )
+    xero_pay_url = fields.Char(
+        "Pay online",
+        compute="_compute_xero_pay_url",
+        help="Xero's online invoice of the order, where the customer pays what is due.",
+    )
     xero_invoice_problem = fields.Text(
         "Xero invoice problem",
         compute="_compute_xero_invoice_problem",
@@ -72,6 +77,25 @@ class SaleOrder(models.Model):
     def _compute_xero_invoice_count(self):
         for order in self:
             order.xero_invoice_count = len(order.xero_invoice_ids)
+
+    def _compute_xero_pay_url(self):
+        """The pay link of the order's latest approved invoice with something due."""
+        self.xero_pay_url = False
+        invoices = (
+            self.env["xero.order.invoice"]
+            .sudo()
+            .search(
+                [("order_id", "in", self.ids), ("online_url", "!=", False), ("state", "=", "open")],
+                order="id desc",
+            )
+        )
+        for order in self:
+            due = invoices.filtered(
+                lambda i, order=order: (
+                    i.order_id == order and i.status == "AUTHORISED" and i.amount_due > 0
+                )
+            )
+            order.xero_pay_url = due[:1].online_url
 
     @api.depends_context("company")
     def _compute_xero_invoice_problem(self):
@@ -171,6 +195,35 @@ class SaleOrder(models.Model):
         invoices._xero_cancel()
         return result
 
+    def _notify_get_recipients_groups(self, message, model_description, msg_vals=False):
+        """The order's e-mails to the customer carry a Pay now button to Xero's online
+        invoice, once the order is invoiced in Xero."""
+        groups = super()._notify_get_recipients_groups(
+            message, model_description, msg_vals=msg_vals
+        )
+        if len(self) != 1 or not self.xero_pay_url:
+            return groups
+        for name, _check, data in groups:
+            if name in ("portal_customer", "customer"):
+                data["has_button_access"] = True
+                data["button_access"] = {"title": self.env._("Pay now"), "url": self.xero_pay_url}
+        return groups
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """An order e-mailed to its customer with its pay link: Xero shows its invoices
+        as sent, when the company says so."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        if (
+            len(self) == 1
+            and message.message_type == "comment"
+            and self.partner_id in message.partner_ids
+            and self.xero_pay_url
+        ):
+            connection = self.company_id.sudo()._xero_connection()
+            if connection.invoice_email == "mark_sent":
+                self.sudo().xero_invoice_ids._xero_mark_sent()
+        return result
+
     def _xero_edited(self):
         """A confirmed order changed after it was invoiced in Xero: its invoice is made
         to match while Xero lets it change; otherwise what was taken off (or repriced)
@@ -239,7 +292,7 @@ class SaleOrder(models.Model):
         connection = self.company_id.sudo()._xero_connection()
         if not connection or not connection.sync_invoices:
             return False
-        if connection.invoice_trigger == "confirm":
+        if connection.invoice_trigger in ("confirm", "both"):
             return True
         return (
             connection.invoice_trigger == "stage"

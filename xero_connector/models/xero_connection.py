@@ -279,6 +279,7 @@ class XeroConnection(models.Model):
             ("manual", "Only when someone clicks Create Xero invoice"),
             ("confirm", "When an order is confirmed"),
             ("stage", "When an opportunity reaches a stage"),
+            ("both", "Both: orders confirmed, and opportunities at a stage"),
         ],
         "Invoice automatically",
         default="manual",
@@ -319,6 +320,20 @@ class XeroConnection(models.Model):
         required=True,
         help="With the order's number, a second invoice of the same order gets a suffix "
         "(S00012-2).",
+    )
+    invoice_email = fields.Selection(
+        [
+            ("none", "Odoo's own e-mails only"),
+            ("xero", "Xero e-mails the approved invoice"),
+            ("mark_sent", "Marked sent in Xero when Odoo e-mails the order"),
+        ],
+        "Sending invoices",
+        default="none",
+        required=True,
+        help="Every approved invoice gets its online payment link (Pay now) on the order, "
+        "its portal page and its e-mails. Xero can also e-mail the invoice itself (to the "
+        "contact's address, from the user who connected Odoo), or be told the invoice was "
+        "sent when Odoo e-mails the order.",
     )
     rounding_account_id = fields.Many2one(
         "xero.account",

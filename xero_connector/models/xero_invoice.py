@@ -174,7 +174,12 @@ class XeroInvoice(models.Model):
             outcomes[xero_id] = Done()
         write_rows(self, rows)
         # what depends on Xero's status (the invoiced quantities of orders) is recomputed
-        self.browse(list(rows)).modified(["status", "total", "amount_due"])
+        changed = self.browse(list(rows))
+        changed.modified(["status", "total", "amount_due"])
+        # an invoice of an order approved in Xero gets its pay link
+        self.env["xero.order.invoice"].sudo().search(
+            [("xero_invoice_id", "in", changed.ids)]
+        )._xero_approved()
         if new:
             insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
         if moved:

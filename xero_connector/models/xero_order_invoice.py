@@ -3,13 +3,23 @@ from dataclasses import replace
 from odoo import api, fields, models
 
 from ..const import PRIORITY
+from ..exceptions import XeroError
 from ..tools.bulk import write_rows
-from ..tools.outcomes import Done, Refused, Send
+from ..tools.outcomes import Done, Failed, Refused, Send
 from ..tools.sync_rules import quoted
 from .xero_order_document import GONE, POSTED
 
 # what Xero lets change on an invoice with a payment or a credit allocated to it
-EDITABLE_WHEN_PAID = ("InvoiceID", "Reference", "DueDate", "Url", "BrandingThemeID")
+EDITABLE_WHEN_PAID = (
+    "InvoiceID",
+    "Reference",
+    "DueDate",
+    "Url",
+    "BrandingThemeID",
+    "SentToContact",
+)
+# the jobs that read an approved invoice's pay link (and have Xero e-mail it)
+LINK_KIND = "sale_invoice.link"
 PAID_MESSAGE = "cannot be edited as it has a payment or credit note allocated"
 
 
@@ -43,6 +53,12 @@ class XeroOrderInvoice(models.Model):
     credit_note_ids = fields.One2many(
         "xero.order.credit.note", "invoice_id", "Credit notes", readonly=True
     )
+    online_url = fields.Char(
+        "Pay link", readonly=True, help="Xero's online invoice, where the customer pays."
+    )
+    sent_to_contact = fields.Boolean(
+        "Sent to the customer", readonly=True, help="Xero shows the invoice as sent."
+    )
     xero_invoice_id = fields.Many2one("xero.invoice", "In Xero", readonly=True, index=True)
     number = fields.Char(related="xero_invoice_id.number")
     status = fields.Selection(related="xero_invoice_id.status", string="Xero status")
@@ -58,6 +74,13 @@ class XeroOrderInvoice(models.Model):
             )
 
     # ------------------------------------------------------------------ business: what syncs
+
+    @api.model
+    def _xero_kinds(self):
+        return [
+            *super()._xero_kinds(),
+            (LINK_KIND, self.env._("Pay link of an invoice, from Xero")),
+        ]
 
     @api.model
     def _xero_url(self, connection, xero_id):
@@ -184,6 +207,8 @@ class XeroOrderInvoice(models.Model):
             payload["InvoiceID"] = xero_id
             # once approved, Xero keeps its own status (it moves to paid by itself)
             payload.pop("Status")
+            if invoice.sent_to_contact and invoice.status in POSTED:
+                payload["SentToContact"] = True
             if invoice._xero_is_paid():
                 payload = {key: payload[key] for key in EDITABLE_WHEN_PAID if key in payload}
         return payload
@@ -261,6 +286,7 @@ class XeroOrderInvoice(models.Model):
                 for invoice in invoices
             }
         )
+        invoices._xero_approved()
         return outcomes
 
     def _xero_sent_note(self, element, operation):
@@ -319,6 +345,91 @@ class XeroOrderInvoice(models.Model):
             )
         return changed
 
+    # ------------------------------------------------------------------ business: pay link
+
+    def _xero_approved(self):
+        """Approved invoices without their pay link yet: it is read from Xero, once (and
+        Xero e-mails them, when the company says so)."""
+        waiting = self.sudo().filtered(
+            lambda i: i.status == "AUTHORISED" and not i.online_url and i.state == "open"
+        )
+        return (
+            self.env["xero.sync.job"]
+            .sudo()
+            ._xero_enqueue(
+                [
+                    {
+                        "connection_id": invoice.connection_id.id,
+                        "direction": "in",
+                        "kind": LINK_KIND,
+                        "res_model": self._name,
+                        "res_id": invoice.id,
+                        "priority": PRIORITY["fetch"] + 5,
+                    }
+                    for invoice in waiting
+                ]
+            )
+        )
+
+    @api.model
+    def _xero_fetch(self, jobs):
+        """The pay links of approved invoices (one call each: Xero has no batch of them),
+        and Xero's e-mail of each when the company asks for it: {job id: outcome}."""
+        connection = jobs.connection_id
+        invoices = self.browse(jobs.mapped("res_id")).sudo().exists()
+        outcomes, notes = {}, {}
+        for job in jobs:
+            invoice = invoices.filtered(lambda i, job=job: i.id == job.res_id)
+            xero_id = invoice and _xero_id(invoice, connection)
+            if not xero_id or invoice.status != "AUTHORISED":
+                outcomes[job.id] = Done(self.env._("Not an approved invoice: no pay link."))
+                continue
+            try:
+                outcome, note = invoice._xero_read_link(connection, xero_id)
+            except XeroError as error:
+                for rest in jobs.filtered(lambda j: j.id not in outcomes):
+                    outcomes[rest.id] = Failed(error)
+                break
+            outcomes[job.id] = outcome
+            notes[invoice.order_id.id] = note
+        invoices.order_id._xero_tell(notes)
+        return outcomes
+
+    def _xero_read_link(self, connection, xero_id):
+        """Read this invoice's pay link (and have Xero e-mail it): (outcome, note)."""
+        self.ensure_one()
+        answer = connection._xero_call_json(
+            "get_online_invoice",
+            xero_id,
+            purpose="fetch",
+            log={"direction": "in", "message": self.env._("Pay link of %s", self.display_name)},
+        )
+        url = next((o.get("OnlineInvoiceUrl") for o in answer.get("OnlineInvoices") or []), False)
+        values = {"online_url": url}
+        note = self.env._("Pay link of %(invoice)s: %(url)s", invoice=self.display_name, url=url)
+        if connection.invoice_email == "xero" and not self.sent_to_contact:
+            connection._xero_call_json(
+                "email_invoice",
+                xero_id,
+                {},
+                purpose="push",
+                log={"direction": "out", "message": self.env._("%s e-mailed", self.display_name)},
+            )
+            values["sent_to_contact"] = True
+            note += " " + self.env._("Xero e-mailed the invoice to the customer.")
+        self.write(values)
+        return Done(note), note
+
+    def _xero_mark_sent(self):
+        """Odoo e-mailed the order with the pay link: Xero shows these invoices as sent."""
+        invoices = self.sudo().filtered(
+            lambda i: i.online_url and not i.sent_to_contact and i.status == "AUTHORISED"
+        )
+        invoices.sent_to_contact = True
+        for invoice in invoices:
+            invoice._xero_enqueue_push(invoice.connection_id, priority=PRIORITY["invoice"])
+        return invoices
+
     @api.model
     def _xero_find_created(self, jobs):
         """Creates that may have reached Xero: an invoice with the job's reference and
@@ -342,3 +453,8 @@ class XeroOrderInvoice(models.Model):
             for job in jobs
             if (job.payload or {}).get("Url") in by_url
         }
+
+
+def _xero_id(invoice, connection):
+    link = invoice._xero_links(connection, ids=invoice.ids).get(invoice.id)
+    return link.xero_id if link else False

@@ -1,5 +1,6 @@
 """A threaded HTTP/1.1 server on 127.0.0.1 in front of the sandbox."""
 
+import contextlib
 import logging
 import socket
 import sys
@@ -13,9 +14,36 @@ _logger = logging.getLogger(__name__)
 
 
 class _Server(ThreadingHTTPServer):
+    """Each connection is served by a thread of its own; closing the server hangs up the
+    connections clients keep alive, so that no thread outlives it."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+
+    def __init__(self, *args, **kwargs):
+        # before binding: a port taken closes the server at once
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request_thread(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        try:
+            return super().process_request_thread(request, client_address)
+        finally:
+            with self._connections_lock:
+                self._connections.discard(request)
+
+    def server_close(self):
+        result = super().server_close()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # the client hung up first
+                connection.shutdown(socket.SHUT_RDWR)
+        return result
 
     def handle_error(self, request, client_address):
         """A client that hung up (a timeout, a test) is not the sandbox's failure."""

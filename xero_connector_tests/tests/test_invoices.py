@@ -4,7 +4,7 @@ cent, never twice."""
 from decimal import Decimal
 
 from odoo.fields import Command
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .test_products import ProductCase
 
@@ -54,8 +54,9 @@ class InvoiceCase(ProductCase):
         return Decimal(str(document["Total"]))
 
     def job_of(self, invoice):
+        """The last push of the invoice (its pay link is read by jobs of their own)."""
         return self.jobs.search(
-            [("res_model", "=", "xero.order.invoice"), ("res_id", "=", invoice.id)],
+            [("kind", "=", "sale_invoice.push"), ("res_id", "=", invoice.id)],
             order="id desc",
             limit=1,
         )
@@ -524,12 +525,12 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
         self.assertEqual(self.books.invoices[document["InvoiceID"]]["Total"], document["Total"])
         [credit] = self.credit_notes()
         drills, saws = credit["LineItems"]
-        self.assertEqual((drills["Quantity"], drills["UnitAmount"]), (2, Decimal("199")))
+        self.assertEqual((drills["Quantity"], drills["UnitAmount"]), (2, Decimal(199)))
         self.assertEqual((saws["Quantity"], saws["UnitAmount"]), (2, Decimal("45.5")))
         self.assertNotIn("DiscountRate", drills, "no discounts on credit notes")
         # the saws are invoiced again at their new price (the company invoices on its own)
         first, second = self.invoiced(order)
-        self.assertEqual([line["UnitAmount"] for line in second["LineItems"]], [Decimal("40")])
+        self.assertEqual([line["UnitAmount"] for line in second["LineItems"]], [Decimal(40)])
         net = self.total(first) + self.total(second) - credit["Total"]
         self.assertEqual(net, Decimal(str(order.amount_total)))
         self.assertEqual(order.invoice_status, "invoiced")
@@ -551,3 +552,96 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
             order="id desc",
             limit=1,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPayLink(InvoiceCase, TransactionCase):
+    def approved_order(self):
+        order = self.order([(self.drill, 1)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        return order
+
+    def link_calls(self):
+        return self.sandbox.calls_to("/OnlineInvoice")
+
+    def test_an_approved_invoice_gets_its_pay_link_once(self):
+        order = self.approved_order()
+        invoice = order.sudo().xero_invoice_ids
+        self.assertTrue(invoice.online_url.startswith(self.sandbox.base_url))
+        self.assertEqual(order.xero_pay_url, invoice.online_url)
+        self.assertIn(invoice.online_url, order.message_ids[0].body)
+        self.assertEqual(len(self.link_calls()), 1)
+        self.poll()
+        order.client_order_ref = "PO-9"  # an update of the invoice
+        self.run_until_settled()
+        self.assertEqual(len(self.link_calls()), 1, "read once")
+        self.assertFalse(self.books.invoices[self.invoiced(order)[0]["InvoiceID"]]["SentToContact"])
+
+    def test_a_draft_gets_its_link_once_finance_approves_it_in_xero(self):
+        self.connection.sudo().invoice_status = "DRAFT"
+        order = self.approved_order()
+        self.assertFalse(order.xero_pay_url)
+        self.assertFalse(self.link_calls(), "Xero has no online invoice of a draft")
+        [document] = self.invoiced(order)
+        with self.sandbox.lock:
+            self.books.save_document(
+                "invoice",
+                {"InvoiceID": document["InvoiceID"], "Status": "AUTHORISED"},
+                "Accountant",
+            )
+        self.poll()
+        self.run_until_settled()
+        self.assertEqual(order.sudo().xero_invoice_ids.status, "AUTHORISED")
+        self.assertTrue(order.xero_pay_url)
+
+    def test_xero_emails_the_approved_invoice_when_the_company_says_so(self):
+        self.connection.sudo().invoice_email = "xero"
+        order = self.approved_order()
+        [document] = self.invoiced(order)
+        self.assertTrue(document["SentToContact"])
+        self.assertEqual(len(self.sandbox.calls_to("/Email", method="POST")), 1)
+        self.assertTrue(order.sudo().xero_invoice_ids.sent_to_contact)
+        self.assertIn("Xero e-mailed the invoice", order.message_ids[0].body)
+
+    def test_odoo_emailing_the_order_offers_pay_now_and_marks_the_invoice_sent(self):
+        self.connection.sudo().invoice_email = "mark_sent"
+        order = self.approved_order()
+        message = order.message_post(
+            body="Your invoice", partner_ids=self.customer.ids, message_type="comment"
+        )
+        mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        self.assertIn(order.xero_pay_url, mail.body_html)
+        self.assertIn("Pay now", mail.body_html)
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertTrue(document["SentToContact"])
+
+    def test_a_paid_order_offers_no_pay_link(self):
+        order = self.approved_order()
+        [document] = self.invoiced(order)
+        with self.sandbox.lock:
+            self.books.create_payment(
+                {
+                    "Invoice": {"InvoiceID": document["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": self.books.today().isoformat(),
+                    "Amount": document["Total"],
+                },
+                "Accountant",
+            )
+        self.poll()
+        order.invalidate_recordset(["xero_pay_url"])
+        self.assertFalse(order.xero_pay_url)
+
+
+@tagged("post_install", "-at_install")
+class TestPayNowInThePortal(InvoiceCase, HttpCase):
+    def test_the_customer_portal_offers_pay_now(self):
+        order = self.order([(self.drill, 1)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        page = self.url_open(order.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_xero_pay_now", page.text)
+        self.assertIn(order.xero_pay_url, page.text)

@@ -1,0 +1,176 @@
+"""Invoicing with real commits: two triggers at once, two workers and Xero's faults make
+no second invoice and lose no order."""
+
+import threading
+
+import psycopg2
+import pytest
+
+from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+from odoo.tests.common import get_db_name
+
+from .common import connected_values, forget_xero_data
+
+COUNT = 120
+PREFIX = "Concurrent invoice"
+# every way a call can fail, met by the next PUTs of invoices
+FAULTS = ("500", "accept_then_fail", "503", "drop", "accept_then_fail")
+
+
+def environment(cr):
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+@pytest.fixture
+def orders(sandbox):
+    """120 confirmed orders of 12 customers, the company invoicing them in the sandbox
+    (its books in the company's currency, a 15% tax mapped)."""
+    registry = Registry(get_db_name())
+    with registry.cursor() as cr:
+        env = environment(cr)
+        connection = env.company._xero_connection().sudo()
+        saved = connection.read(["mode", "sandbox_url", "client_id", "client_secret", "state"])[0]
+        connection.write(connected_values(sandbox) | {"sync_contacts": False})
+        connection._xero_use_organisation(connection.tenant_id, False)
+    with registry.cursor() as cr:
+        env = environment(cr)
+        connection = env.company._xero_connection().sudo()
+        where = [("connection_id", "=", connection.id)]
+        accounts = env["xero.account"].search([*where, ("status", "=", "ACTIVE")])
+        rates = env["xero.tax.rate"].search(where)
+        tax = env["account.tax"].create(
+            {"name": f"{PREFIX} 15%", "amount": 15, "type_tax_use": "sale"}
+        )
+        env["xero.tax.map"]._xero_ensure(connection, [tax])[
+            str(tax.id)
+        ].xero_tax_rate_id = rates.filtered(lambda r: r.xero_key == "OUTPUT2")
+        connection.write(
+            {
+                "sync_contacts": True,
+                "sync_invoices": True,
+                "sales_account_id": accounts.filtered(lambda a: a.code == "200").id,
+                "rounding_account_id": accounts.filtered(lambda a: a.code == "860").id,
+                "no_tax_rate_id": rates.filtered(lambda r: r.xero_key == "NONE").id,
+            }
+        )
+        product = env["product.product"].create(
+            {"name": f"{PREFIX} widget", "list_price": 12.35, "taxes_id": [Command.set(tax.ids)]}
+        )
+        partners = env["res.partner"].create([{"name": f"{PREFIX} {i:02d}"} for i in range(12)])
+        made = env["sale.order"].create(
+            [
+                {
+                    "partner_id": partners[i % len(partners)].id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "product_uom_qty": 1 + i % 5})
+                    ],
+                }
+                for i in range(COUNT)
+            ]
+        )
+        made.action_confirm()
+        ids = {"orders": made.ids, "partners": partners.ids, "product": product.id, "tax": tax.id}
+    yield ids
+    with registry.cursor() as cr:
+        env = environment(cr)
+        connection = env.company._xero_connection().sudo()
+        connection.sync_invoices = False
+        made = env["sale.order"].browse(ids["orders"])
+        env["xero.order.invoice"].search([("order_id", "in", made.ids)]).unlink()
+        env["xero.invoice"].search([("connection_id", "=", connection.id)]).unlink()
+        made._action_cancel()
+        made.unlink()
+        forget_xero_data(env)
+        env["res.partner"].browse(ids["partners"]).unlink()
+        env["product.product"].browse(ids["product"]).unlink()
+        env["account.tax"].browse(ids["tax"]).unlink()
+        connection.write(
+            {key: value for key, value in saved.items() if key != "id"}
+            | {"sync_contacts": False, "sales_account_id": False, "rounding_account_id": False}
+            | {"no_tax_rate_id": False}
+        )
+
+
+def invoice_at_once(registry, order_ids, start, failures):
+    """Create Xero invoice on every order, as a click would, retried as Odoo retries a
+    request that met a concurrent change."""
+    try:
+        start.wait()
+        for _attempt in range(5):
+            try:
+                with registry.cursor() as cr:
+                    environment(cr)["sale.order"].browse(order_ids)._xero_make_invoices()
+                return
+            except psycopg2.errors.SerializationFailure:
+                continue
+        failures.append("never got through")
+    except Exception as error:  # noqa: BLE001 - reported by the test
+        failures.append(error)
+
+
+def run_queue(registry, start, failures):
+    try:
+        start.wait()
+        with registry.cursor() as cr:
+            environment(cr)["xero.sync.job"]._cron_process_queue()
+    except Exception as error:  # noqa: BLE001 - reported by the test
+        failures.append(error)
+
+
+def both(target, *args):
+    start, failures = threading.Barrier(2), []
+    threads = [threading.Thread(target=target, args=(*args, start, failures)) for _i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert not failures, failures
+
+
+def test_two_clicks_two_workers_and_faults_make_each_invoice_once(sandbox, orders):
+    registry = Registry(get_db_name())
+    both(invoice_at_once, registry, orders["orders"])
+    with registry.cursor() as cr:
+        invoices = environment(cr)["xero.order.invoice"].search(
+            [("order_id", "in", orders["orders"])]
+        )
+        assert len(invoices) == COUNT, "one invoice per order, whoever clicked first"
+        assert sorted(invoices.order_id.ids) == sorted(orders["orders"])
+
+    for kind in FAULTS:
+        sandbox.faults.add(kind, method="PUT", path="/Invoices$", delay=2)
+    with registry.cursor() as cr:
+        environment(cr)["ir.config_parameter"].set_param("xero_connector.timeout", "1")
+    for _round in range(30):
+        both(run_queue, registry)
+        with registry.cursor() as cr:
+            env = environment(cr)
+            left = env["xero.sync.job"].search_count([("state", "in", ("pending", "processing"))])
+            if not left:
+                break
+            cr.execute(
+                "UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc'"
+                " WHERE state = 'pending'"
+            )
+            cr.execute("UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL")
+        sandbox.clock.advance(61)
+    assert not sandbox.faults.pending(), "every fault was met"
+
+    books = sandbox.tenant(0).books
+    with registry.cursor() as cr:
+        env = environment(cr)
+        env["ir.config_parameter"].set_param("xero_connector.timeout", False)
+        made = env["sale.order"].browse(orders["orders"])
+        references = [i.get("Reference") for i in books.invoices.values() if i["Type"] == "ACCREC"]
+        for order in made:
+            assert references.count(order.name) == 1, f"{order.name} in Xero exactly once"
+            invoice = order.xero_invoice_ids
+            assert invoice.xero_invoice_id, f"{order.name} lost"
+            assert round(invoice.xero_invoice_id.total, 2) == round(order.amount_total, 2)
+            assert order.invoice_status == "invoiced"
+        jobs = env["xero.sync.job"].search([("res_model", "=", "xero.order.invoice")])
+        assert set(jobs.mapped("state")) <= {"done", "cancelled"}, jobs.mapped("failure_reason")
+        contacts = [c["Name"] for c in books.contacts.values() if c["Name"].startswith(PREFIX)]
+        assert len(contacts) == len(set(contacts)) == 12
