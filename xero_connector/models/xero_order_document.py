@@ -161,11 +161,16 @@ class XeroOrderDocument(models.AbstractModel):
         last line."""
         self.ensure_one()
         amount_type = self._xero_amount_type()
+        tracking = self.order_id.team_id._xero_tracking(connection)
         lines = []
         for line in self.line_ids:
             lines.append(line._xero_line(connection, amount_type, self._xero_discounts))
             if not line.display_type:
                 lines += line._xero_fixed_tax_lines(connection)
+        if tracking:
+            lines = [
+                line | {"Tracking": tracking} if "AccountCode" in line else line for line in lines
+            ]
         priced = [line for line in lines if "LineAmount" in line]
         gap = xm.rounding_gap(self.amount_total, priced, amount_type)
         if gap:

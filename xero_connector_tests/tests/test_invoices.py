@@ -1,8 +1,10 @@
 """Xero invoices made from confirmed orders: one click or on confirmation, exact to the
 cent, never twice."""
 
+from datetime import timedelta
 from decimal import Decimal
 
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
@@ -246,6 +248,69 @@ class TestTotals(InvoiceCase, TransactionCase):
 
 
 @tagged("post_install", "-at_install")
+class TestMapping(InvoiceCase, TransactionCase):
+    def test_the_team_gives_branding_and_tracking_and_the_order_its_number(self):
+        options = self.env["xero.tracking.option"].search(
+            [("connection_id", "=", self.connection.id), ("category_id.name", "=", "Region")]
+        )
+        themes = self.env["xero.branding.theme"].search(
+            [("connection_id", "=", self.connection.id)]
+        )
+        team = self.env["crm.team"].create(
+            {
+                "name": "North desk",
+                "xero_branding_theme_id": themes[-1].id,
+                "xero_tracking_option_ids": [Command.set(options[:1].ids)],
+            }
+        )
+        self.connection.sudo().invoice_number_from = "order"
+        order = self.order([(self.drill, 1)], team_id=team.id)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(document["InvoiceNumber"], order.name)
+        self.assertEqual(document["BrandingThemeID"], themes[-1].xero_key)
+        [tracking] = document["LineItems"][0]["Tracking"]
+        self.assertEqual((tracking["Name"], tracking["Option"]), ("Region", options[0].name))
+
+    def test_sections_notes_and_instalments_go_as_description_lines(self):
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 30 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50, "nb_days": 30}),
+                ],
+            }
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "payment_term_id": terms.id,
+                "order_line": [
+                    Command.create({"display_type": "line_section", "name": "Tools"}),
+                    Command.create(self.line_values(self.drill, 1)),
+                    Command.create({"display_type": "line_note", "name": "Handle with care"}),
+                ],
+            }
+        )
+        order.action_confirm()
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        descriptions = [line["Description"] for line in document["LineItems"]]
+        self.assertEqual(descriptions[0], "Tools")
+        self.assertIn("Handle with care", descriptions)
+        self.assertIn("Payable in instalments", descriptions[-1])
+        self.assertEqual(
+            document["DueDate"],
+            fields.Date.context_today(order) + timedelta(days=30),
+            "Xero's one due date: the last instalment's",
+        )
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+
+
+@tagged("post_install", "-at_install")
 class TestGuardRails(InvoiceCase, TransactionCase):
     def test_an_unmapped_tax_stops_the_invoice_with_the_reason_until_it_is_mapped(self):
         tax = self.sale_tax("Export 0%", 0)
@@ -280,6 +345,29 @@ class TestGuardRails(InvoiceCase, TransactionCase):
         self.assertEqual(job.state, "error")
         self.assertIn("Xero does not use EUR", job.failure_reason)
         self.assertEqual(len(self.sandbox.calls_to("/Invoices", method="PUT")), puts)
+
+    def test_a_customer_archived_in_xero_is_refused_before_any_call(self):
+        order = self.order([(self.drill, 1)])
+        contact_id = self.pushed(self.customer)
+        self.env["xero.contact"].search(
+            [("connection_id", "=", self.connection.id), ("xero_id", "=", contact_id)]
+        ).archived = True
+        order.action_xero_invoice()
+        self.run_until_settled()
+        job = self.job_of(order.sudo().xero_invoice_ids)
+        self.assertEqual(job.state, "error")
+        self.assertIn("archived in Xero", job.failure_reason)
+        self.assertEqual(job.error_field, "Customer")
+
+    def test_a_product_without_an_item_code_is_refused_when_products_sync(self):
+        nameless = self.product(False, "Unnamed part", 5.0)
+        order = self.order([(nameless, 1)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        job = self.job_of(order.sudo().xero_invoice_ids)
+        self.assertEqual(job.state, "error")
+        self.assertIn("give the product an internal reference", job.failure_reason)
+        self.assertIn("internal reference", order.xero_invoice_problem)
 
     def test_an_order_with_nothing_to_invoice_says_so(self):
         order = self.order([(self.drill, 1)], confirm=False)

@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import XeroSyncCase
+from .test_invoices import InvoiceCase
 from .test_products import ProductCase
 
 
@@ -91,3 +94,49 @@ class TestXeroProductTours(ProductCase, HttpCase):
         )
         self.assertEqual(order.order_line.product_uom_qty, 999)
         self.assertIn("Not enough stock in Xero", order.xero_stock_warning)
+
+
+@tagged("post_install", "-at_install")
+class TestXeroInvoiceTours(InvoiceCase, HttpCase):
+    """A salesperson confirming an order and a manager fixing its tax, in headless
+    Chromium."""
+
+    def test_salesperson_confirms_and_sees_the_invoice_with_its_pay_link(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        seller = new_test_user(
+            self.env,
+            "xero_tour_invoicer",
+            groups="sales_team.group_sale_salesman,xero_connector.group_xero_user",
+        )
+        order = self.order([(self.drill, 2)], confirm=False, user_id=seller.id)
+        url = f"/odoo/action-sale.action_quotations_with_onboarding/{order.id}"
+        self.start_tour(
+            url, "xero_connector_tests.salesperson_confirms_an_order", login="xero_tour_invoicer"
+        )
+        self.assertEqual(order.state, "sale")
+        self.run_until_settled()  # the queue's cron, woken by the confirmation
+        [document] = self.invoiced(order)
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+        self.start_tour(
+            url,
+            "xero_connector_tests.salesperson_sees_the_xero_invoice",
+            login="xero_tour_invoicer",
+        )
+
+    def test_manager_fixes_an_unmapped_tax_from_the_order(self):
+        export = self.sale_tax("Export 0%", 0)
+        order = self.order([(self.drill, 1, 199.0, 0.0, export)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        url = f"/odoo/action-sale.action_orders/{order.id}"
+        self.start_tour(url, "xero_connector_tests.manager_reads_why_it_failed", login="admin")
+        self.start_tour(
+            "/odoo/action-xero_connector.action_xero_dashboard",
+            "xero_connector_tests.manager_maps_the_export_tax",
+            login="admin",
+        )
+        self.start_tour(url, "xero_connector_tests.manager_resyncs_the_invoice", login="admin")
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(document["LineItems"][0]["TaxType"], "ZERORATED")
+        self.assertFalse(order.xero_invoice_problem)
