@@ -846,18 +846,30 @@ if not connection.sync_products:
     for product in env["product.product"].search([("default_code", "=", False)]):
         product.default_code = f"DEMO-{product.id}"
     env["xero.product.golive"].create({"connection_id": connection.id}).action_go_live()
-# invoices: an order confirmed, or an opportunity moved to Won, is invoiced in Xero at once
+# invoices: an order confirmed, or an opportunity moved to Won (its orders, or its expected
+# revenue), is invoiced in Xero at once
 if not connection.sync_invoices:
     rounding = env["xero.account"].search(
         [("connection_id", "=", connection.id), ("code", "=", "860")], limit=1
     )
+    # an opportunity won without an order is invoiced from its expected revenue
+    deal = env["product.product"].create({
+        "name": "Won deal",
+        "default_code": "DEMO-DEAL",
+        "type": "service",
+        "invoice_policy": "order",
+    })
     connection.write({
         "sync_invoices": True,
         "invoice_trigger": "both",
         "invoice_stage_id": env["crm.stage"].search([("is_won", "=", True)], limit=1).id,
+        "invoice_without_order": "revenue",
+        "invoice_revenue_product_id": deal.id,
         "invoice_status": "AUTHORISED",
         "rounding_account_id": rounding.id,
     })
+    # the demo has no Inventory app to deliver with: its products invoice what is ordered
+    env["product.template"].search([("invoice_policy", "=", "delivery")]).invoice_policy = "order"
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)

@@ -150,7 +150,9 @@ class XeroOrderDocument(models.AbstractModel):
             "Reference": document.reference or document.order_id.name,
             "LineItems": [_xero_keys(line) for line in lines],
         }
-        theme = document.order_id.team_id.xero_branding_theme_id or connection.branding_theme_id
+        theme = document.order_id.team_id.xero_branding_theme_id
+        if theme.connection_id != connection:  # the team's, of this organisation only
+            theme = connection.branding_theme_id
         if theme:
             payload["BrandingThemeID"] = theme.xero_key
         return payload

@@ -434,6 +434,9 @@ class XeroSyncJob(models.Model):
                     continue
                 try:
                     done = todo._xero_run()
+                    # Xero's answer is recorded with what it changed in Odoo (invoiced
+                    # quantities...): another worker may have changed the same rows
+                    self.env.flush_all()
                 except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
                     self.env.cr.rollback()
                     done = todo._xero_crashed(error)
@@ -538,8 +541,11 @@ class XeroSyncJob(models.Model):
     def _xero_crashed(self, error):
         """After an unexpected error in Odoo (rolled back): try again later, as uncertain.
         Returns 0, the number of jobs finished."""
-        if isinstance(error, psycopg2.errors.SerializationFailure):
-            # the connection changed meanwhile (its token renewed, or it was stopped)
+        concurrent = isinstance(error, psycopg2.errors.SerializationFailure)
+        if concurrent:
+            # the connection changed meanwhile (its token renewed, or it was stopped), or
+            # another worker changed what recording Xero's answer changes: the same
+            # request is sent again at once, and Xero replays its answer
             _logger.info("Xero sync batch %s met a concurrent change; retried", self.ids)
         else:
             _logger.error("Xero sync batch %s failed in Odoo", self.ids, exc_info=error)
@@ -548,9 +554,15 @@ class XeroSyncJob(models.Model):
             {
                 "state": "pending",
                 "uncertain": True,
-                "next_attempt_at": fields.Datetime.now() + timedelta(minutes=1),
+                "next_attempt_at": fields.Datetime.now()
+                + (timedelta(seconds=1) if concurrent else timedelta(minutes=1)),
                 "failure_type": "internal",
                 "failure_reason": self.env._(
+                    "Another worker changed the same records while Xero's answer was recorded; "
+                    "the job is sent again at once (Xero answers it as before)."
+                )
+                if concurrent
+                else self.env._(
                     "Odoo failed while recording Xero's answer; the job is checked in Xero and "
                     "tried again. The server log has the details."
                 ),

@@ -7,7 +7,8 @@ with real commits:
 
 * N confirmed orders (three lines each, a mapped 15% tax) of 50 customers already
   linked to Xero contacts, invoiced with Create Xero invoice and sent by one run of
-  the queue: PUT /Invoices calls (target ≤ 1.05 x ⌈N/50⌉: 50 invoices a call), and
+  the queue: PUT /Invoices calls (target ≤ 1.05 x ⌈N/50⌉: 50 invoices a call), the
+  pay links read after them (one GET per approved invoice: Xero has no batch), and
   the Odoo time per invoiced order (making the invoices, then the queue's time less
   the time spent waiting for Xero's answers) against Odoo's own invoicing of the same
   orders (``_create_invoices()`` then posting, rolled back; target ≤ 0.5x);
@@ -69,11 +70,13 @@ class InvoiceBench:
             [c for c in self.sandbox.calls if c["path"].endswith(suffix) and c["method"] == method]
         )
 
-    def waited(self, since):
+    def waited(self, since, operation=None):
+        """Seconds the calls logged since ``since`` (of ``operation``) waited for Xero."""
+        domain = [("id", ">", since), ("http_status", "!=", False)]
+        if operation:
+            domain.append(("operation", "=", operation))
         with self.registry.cursor() as cr:
-            logs = self.env(cr)["xero.sync.log"].search(
-                [("id", ">", since), ("http_status", "!=", False)]
-            )
+            logs = self.env(cr)["xero.sync.log"].search(domain)
             return sum(logs.mapped("duration_ms")) / 1000
 
     def last_log(self):
@@ -207,10 +210,20 @@ class InvoiceBench:
                 print(f"{len(skipped)} orders were not invoiced: {next(iter(skipped.values()))}")
             order_ids = orders.ids
         puts, log_from = self.calls_to("/Invoices", "PUT"), self.last_log()
+        links = self.calls_to("/OnlineInvoice", "GET")
+        # when each answer left the sandbox: the pay links are read after every invoice
+        # (a lower priority), so the run splits where the last invoice was answered
+        answered = []
+        self.sandbox.response_checker = lambda _api, method, path, _response: answered.append(
+            (method, path, time.perf_counter())
+        )
         started = time.perf_counter()
         with self.registry.cursor() as cr:
             self.env(cr)["xero.sync.job"]._cron_process_queue()
-        queue = time.perf_counter() - started
+        ended = time.perf_counter()
+        self.sandbox.response_checker = None
+        pushed = max(at for method, path, at in answered if path == "/Invoices" and method == "PUT")
+        waited_push = self.waited(log_from, "create_invoices")
         with self.registry.cursor() as cr:
             env = self.env(cr)
             orders = env["sale.order"].browse(order_ids)
@@ -222,11 +235,14 @@ class InvoiceBench:
                 == round(invoice.order_id.amount_total, 2)
             )
         return {
+            "links": self.calls_to("/OnlineInvoice", "GET") - links,
             "calls": self.calls_to("/Invoices", "PUT") - puts,
             "limit": 1.05 * math.ceil(self.count / 50),
             "make": make,
-            "queue": queue,
-            "waiting": self.waited(log_from),
+            "queue": pushed - started,
+            "waiting": waited_push,
+            "link_time": ended - pushed,
+            "link_waiting": self.waited(log_from, "get_online_invoice"),
             "sent": len(sent),
             "equal": equal,
             "invoices": len(invoices),
@@ -346,6 +362,10 @@ def main():
             f"({run['calls'] / run['limit']:.2f} of it)"
         )
         print(
+            f"  GET OnlineInvoice calls {run['links']:6d}   (the pay links: Xero reads them one "
+            "invoice at a time; lower priority than any invoice)"
+        )
+        print(
             f"  in Xero                 {run['sent']:6d} of {run['invoices']} invoices, "
             f"{run['equal']} with the order's total to the cent"
         )
@@ -356,6 +376,11 @@ def main():
         print(
             f"    making the invoices   {run['make'] * 1000 / count:8.3f} ms per order; "
             f"waiting for Xero {run['waiting']:.2f} s of the queue's {run['queue']:.2f} s"
+        )
+        link_ms = (run["link_time"] - run["link_waiting"]) * 1000 / max(run["links"], 1)
+        print(
+            f"  reading the pay links   {link_ms:8.3f} ms of Odoo per invoice, in the background "
+            f"(waiting for Xero {run['link_waiting']:.2f} s of {run['link_time']:.2f} s)"
         )
         seconds = bench.latency(args.latency)
         print(

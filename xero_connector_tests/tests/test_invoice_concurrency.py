@@ -2,6 +2,7 @@
 no second invoice and lose no order."""
 
 import threading
+import time
 
 import psycopg2
 import pytest
@@ -174,3 +175,52 @@ def test_two_clicks_two_workers_and_faults_make_each_invoice_once(sandbox, order
         assert set(jobs.mapped("state")) <= {"done", "cancelled"}, jobs.mapped("failure_reason")
         contacts = [c["Name"] for c in books.contacts.values() if c["Name"].startswith(PREFIX)]
         assert len(contacts) == len(set(contacts)) == 12
+
+
+def test_a_concurrent_change_while_xero_answers_loses_nothing_and_doubles_nothing(sandbox, orders):
+    """A worker records Xero's answer for a batch of invoices while another transaction
+    has just changed the same order lines (a webhook's read of the same invoices, a
+    user): its transaction cannot be committed, and the batch is sent again at once."""
+    registry = Registry(get_db_name())
+    with registry.cursor() as cr:
+        environment(cr)["sale.order"].browse(orders["orders"])._xero_make_invoices()
+    books = sandbox.tenant(0).books
+    seeded = len(books.invoices)
+    sandbox.faults.add("slow", method="PUT", path="/Invoices$", delay=3)
+    worker = threading.Thread(target=run_queue, args=(registry, threading.Barrier(1), []))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while len(books.invoices) == seeded:  # Xero saved the batch and holds its answer
+        assert time.monotonic() < deadline, "the batch never reached Xero"
+        time.sleep(0.05)
+    with registry.cursor() as cr:
+        cr.execute(
+            "UPDATE sale_order_line SET write_date = now() at time zone 'utc'"
+            " WHERE order_id = ANY(%s)",
+            (orders["orders"],),
+        )
+    worker.join(120)
+    assert not worker.is_alive()
+    for _round in range(30):
+        with registry.cursor() as cr:
+            environment(cr)["xero.sync.job"]._cron_process_queue()
+        with registry.cursor() as cr:
+            if not environment(cr)["xero.sync.job"].search_count(
+                [("state", "in", ("pending", "processing"))]
+            ):
+                break
+            # the pay links spent the minute's calls: that minute passes
+            cr.execute("UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL")
+        sandbox.clock.advance(61)
+        time.sleep(1.1)  # a batch met a concurrent change is sent again a second later
+    references = [i.get("Reference") for i in books.invoices.values() if i["Type"] == "ACCREC"]
+    with registry.cursor() as cr:
+        env = environment(cr)
+        for order in env["sale.order"].browse(orders["orders"]):
+            assert references.count(order.name) == 1, f"{order.name} in Xero exactly once"
+            assert order.xero_invoice_ids.xero_invoice_id, f"{order.name} lost"
+            assert order.invoice_status == "invoiced"
+        retried = env["xero.sync.job"].search(
+            [("failure_reason", "like", "Another worker changed the same records")]
+        )
+        assert not retried.filtered(lambda j: j.state != "done")
