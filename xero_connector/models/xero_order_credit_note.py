@@ -7,7 +7,6 @@ from ..exceptions import XeroError
 from ..tools import xero_money as xm
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done
-from ..tools.sync_rules import quoted
 from .xero_order_document import GONE, POSTED
 
 
@@ -232,27 +231,3 @@ class XeroOrderCreditNote(models.Model):
             connection, self.env["xero.invoice"], invoice_ids
         )
         return notes
-
-    @api.model
-    def _xero_find_created(self, jobs):
-        """Creates that may have reached Xero: the credit note with the job's reference
-        (unique per order) is the one created."""
-        references = {(job.payload or {}).get("Reference") for job in jobs} - {None}
-        if not references:
-            return {}
-        answer = jobs.connection_id._xero_call_json(
-            "get_credit_notes",
-            where=" OR ".join(f"Reference=={quoted(r)}" for r in sorted(references)),
-            purpose="push",
-            log={"direction": "in", "message": self.env._("Credit notes that may exist already")},
-        )
-        found = {
-            credit_note.get("Reference"): credit_note["CreditNoteID"]
-            for credit_note in answer.get("CreditNotes") or []
-            if credit_note.get("Status") not in GONE
-        }
-        return {
-            job.id: found[job.payload["Reference"]]
-            for job in jobs
-            if (job.payload or {}).get("Reference") in found
-        }

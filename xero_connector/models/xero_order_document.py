@@ -4,6 +4,7 @@ from odoo.fields import Command, Domain
 from ..const import PRIORITY
 from ..tools import xero_money as xm
 from ..tools.outcomes import Later, Refused, Send
+from ..tools.sync_rules import quoted
 
 # Xero statuses after which a document no longer counts
 GONE = ("VOIDED", "DELETED")
@@ -33,6 +34,8 @@ class XeroOrderDocument(models.AbstractModel):
     # Xero makes a second document of the same lines without a word: a create whose
     # answer was lost is looked up by its reference before it is sent again
     _xero_look_before_resending = True
+    # what tells apart the documents one order made: their reference (unique per order)
+    _xero_match_key = "Reference"
     _xero_field_map = {
         "Contact": "partner_id",
         "CurrencyCode": "currency_id",
@@ -362,6 +365,42 @@ class XeroOrderDocument(models.AbstractModel):
             if element.get("StatusAttributeString") != "ERROR"
             and not element.get("ValidationErrors")
             and element.get(self._xero_id_key)
+        ]
+
+    @api.model
+    def _xero_find_created(self, jobs):
+        """Creates that may have reached Xero: the document of Xero with the job's
+        reference and the same ``_xero_match_key`` is the one created."""
+        key = self._xero_match_key
+        found = {
+            document[key]: document[self._xero_id_key]
+            for document in self._xero_by_reference(jobs)
+            if document.get(key)
+        }
+        return {
+            job.id: found[job.payload[key]] for job in jobs if (job.payload or {}).get(key) in found
+        }
+
+    @api.model
+    def _xero_by_reference(self, jobs):
+        """The documents of Xero (not voided or deleted) with the references of these
+        creates: what a create whose answer was lost may have made."""
+        references = {(job.payload or {}).get("Reference") for job in jobs} - {None}
+        if not references:
+            return []
+        answer = jobs.connection_id._xero_call_json(
+            f"get_{self._xero_sdk}",
+            where=" OR ".join(f"Reference=={quoted(r)}" for r in sorted(references)),
+            purpose="push",
+            log={
+                "direction": "in",
+                "message": self.env._("%s that may exist already", self._description),
+            },
+        )
+        return [
+            document
+            for document in answer.get(self._xero_plural) or []
+            if document.get("Status") not in GONE
         ]
 
     # ------------------------------------------------------------------ business: what counts

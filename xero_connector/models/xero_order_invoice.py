@@ -6,7 +6,6 @@ from ..const import PRIORITY
 from ..exceptions import XeroError
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done, Failed, Refused, Send
-from ..tools.sync_rules import quoted
 from .xero_order_document import GONE, POSTED
 
 # what Xero lets change on an invoice with a payment or a credit allocated to it
@@ -41,6 +40,8 @@ class XeroOrderInvoice(models.Model):
     _xero_id_key = "InvoiceID"
     _xero_sdk = "invoices"
     _xero_document_type = "ACCREC"
+    # an order's invoices share its reference: each has its own link back to Odoo
+    _xero_match_key = "Url"
 
     # ------------------------------------------------------------------ fields
 
@@ -429,30 +430,6 @@ class XeroOrderInvoice(models.Model):
         for invoice in invoices:
             invoice._xero_enqueue_push(invoice.connection_id, priority=PRIORITY["invoice"])
         return invoices
-
-    @api.model
-    def _xero_find_created(self, jobs):
-        """Creates that may have reached Xero: an invoice with the job's reference and
-        the same link back to Odoo is the one created."""
-        references = {(job.payload or {}).get("Reference") for job in jobs} - {None}
-        if not references:
-            return {}
-        answer = jobs.connection_id._xero_call_json(
-            "get_invoices",
-            where=" OR ".join(f"Reference=={quoted(r)}" for r in sorted(references)),
-            purpose="push",
-            log={"direction": "in", "message": self.env._("Invoices that may exist already")},
-        )
-        by_url = {
-            invoice.get("Url"): invoice["InvoiceID"]
-            for invoice in answer.get("Invoices") or []
-            if invoice.get("Status") not in GONE and invoice.get("Url")
-        }
-        return {
-            job.id: by_url[job.payload["Url"]]
-            for job in jobs
-            if (job.payload or {}).get("Url") in by_url
-        }
 
 
 def _xero_id(invoice, connection):

@@ -39,3 +39,24 @@ def quiet_poll(registry, sandbox):
     with registry.cursor() as cr:
         api.Environment(cr, SUPERUSER_ID, {})["xero.poll.cursor"]._cron_xero_poll()
     return before
+
+
+def last_log(registry):
+    """The id of the sync log's latest line: where a run's calls start."""
+    with registry.cursor() as cr:
+        return api.Environment(cr, SUPERUSER_ID, {})["xero.sync.log"].search([], limit=1).id or 0
+
+
+def call_durations(registry, since, operation=None):
+    """Milliseconds each call logged after ``since`` (of ``operation``) waited for Xero."""
+    domain = [("id", ">", since), ("http_status", "!=", False)]
+    if operation:
+        domain.append(("operation", "=", operation))
+    with registry.cursor() as cr:
+        logs = api.Environment(cr, SUPERUSER_ID, {})["xero.sync.log"].search(domain)
+        return logs.mapped("duration_ms")
+
+
+def waited(registry, since, operation=None):
+    """Seconds the calls logged after ``since`` (of ``operation``) waited for Xero."""
+    return sum(call_durations(registry, since, operation)) / 1000

@@ -21,7 +21,7 @@ import time
 from odoo import SUPERUSER_ID, api
 
 from ..tests.common import connected_values, forget_xero_data
-from ._support import odoo_benchmark, quiet_poll
+from ._support import last_log, odoo_benchmark, quiet_poll, waited
 
 NEEDS_ODOO = True
 PUSH_PREFIX = "BenchPush"
@@ -40,17 +40,6 @@ class ContactBench:
 
     def calls(self):
         return len([c for c in self.sandbox.calls if c["path"].startswith("/api.xro")])
-
-    def waited(self, since):
-        with self.registry.cursor() as cr:
-            logs = self.env(cr)["xero.sync.log"].search(
-                [("id", ">", since), ("http_status", "!=", False)]
-            )
-            return sum(logs.mapped("duration_ms")) / 1000
-
-    def last_log(self):
-        with self.registry.cursor() as cr:
-            return self.env(cr)["xero.sync.log"].search([], limit=1).id or 0
 
     def connect(self, prefix):
         with self.registry.cursor() as cr:
@@ -92,7 +81,7 @@ class ContactBench:
             self.env(cr)["res.partner"].with_context(xero_inbound=True).create(
                 [v | {"customer_rank": 1} for v in self.values(PUSH_PREFIX)]
             )
-        calls, log_from = self.calls(), self.last_log()
+        calls, log_from = self.calls(), last_log(self.registry)
         started = time.perf_counter()
         with self.registry.cursor() as cr:
             self.env(cr)["xero.contact.golive"].create({}).action_go_live()
@@ -100,7 +89,7 @@ class ContactBench:
             self.env(cr)["xero.sync.job"]._cron_process_queue()
         elapsed = time.perf_counter() - started
         created = sum(1 for c in self.books.contacts.values() if c["Name"].startswith(PUSH_PREFIX))
-        return self.calls() - calls, elapsed, self.waited(log_from), created
+        return self.calls() - calls, elapsed, waited(self.registry, log_from), created
 
     def pull(self):
         """N Xero contacts Odoo does not have: going live creates them as customers."""
@@ -111,7 +100,7 @@ class ContactBench:
                 self.books._create_contact(
                     {"Name": values["name"], "EmailAddress": values["email"]}, "Accountant"
                 )
-        calls, log_from = self.calls(), self.last_log()
+        calls, log_from = self.calls(), last_log(self.registry)
         started = time.perf_counter()
         with self.registry.cursor() as cr:
             self.env(cr)["xero.contact.golive"].create({}).action_go_live()
@@ -120,7 +109,7 @@ class ContactBench:
             created = self.env(cr)["res.partner"].search_count(
                 [("name", "=like", f"{PULL_PREFIX} %"), ("xero_contact_id", "!=", False)]
             )
-        return self.calls() - calls, elapsed, self.waited(log_from), created
+        return self.calls() - calls, elapsed, waited(self.registry, log_from), created
 
     def quiet_poll(self):
         """A poll when nothing changed in Xero: calls per collection."""

@@ -34,7 +34,7 @@ from odoo.fields import Command
 from odoo.tools import config
 
 from ..tests.common import connected_values, forget_xero_data
-from ._support import odoo_benchmark
+from ._support import last_log, odoo_benchmark, waited
 
 NEEDS_ODOO = True
 PREFIX = "BenchInvoice"
@@ -69,19 +69,6 @@ class InvoiceBench:
         return len(
             [c for c in self.sandbox.calls if c["path"].endswith(suffix) and c["method"] == method]
         )
-
-    def waited(self, since, operation=None):
-        """Seconds the calls logged since ``since`` (of ``operation``) waited for Xero."""
-        domain = [("id", ">", since), ("http_status", "!=", False)]
-        if operation:
-            domain.append(("operation", "=", operation))
-        with self.registry.cursor() as cr:
-            logs = self.env(cr)["xero.sync.log"].search(domain)
-            return sum(logs.mapped("duration_ms")) / 1000
-
-    def last_log(self):
-        with self.registry.cursor() as cr:
-            return self.env(cr)["xero.sync.log"].search([], limit=1).id or 0
 
     # ------------------------------------------------------------------ set-up
 
@@ -209,7 +196,7 @@ class InvoiceBench:
             if skipped:
                 print(f"{len(skipped)} orders were not invoiced: {next(iter(skipped.values()))}")
             order_ids = orders.ids
-        puts, log_from = self.calls_to("/Invoices", "PUT"), self.last_log()
+        puts, log_from = self.calls_to("/Invoices", "PUT"), last_log(self.registry)
         links = self.calls_to("/OnlineInvoice", "GET")
         # when each answer left the sandbox: the pay links are read after every invoice
         # (a lower priority), so the run splits where the last invoice was answered
@@ -223,7 +210,7 @@ class InvoiceBench:
         ended = time.perf_counter()
         self.sandbox.response_checker = None
         pushed = max(at for method, path, at in answered if path == "/Invoices" and method == "PUT")
-        waited_push = self.waited(log_from, "create_invoices")
+        waited_push = waited(self.registry, log_from, "create_invoices")
         with self.registry.cursor() as cr:
             env = self.env(cr)
             orders = env["sale.order"].browse(order_ids)
@@ -242,7 +229,7 @@ class InvoiceBench:
             "queue": pushed - started,
             "waiting": waited_push,
             "link_time": ended - pushed,
-            "link_waiting": self.waited(log_from, "get_online_invoice"),
+            "link_waiting": waited(self.registry, log_from, "get_online_invoice"),
             "sent": len(sent),
             "equal": equal,
             "invoices": len(invoices),

@@ -38,7 +38,7 @@ from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
 from ..tests.common import connected_values
-from ._support import odoo_benchmark, quiet_poll
+from ._support import call_durations, last_log, odoo_benchmark, quiet_poll, waited
 
 NEEDS_ODOO = True
 PUSH_PREFIX = "BenchPush"
@@ -73,20 +73,6 @@ class ProductBench:
             if c["path"].startswith("/api.xro")
         ]
         return {path: paths.count(path) for path in sorted(set(paths))}
-
-    def logged_calls(self, since, operation=None):
-        with self.registry.cursor() as cr:
-            domain = [("id", ">", since), ("http_status", "!=", False)]
-            if operation:
-                domain.append(("operation", "=", operation))
-            return self.env(cr)["xero.sync.log"].search(domain).mapped("duration_ms")
-
-    def waited(self, since):
-        return sum(self.logged_calls(since)) / 1000
-
-    def last_log(self):
-        with self.registry.cursor() as cr:
-            return self.env(cr)["xero.sync.log"].search([], limit=1).id or 0
 
     def vacuum(self):
         """What autovacuum does on a live database: the tables the benchmark just filled
@@ -202,7 +188,7 @@ class ProductBench:
             enqueue = self.make_products(self.env(cr), PUSH_PREFIX, self.count)
         enqueue *= 1000 / self.count
         self.vacuum()
-        calls, log_from = self.calls(), self.last_log()
+        calls, log_from = self.calls(), last_log(self.registry)
         started = time.perf_counter()
         with self.registry.cursor() as cr:
             self.env(cr)["xero.sync.job"]._cron_process_queue()
@@ -219,10 +205,10 @@ class ProductBench:
             "calls": self.calls() - calls,
             "limit": 1.05 * math.ceil(self.count / 50),
             "elapsed": elapsed,
-            "waiting": self.waited(log_from),
+            "waiting": waited(self.registry, log_from),
             "done": created,
             "enqueue": enqueue,
-            "latency": self.logged_calls(log_from, "create_items"),
+            "latency": call_durations(self.registry, log_from, "create_items"),
         }
 
     def pull(self):
@@ -239,7 +225,7 @@ class ProductBench:
                     create_only=True,
                 )
         self.sandbox.clock.advance(5)
-        before, log_from = len(self.sandbox.calls), self.last_log()
+        before, log_from = len(self.sandbox.calls), last_log(self.registry)
         started = time.perf_counter()
         with self.registry.cursor() as cr:
             self.env(cr)["xero.poll.cursor"]._cron_xero_poll()
@@ -267,7 +253,7 @@ class ProductBench:
             "limit": 1,
             "paths": paths,
             "elapsed": elapsed,
-            "waiting": self.waited(log_from),
+            "waiting": waited(self.registry, log_from),
             "done": created,
         }
 

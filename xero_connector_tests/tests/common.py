@@ -30,6 +30,45 @@ def forget_xero_data(env):
         env[model].sudo().with_context(active_test=False).search([]).unlink()
 
 
+def invoicing_on(env, connection):
+    """The connection (its Xero lists read) invoices orders: the sales account 200, the
+    rounding account 860 and the no-tax rate NONE of the sandbox. Returns Xero's tax
+    rates of the organisation."""
+    where = [("connection_id", "=", connection.id)]
+    accounts = env["xero.account"].search([*where, ("status", "=", "ACTIVE")])
+    rates = env["xero.tax.rate"].search(where)
+    connection.write(
+        {
+            "sync_contacts": True,
+            "sync_invoices": True,
+            "sales_account_id": accounts.filtered(lambda a: a.code == "200")[:1].id,
+            "rounding_account_id": accounts.filtered(lambda a: a.code == "860")[:1].id,
+            "no_tax_rate_id": rates.filtered(lambda r: r.xero_key == "NONE")[:1].id,
+        }
+    )
+    return rates
+
+
+def forget_orders(env, connection, order_ids):
+    """The orders a committing test made gone, with their Xero documents and what the
+    sync kept; the connection invoices no more."""
+    connection.write(
+        {
+            "sync_invoices": False,
+            "sales_account_id": False,
+            "rounding_account_id": False,
+            "no_tax_rate_id": False,
+        }
+    )
+    orders = env["sale.order"].browse(order_ids)
+    env["xero.order.credit.note"].search([("order_id", "in", orders.ids)]).unlink()
+    env["xero.order.invoice"].search([("order_id", "in", orders.ids)]).unlink()
+    env["xero.invoice"].search([("connection_id", "=", connection.id)]).unlink()
+    orders._action_cancel()
+    orders.unlink()
+    forget_xero_data(env)
+
+
 def connected_values(sandbox, expires_in=1800, tenant=0):
     """A connection's values right after a consent to the sandbox (for committed set-ups)."""
     tenant_id = sandbox.tenant(tenant).tenant_id

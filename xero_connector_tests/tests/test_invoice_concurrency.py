@@ -12,7 +12,7 @@ from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 
-from .common import connected_values, forget_xero_data
+from .common import connected_values, forget_orders, invoicing_on
 
 COUNT = 120
 PREFIX = "Concurrent invoice"
@@ -38,24 +38,13 @@ def orders(sandbox):
     with registry.cursor() as cr:
         env = environment(cr)
         connection = env.company._xero_connection().sudo()
-        where = [("connection_id", "=", connection.id)]
-        accounts = env["xero.account"].search([*where, ("status", "=", "ACTIVE")])
-        rates = env["xero.tax.rate"].search(where)
+        rates = invoicing_on(env, connection)
         tax = env["account.tax"].create(
             {"name": f"{PREFIX} 15%", "amount": 15, "type_tax_use": "sale"}
         )
         env["xero.tax.map"]._xero_ensure(connection, [tax])[
             str(tax.id)
         ].xero_tax_rate_id = rates.filtered(lambda r: r.xero_key == "OUTPUT2")
-        connection.write(
-            {
-                "sync_contacts": True,
-                "sync_invoices": True,
-                "sales_account_id": accounts.filtered(lambda a: a.code == "200").id,
-                "rounding_account_id": accounts.filtered(lambda a: a.code == "860").id,
-                "no_tax_rate_id": rates.filtered(lambda r: r.xero_key == "NONE").id,
-            }
-        )
         product = env["product.product"].create(
             {"name": f"{PREFIX} widget", "list_price": 12.35, "taxes_id": [Command.set(tax.ids)]}
         )
@@ -77,20 +66,12 @@ def orders(sandbox):
     with registry.cursor() as cr:
         env = environment(cr)
         connection = env.company._xero_connection().sudo()
-        connection.sync_invoices = False
-        made = env["sale.order"].browse(ids["orders"])
-        env["xero.order.invoice"].search([("order_id", "in", made.ids)]).unlink()
-        env["xero.invoice"].search([("connection_id", "=", connection.id)]).unlink()
-        made._action_cancel()
-        made.unlink()
-        forget_xero_data(env)
+        forget_orders(env, connection, ids["orders"])
         env["res.partner"].browse(ids["partners"]).unlink()
         env["product.product"].browse(ids["product"]).unlink()
         env["account.tax"].browse(ids["tax"]).unlink()
         connection.write(
-            {key: value for key, value in saved.items() if key != "id"}
-            | {"sync_contacts": False, "sales_account_id": False, "rounding_account_id": False}
-            | {"no_tax_rate_id": False}
+            {key: value for key, value in saved.items() if key != "id"} | {"sync_contacts": False}
         )
 
 

@@ -55,6 +55,22 @@ class InvoiceCase(ProductCase):
     def total(self, document):
         return Decimal(str(document["Total"]))
 
+    def pay(self, document, amount=None, read=True):
+        """The accountant records a payment of the invoice in Xero (all of it by default);
+        Odoo reads it by the poll (Xero has no payment webhook) unless ``read`` is off."""
+        with self.sandbox.lock:
+            self.books.create_payment(
+                {
+                    "Invoice": {"InvoiceID": document["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": self.books.today().isoformat(),
+                    "Amount": document["Total"] if amount is None else amount,
+                },
+                "Accountant",
+            )
+        if read:
+            self.poll()
+
     def job_of(self, invoice):
         """The last push of the invoice (its pay link is read by jobs of their own)."""
         return self.jobs.search(
@@ -501,19 +517,6 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
         self.run_until_settled()
         return order
 
-    def pay(self, document, amount):
-        with self.sandbox.lock:
-            self.books.create_payment(
-                {
-                    "Invoice": {"InvoiceID": document["InvoiceID"]},
-                    "Account": {"Code": "090"},
-                    "Date": self.books.today().isoformat(),
-                    "Amount": amount,
-                },
-                "Accountant",
-            )
-        self.poll()  # no webhook for payments: the poll reads the invoice
-
     def credit_notes(self):
         return [c for c in self.books.credit_notes.values() if c["Type"] == "ACCRECCREDIT"]
 
@@ -563,16 +566,7 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
     def test_an_invoice_paid_in_xero_meanwhile_is_credited_not_voided(self):
         order = self.invoiced_order([(self.drill, 1)])
         [document] = self.invoiced(order)
-        with self.sandbox.lock:  # paid, and Odoo has not read it yet
-            self.books.create_payment(
-                {
-                    "Invoice": {"InvoiceID": document["InvoiceID"]},
-                    "Account": {"Code": "090"},
-                    "Date": self.books.today().isoformat(),
-                    "Amount": document["Total"],
-                },
-                "Accountant",
-            )
+        self.pay(document, read=False)  # paid, and Odoo has not read it yet
         order._action_cancel()
         self.run_until_settled()
         self.assertEqual(self.books.invoices[document["InvoiceID"]]["Status"], "PAID")
@@ -599,7 +593,7 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
         order = self.order([(self.drill, 3), (self.saw, 2)])
         self.run_until_settled()
         [document] = self.invoiced(order)
-        self.pay(document, document["Total"])
+        self.pay(document)
         drills, saws = order.order_line
         order.write(  # one save of the order: two drills fewer, the saws cheaper
             {
@@ -626,7 +620,7 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
     def test_the_customer_reference_changes_even_on_a_paid_invoice(self):
         order = self.invoiced_order([(self.drill, 1)])
         [document] = self.invoiced(order)
-        self.pay(document, document["Total"])
+        self.pay(document)
         order.client_order_ref = "PO-NEW"
         self.run_until_settled()
         self.assertEqual(
@@ -708,17 +702,7 @@ class TestPayLink(InvoiceCase, TransactionCase):
     def test_a_paid_order_offers_no_pay_link(self):
         order = self.approved_order()
         [document] = self.invoiced(order)
-        with self.sandbox.lock:
-            self.books.create_payment(
-                {
-                    "Invoice": {"InvoiceID": document["InvoiceID"]},
-                    "Account": {"Code": "090"},
-                    "Date": self.books.today().isoformat(),
-                    "Amount": document["Total"],
-                },
-                "Accountant",
-            )
-        self.poll()
+        self.pay(document)
         order.invalidate_recordset(["xero_pay_url"])
         self.assertFalse(order.xero_pay_url)
 

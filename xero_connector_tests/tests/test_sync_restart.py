@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,38 +80,54 @@ def named(port, tenant_id, prefix):
     return [c for c in contacts if c["Name"].startswith(prefix)]
 
 
-@pytest.fixture
-def stack(tmp_path):
+@contextmanager
+def sandbox_process(tmp_path):
     """A sandbox process with a state file, the main company's connection committed as
-    connected to it (contacts sync on), and 120 new customers waiting in the queue."""
+    connected to it (contacts sync on): {"port", "file", "process", "tenant",
+    "described"}. Afterwards the process is killed, what the sync kept is forgotten and
+    the connection is as it was."""
     port = free_port()
     state_file = tmp_path / "sandbox.state"
     sandbox, described = start_sandbox(port, state_file)
     registry = Registry(get_db_name())
     with registry.cursor() as cr:
-        env = environment(cr)
-        connection = env.company._xero_connection().sudo()
+        connection = environment(cr).company._xero_connection().sudo()
         saved = connection.read(["mode", "sandbox_url", "client_id", "client_secret", "state"])[0]
         connection.write({"sandbox_url": f"http://127.0.0.1:{port}", "mode": "sandbox"})
         connection.action_xero_use_sandbox()
         connection.sync_contacts = True
-        partners = env["res.partner"].create(
-            [{"name": f"Restart test {i:03d}", "customer_rank": 1} for i in range(COUNT)]
-        )
-        ids, tenant_id = partners.ids, connection.tenant_id
+        tenant_id = connection.tenant_id
     state = {"port": port, "file": state_file, "process": sandbox, "tenant": tenant_id}
-    yield ids, state, described
-    state["process"].kill()
-    state["process"].wait(10)
-    with registry.cursor() as cr:
-        env = environment(cr)
-        forget_xero_data(env)
-        env["res.partner"].browse(ids).unlink()
-        connection = env.company._xero_connection().sudo()
-        connection.write(
-            {key: value for key, value in saved.items() if key != "id"}
-            | {"sync_contacts": False, "tenant_id": False, "tenant_name": False}
-        )
+    state["described"] = described
+    try:
+        yield state
+    finally:
+        state["process"].kill()
+        state["process"].wait(10)
+        with registry.cursor() as cr:
+            env = environment(cr)
+            forget_xero_data(env)
+            connection = env.company._xero_connection().sudo()
+            connection.write(
+                {key: value for key, value in saved.items() if key != "id"}
+                | {"sync_contacts": False, "tenant_id": False, "tenant_name": False}
+            )
+
+
+@pytest.fixture
+def stack(tmp_path):
+    """The sandbox process, and 120 new customers waiting in the queue."""
+    with sandbox_process(tmp_path) as state:
+        registry = Registry(get_db_name())
+        with registry.cursor() as cr:
+            partners = environment(cr)["res.partner"].create(
+                [{"name": f"Restart test {i:03d}", "customer_rank": 1} for i in range(COUNT)]
+            )
+            ids = partners.ids
+        yield ids, state, state["described"]
+        with registry.cursor() as cr:
+            forget_xero_data(environment(cr))
+            environment(cr)["res.partner"].browse(ids).unlink()
 
 
 def test_a_worker_and_xero_stopped_mid_batch_leave_every_customer_linked_once(stack):
