@@ -215,6 +215,8 @@ class XeroOrderCreditNote(models.Model):
                             }
                         ]
                     },
+                    # the same allocation if the batch is replayed after a crash
+                    idempotency_key=f"allocate-{element['CreditNoteID']}",
                     purpose="push",
                     log={"direction": "out", "message": self.env._("Credit allocated")},
                 )
