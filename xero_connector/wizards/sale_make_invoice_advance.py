@@ -31,15 +31,27 @@ class SaleAdvancePaymentInv(models.TransientModel):
 
     # ------------------------------------------------------------------ business
 
-    def _xero_invoicing(self):
+    def _xero_invoicing(self, orders=None):
+        """Whether the orders are invoiced in Xero (their companies all invoice there)."""
         self.ensure_one()
-        connection = self.company_id.sudo()._xero_connection()
-        return bool(connection and connection.sync_invoices)
+        companies = (orders or self.sale_order_ids).company_id or self.company_id
+        in_xero = {
+            bool((connection := company.sudo()._xero_connection()) and connection.sync_invoices)
+            for company in companies
+        }
+        if len(in_xero) > 1:
+            raise UserError(
+                self.env._(
+                    "Some of these orders are invoiced in Xero and others in Odoo (their "
+                    "companies differ): invoice them company by company."
+                )
+            )
+        return in_xero == {True}
 
     def _create_invoices(self, sale_orders):
         """Xero invoices instead of Odoo's, for a company that invoices in Xero."""
         self.ensure_one()
-        if not self._xero_invoicing():
+        if not self._xero_invoicing(sale_orders):
             return super()._create_invoices(sale_orders)
         if self.advance_payment_method == "delivered":
             invoices, skipped = sale_orders._xero_make_invoices(final=self.deduct_down_payments)
