@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 
-from ..const import DAY_LIMIT, DAY_RESERVE, MINUTE_LIMIT
+from ..const import DAY_LIMIT, DAY_RESERVE, MINUTE_LIMIT, MINUTE_RESERVE
 from ..tools.aside import commit_aside, run_aside
 from ..tools.bulk import insert_rows
 from ..tools.xero_client import rate_limits
@@ -51,7 +51,7 @@ class XeroConnectionBudget(models.Model):
 
     @api.model
     def _xero_reserve(self, connection, purpose):
-        """Reserve one call of ``purpose`` (push, fetch, poll): 0, or the seconds to wait
+        """Reserve one call of ``purpose`` (push, fetch, poll, link): 0, or the seconds to wait
         before one is allowed. What the calls before it left to write is written first."""
         pending = self._xero_pop_pending(connection)
 
@@ -155,6 +155,9 @@ class XeroConnectionBudget(models.Model):
         elif len(calls) >= minute_limit:
             wait = calls[len(calls) - minute_limit] + 60 - moment
             values["wait_until"] = now + timedelta(seconds=math.ceil(wait))
+        elif len(calls) >= (allowed := int(minute_limit * (1 - MINUTE_RESERVE.get(purpose, 0)))):
+            # this purpose leaves the rest of the minute to the others: it alone waits
+            wait = calls[len(calls) - allowed] + 60 - moment
         elif day_limit - day_used <= DAY_RESERVE.get(purpose, 0) * day_limit:
             tomorrow = datetime.combine(now.date() + timedelta(days=1), time.min)
             wait = (tomorrow - now).total_seconds()

@@ -402,7 +402,7 @@ class XeroOrderInvoice(models.Model):
         answer = connection._xero_call_json(
             "get_online_invoice",
             xero_id,
-            purpose="fetch",
+            purpose="link",
             log={"direction": "in", "message": self.env._("Pay link of %s", self.display_name)},
         )
         url = next((o.get("OnlineInvoiceUrl") for o in answer.get("OnlineInvoices") or []), False)

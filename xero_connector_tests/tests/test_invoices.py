@@ -706,6 +706,33 @@ class TestPayLink(InvoiceCase, TransactionCase):
         order.invalidate_recordset(["xero_pay_url"])
         self.assertFalse(order.xero_pay_url)
 
+    def test_pay_links_leave_the_rest_of_the_minute_to_invoices(self):
+        self.run_until_settled()  # the customer and the products are in Xero
+        self.connection.sudo().minute_limit = 12
+        orders = self.env["sale.order"]
+        for _index in range(10):
+            orders |= self.order([(self.drill, 1)])
+        with self.sandbox.lock:
+            self.sandbox.calls.clear()
+        self.env["xero.connection.budget"].search([]).write(
+            {"wait_until": False, "recent_calls": []}
+        )
+        orders.action_xero_invoice()
+        self.run_queue()
+        # the customer, the invoices, the stock they moved, then pay links: up to 9 of
+        # the minute's 12 calls, a quarter of it is left to invoices
+        self.assertEqual(len(self.api_calls()), 9)
+        links = len(self.link_calls())
+        self.assertTrue(0 < links < 10)
+        self.assertEqual(len(orders.filtered("xero_pay_url")), links)
+        late = self.order([(self.saw, 1)])
+        late.action_xero_invoice()
+        self.run_queue()
+        self.assertEqual(len(self.invoiced(late)), 1, "sent within the same minute")
+        self.time_passes()
+        self.run_until_settled()
+        self.assertEqual(len((orders | late).filtered("xero_pay_url")), 11)
+
 
 @tagged("post_install", "-at_install")
 class TestPayNowInThePortal(InvoiceCase, HttpCase):
