@@ -367,6 +367,8 @@ class XeroOrderDocument(models.AbstractModel):
             and element.get(self._xero_id_key)
         ]
 
+    # ------------------------------------------------------------------ business: lost answers
+
     @api.model
     def _xero_find_created(self, jobs):
         """Creates that may have reached Xero: the document of Xero with the job's
@@ -444,19 +446,19 @@ class XeroOrderDocumentLine(models.Model):
     price_total = fields.Monetary("Total", readonly=True)
     is_down_payment = fields.Boolean(readonly=True)
 
-    # ------------------------------------------------------------------ constraints
-
-    _one_document = models.Constraint(
-        "CHECK((invoice_id IS NULL) != (credit_note_id IS NULL))",
-        "A line belongs to one invoice or one credit note.",
-    )
-
     # ------------------------------------------------------------------ compute
 
     @api.depends("invoice_id.currency_id", "credit_note_id.currency_id")
     def _compute_currency_id(self):
         for line in self:
             line.currency_id = line.invoice_id.currency_id or line.credit_note_id.currency_id
+
+    # ------------------------------------------------------------------ constraints
+
+    _one_document = models.Constraint(
+        "CHECK((invoice_id IS NULL) != (credit_note_id IS NULL))",
+        "A line belongs to one invoice or one credit note.",
+    )
 
     # ------------------------------------------------------------------ business
 
