@@ -186,8 +186,14 @@ def invoices(sandbox, request, tenant_id, invoice_id=None, action=None):
     return _json(200, books.document_view("invoice", invoice))
 
 
-def payments(sandbox, request, tenant_id, payment_id=None):
+def payments(sandbox, request, tenant_id, payment_id=None, action=None):
     books = _books(sandbox, tenant_id)
+    if action == "reconcile":
+        return _json(200, books.payment_view(books.reconcile_payment(books.payments[payment_id])))
+    if action == "batch":
+        batch_id = _body(request).get("batch_payment_id")
+        payment = books.batch_payment(books.payments[payment_id], batch_id)
+        return _json(200, books.payment_view(payment))
     if request.method == "DELETE":
         return _json(
             200, books.payment_view(books.delete_payment(books.payments[payment_id], ACCOUNTANT))
@@ -227,6 +233,7 @@ ADMIN_ROUTES = [
     (rf"tenants/{ID}/invoices/{ID}/(void|approve)", ("POST",), invoices),
     (rf"tenants/{ID}/payments", ("POST",), payments),
     (rf"tenants/{ID}/payments/{ID}", ("DELETE",), payments),
+    (rf"tenants/{ID}/payments/{ID}/(reconcile|batch)", ("POST",), payments),
 ]
 
 

@@ -10,6 +10,9 @@ NOT_FOUND = "The document with the supplied id was not found for this endpoint."
 PAID_OFF = "The invoice you are trying to allocate to has already been paid off"
 TOO_MUCH = "Credit Note cannot be allocated as amount is greater than amount outstanding"
 WRONG_TYPE = "Credit Note cannot be allocated to an incorrect invoice type"
+NOT_AUTHORISED = "Payments can only be made against Authorised documents"
+RECONCILED = "This payment has been reconciled and cannot be deleted"
+IN_BATCH = "Payments within a batch cannot be deleted."
 PAYMENT_TYPES = {
     "ACCREC": "ACCRECPAYMENT",
     "ACCPAY": "ACCPAYPAYMENT",
@@ -44,10 +47,7 @@ class PaymentsMixin:
     def create_payment(self, values, user):
         kind, document = self.payment_document(values)
         if document["Status"] != "AUTHORISED":
-            raise ElementError(
-                f"Payments can only be made against AUTHORISED documents; this one is "
-                f"{document['Status']}."
-            )
+            raise ElementError(NOT_AUTHORISED)
         amount = self._payment_amount(values, document)
         account = self.payment_account(values.get("Account") or {})
         if not values.get("Date"):
@@ -78,6 +78,24 @@ class PaymentsMixin:
         self.log(payment["PaymentID"], "Created", f"Payment of {amount} received.", user)
         return payment
 
+    def reconcile_payment(self, payment):
+        """The accountant matches the payment with a bank statement line (admin action)."""
+        if payment["Status"] == "DELETED":
+            raise ElementError("This payment has already been deleted.")
+        if not payment["IsReconciled"]:
+            payment["IsReconciled"] = True
+            self.touch(payment)
+        return payment
+
+    def batch_payment(self, payment, batch_id=None):
+        """The payment becomes part of a batch payment (admin action; no /BatchPayments here)."""
+        if payment["Status"] == "DELETED":
+            raise ElementError("This payment has already been deleted.")
+        if not payment.get("BatchPaymentID"):
+            payment["BatchPaymentID"] = str(batch_id or self.new_id())
+            self.touch(payment)
+        return payment
+
     @staticmethod
     def _payment_amount(values, document):
         try:
@@ -93,6 +111,10 @@ class PaymentsMixin:
     def delete_payment(self, payment, user):
         if payment["Status"] == "DELETED":
             raise ElementError("This payment has already been deleted.")
+        if payment.get("BatchPaymentID"):
+            raise ElementError(IN_BATCH)
+        if payment["IsReconciled"]:
+            raise ElementError(RECONCILED)
         kind, document_id = payment["_document"]
         document = self.store(kind)[document_id]
         payment["Status"] = "DELETED"

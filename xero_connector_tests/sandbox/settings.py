@@ -248,6 +248,8 @@ class SettingsMixin:
 
     def payment_account(self, values):
         """The account a payment goes to: a bank account or one that accepts payments."""
+        if not values.get("AccountID") and not values.get("Code"):
+            raise ElementError("You must specify an Account code or Account ID for the payment.")
         account = None
         if values.get("AccountID"):
             account = self.accounts.get(values["AccountID"])

@@ -104,7 +104,7 @@ def test_payments_need_an_approved_invoice_and_a_bank_account(xero):
     draft = new_invoice(xero, status="DRAFT")
     with pytest.raises(AccountingBadRequestException) as failure:
         xero.api.create_payment(xero.tenant_id, payment(draft.invoice_id, "1.00"))
-    assert "AUTHORISED" in failure.value.reason
+    assert failure.value.reason == "Payments can only be made against Authorised documents"
     invoice = new_invoice(xero)
     with pytest.raises(AccountingBadRequestException) as failure:
         xero.api.create_payment(xero.tenant_id, payment(invoice.invoice_id, "1.00", code="200"))
