@@ -66,6 +66,7 @@ def state(sandbox, _request):
             "faults": sandbox.faults.pending(),
             "webhook": {"url": sandbox.app.webhooks.url, "status": sandbox.app.webhooks.status},
             "calls": len(sandbox.calls),
+            "online_views": sandbox.online_views,
         },
     )
 
@@ -118,6 +119,21 @@ def webhook(sandbox, request, action=None):
         body = _body(request)
         hooks.configure(url=body.get("url"), key=body.get("key"), status=body.get("status"))
     return _json(200, {"url": hooks.url, "key": hooks.key, "status": hooks.status})
+
+
+def online_views(sandbox, request):
+    """What opening an online invoice does besides its History record: ``touch`` (bump the
+    invoice's UpdatedDateUTC), ``webhook`` (raise INVOICE UPDATE)."""
+    if request.method == "POST":
+        body = _body(request)
+        unknown = set(body) - set(sandbox.online_views)
+        if unknown:
+            raise ValueError(f"unknown online view switch {sorted(unknown)}")
+        wrong = sorted(key for key, value in body.items() if not isinstance(value, bool))
+        if wrong:
+            raise TypeError(f"{wrong} must be true or false")
+        sandbox.online_views.update(body)  # all or nothing
+    return _json(200, sandbox.online_views)
 
 
 def expire_tokens(sandbox, _request):
@@ -222,6 +238,7 @@ ADMIN_ROUTES = [
     (r"limits", ("POST",), limits),
     (r"webhook", ("GET", "POST"), webhook),
     (r"webhook/(intent|deliveries)", ("GET", "POST"), webhook),
+    (r"online-views", ("GET", "POST"), online_views),
     (r"tokens/expire", ("POST",), expire_tokens),
     (r"grants/revoke", ("POST",), revoke_grants),
     (r"consent", ("POST",), consent),
@@ -337,11 +354,19 @@ async function act(path, body) {{
 
 
 def online_invoice(sandbox, request):
+    """The customer's page of an invoice; each GET of it is one view in the invoice's History."""
     token = request.path.rsplit("/", 1)[-1]
     with sandbox.lock:
         for tenant in sandbox.tenants.values():
             for invoice in tenant.books.invoices.values():
                 if invoice.get("_online") == token:
+                    if request.method == "GET":
+                        tenant.books.record_online_view(
+                            invoice,
+                            touch=sandbox.online_views["touch"],
+                            notify=sandbox.online_views["webhook"],
+                        )
+                        sandbox.changed()
                     return html(_online_html(tenant, invoice))
     return html("<h1>This invoice link is not valid.</h1>", 404)
 

@@ -105,8 +105,16 @@ class XeroSandbox:
         retry_schedule=(1, 5, 30, 120, 600),
         state_file=None,
         base_currency="NZD",
+        view_touches_invoice=False,
+        view_sends_webhook=False,
     ):
         self.lock = threading.RLock()
+        # what a customer opening an online invoice does besides its "Viewed" History
+        # record (Xero does not say): bump the invoice's UpdatedDateUTC, raise INVOICE UPDATE
+        self.online_views = {
+            "touch": bool(view_touches_invoice),
+            "webhook": bool(view_sends_webhook),
+        }
         self.clock = Clock()
         self.limiter = RateLimiter(self.clock, limits or Limits())
         self.faults = Faults()

@@ -35,6 +35,8 @@ AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 CREATE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
 STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 EDITABLE = ("DRAFT", "SUBMITTED")
+SYSTEM_USER = "System Generated"  # Xero's user for what happens on an online invoice
+ONLINE_VIEW_DETAILS = "The customer viewed the online invoice."  # [unconfirmed] text
 QUANTITY = Decimal("0.0001")
 # what a sales document with money allocated to it may still change (Contact too, unless
 # a credit note is allocated to it; on lines only Description, AccountCode and Tracking)
@@ -803,6 +805,18 @@ class DocumentsMixin:
         ):
             raise ElementError("An online invoice is only available for an approved sales invoice.")
         return document.setdefault("_online", self.new_id().replace("-", ""))
+
+    def record_online_view(self, document, touch=False, notify=False):
+        """The customer opened the invoice's online page: one "Viewed" History record each time.
+
+        Xero logs online-invoice actions as "System Generated"; the texts, and whether a
+        view bumps ``UpdatedDateUTC`` or raises INVOICE UPDATE, are [unconfirmed]: the
+        sandbox's switches (``XeroSandbox.online_views``) decide, both off by default."""
+        self.log(document["InvoiceID"], "Viewed", ONLINE_VIEW_DETAILS, SYSTEM_USER)
+        if touch:
+            self.touch(document)
+        if notify:
+            self.notify("INVOICE", "UPDATE", document["InvoiceID"])
 
     # ------------------------------------------------------------ reading
 

@@ -185,8 +185,9 @@ def test_the_admin_api_switches_each_effect_of_a_view(xero, events):
 
     status, error = xero.admin("POST", "online-views", {"bump": True})
     assert status == 400 and "unknown online view switch" in error["error"][0]
-    status, error = xero.admin("POST", "online-views", {"touch": "yes"})
-    assert status == 400 and xero.admin("GET", "online-views")[1]["touch"] is False
+    status, error = xero.admin("POST", "online-views", {"webhook": False, "touch": "yes"})
+    assert status == 400 and "must be true or false" in error["error"][0]
+    assert xero.admin("GET", "online-views") == (200, {"touch": False, "webhook": True})
 
 
 # ------------------------------------------------------------------ the Email endpoint
