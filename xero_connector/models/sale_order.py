@@ -29,6 +29,27 @@ class SaleOrder(models.Model):
     xero_invoice_count = fields.Integer(
         "Xero invoice count", compute="_compute_xero_invoice_count", groups=USER
     )
+    xero_payment_status = fields.Selection(
+        [
+            ("draft", "Draft in Xero"),
+            ("awaiting", "Awaiting payment"),
+            ("sent", "Sent"),
+            ("partial", "Part-paid"),
+            ("overdue", "Overdue"),
+            ("paid", "Paid"),
+            ("voided", "Voided"),
+        ],
+        "Xero payment",
+        compute="_compute_xero_payment",
+        groups=USER,
+        help="Where the order's Xero invoices stand, as Xero last said.",
+    )
+    xero_amount_paid = fields.Monetary(
+        "Paid in Xero", compute="_compute_xero_payment", groups=USER, currency_field="currency_id"
+    )
+    xero_amount_due = fields.Monetary(
+        "Due in Xero", compute="_compute_xero_payment", groups=USER, currency_field="currency_id"
+    )
     xero_pay_url = fields.Char(
         "Pay online",
         compute="_compute_xero_pay_url",
@@ -77,6 +98,22 @@ class SaleOrder(models.Model):
     def _compute_xero_invoice_count(self):
         for order in self:
             order.xero_invoice_count = len(order.xero_invoice_ids)
+
+    @api.depends_context("date")
+    def _compute_xero_payment(self):
+        """The payment status and amounts of each order's Xero invoices."""
+        today = fields.Date.context_today(self)
+        invoices = (
+            self.env["xero.order.invoice"]
+            .sudo()
+            .search([("order_id", "in", self.ids), ("xero_invoice_id", "!=", False)])
+        )
+        for order in self:
+            mirrors = invoices.filtered(lambda i, order=order: i.order_id == order).xero_invoice_id
+            order.xero_payment_status = _payment_status(mirrors, today)
+            counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
+            order.xero_amount_paid = sum(counting.mapped("amount_paid"))
+            order.xero_amount_due = sum(counting.filtered("is_open").mapped("amount_due"))
 
     def _compute_xero_pay_url(self):
         """The pay link of the order's latest approved invoice with something due."""
@@ -393,3 +430,20 @@ class SaleOrder(models.Model):
         """Notes on the orders ({order id: text}), in one go and without notifying
         anyone: what Xero made of their invoices."""
         self.browse(list(bodies)).sudo()._message_log_batch(bodies)
+
+
+def _payment_status(mirrors, today):
+    """One status for an order's Xero invoices (their mirrors): the most pressing."""
+    counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
+    if not counting:
+        return "voided" if mirrors else False
+    approved = counting.filtered(lambda m: m.status == "AUTHORISED")
+    if any(m._xero_is_overdue(today) for m in approved):
+        return "overdue"
+    if all(m.status == "PAID" for m in counting):
+        return "paid"
+    if any(m.amount_paid or m.amount_credited for m in approved):
+        return "partial"
+    if approved.filtered("sent_to_contact"):
+        return "sent"
+    return "awaiting" if approved else "draft"

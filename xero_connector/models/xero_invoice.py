@@ -70,6 +70,13 @@ class XeroInvoice(models.Model):
     amount_due_base = fields.Monetary(
         "Amount due (base currency)", readonly=True, currency_field="base_currency_id"
     )
+    amount_paid = fields.Monetary("Paid", readonly=True, currency_field="currency_id")
+    amount_credited = fields.Monetary(
+        "Credited", readonly=True, currency_field="currency_id", help="Credit notes allocated."
+    )
+    fully_paid_on = fields.Date("Fully paid on", readonly=True)
+    expected_payment_date = fields.Date("Expected payment", readonly=True)
+    sent_to_contact = fields.Boolean("Sent", readonly=True)
     is_open = fields.Boolean(compute="_compute_overdue", help="Approved and not fully paid.")
     overdue = fields.Boolean(compute="_compute_overdue")
     updated_at = fields.Datetime("Updated in Xero", readonly=True)
@@ -212,6 +219,11 @@ class XeroInvoice(models.Model):
             "currency_id": currencies.get(element.get("CurrencyCode")) or False,
             "total": float(element.get("Total") or 0),
             "sub_total": float(element.get("SubTotal") or 0),
+            "amount_paid": float(element.get("AmountPaid") or 0),
+            "amount_credited": float(element.get("AmountCredited") or 0),
+            "fully_paid_on": _date(element.get("FullyPaidOnDate")),
+            "expected_payment_date": _date(element.get("ExpectedPaymentDate")),
+            "sent_to_contact": bool(element.get("SentToContact")),
             "sub_total_base": round(float(element.get("SubTotal") or 0) / rate, 2),
             "amount_due": amount_due,
             "amount_due_base": round(amount_due / rate, 2),
@@ -240,3 +252,8 @@ class XeroInvoice(models.Model):
                     ("date", "<", self._xero_start(connection)),
                 ]
             ).unlink()
+
+
+def _date(value):
+    moment = xero_datetime(value)
+    return moment.date() if moment else False

@@ -433,7 +433,9 @@ class TestInvoiceAccess(InvoiceCase, TransactionCase):
         order.action_confirm()
         self.run_until_settled()
         self.assertEqual(len(self.invoiced(order)), 1)
-        self.assertNotIn("xero_invoice_ids", order.fields_get())
+        visible = order.fields_get()
+        for figure in ("xero_invoice_ids", "xero_payment_status", "xero_amount_due"):
+            self.assertNotIn(figure, visible)
         self.assertFalse(order.xero_invoice_problem)
 
 
@@ -732,6 +734,55 @@ class TestPayLink(InvoiceCase, TransactionCase):
         self.time_passes()
         self.run_until_settled()
         self.assertEqual(len((orders | late).filtered("xero_pay_url")), 11)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentStatus(InvoiceCase, TransactionCase):
+    """Where an order's Xero invoices stand, as Xero last said (issue 13, first step)."""
+
+    def test_the_order_follows_its_invoice_from_awaiting_to_paid(self):
+        order = self.order([(self.drill, 2)])  # 457.70
+        self.assertFalse(order.xero_payment_status)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        self.assertEqual(order.xero_payment_status, "awaiting")
+        self.assertEqual((order.xero_amount_paid, order.xero_amount_due), (0.0, 457.70))
+        [document] = self.invoiced(order)
+        self.pay(document, 100)
+        order.invalidate_recordset()
+        self.assertEqual(order.xero_payment_status, "partial")
+        self.assertEqual((order.xero_amount_paid, order.xero_amount_due), (100.0, 357.70))
+        mirror = order.sudo().xero_invoice_ids.xero_invoice_id
+        self.assertEqual(mirror.amount_paid, 100.0)
+        self.pay(self.books.invoices[document["InvoiceID"]], 357.70)
+        order.invalidate_recordset()
+        self.assertEqual(order.xero_payment_status, "paid")
+        self.assertEqual(mirror.fully_paid_on, self.books.today())
+        self.assertEqual(order.xero_amount_due, 0.0)
+
+    def test_sent_overdue_and_voided(self):
+        self.connection.sudo().invoice_email = "xero"
+        order = self.order([(self.drill, 1)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        self.poll()
+        self.assertEqual(order.xero_payment_status, "sent")
+        [document] = self.invoiced(order)
+        yesterday = fields.Date.context_today(order) - timedelta(days=1)
+        with self.sandbox.lock:
+            self.books.save_document(
+                "invoice",
+                {"InvoiceID": document["InvoiceID"], "DueDate": yesterday.isoformat()},
+                "Accountant",
+            )
+        self.poll()
+        order.invalidate_recordset()
+        self.assertEqual(order.xero_payment_status, "overdue")
+        order._action_cancel()
+        self.run_until_settled()
+        order.invalidate_recordset()
+        self.assertEqual(order.xero_payment_status, "voided")
+        self.assertEqual(order.xero_amount_due, 0.0)
 
 
 @tagged("post_install", "-at_install")
