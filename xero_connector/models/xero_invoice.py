@@ -163,6 +163,7 @@ class XeroInvoice(models.Model):
                 [("connection_id", "=", connection.id), ("xero_id", "in", list(by_id))]
             )
         }
+        existing_by_id = {invoice.id: invoice for invoice in existing.values()}
         start = self._xero_start(connection)
         currencies = self._xero_currencies({e.get("CurrencyCode") for e in elements})
         rows, new, outcomes = {}, [], {}
@@ -179,20 +180,34 @@ class XeroInvoice(models.Model):
             elif values["status"] in OPEN or (values["date"] and values["date"] >= start):
                 new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
             outcomes[xero_id] = Done()
+        received = {
+            mirror_id: (existing_by_id[mirror_id]._xero_settled(), values)
+            for mirror_id, values in rows.items()
+            if values["amount_paid"] + values["amount_credited"]
+            > existing_by_id[mirror_id]._xero_settled()
+        }
         write_rows(self, rows)
         # what depends on Xero's status (the invoiced quantities of orders) is recomputed
         changed = self.browse(list(rows))
         changed.modified(["status", "total", "amount_due"])
         # an invoice of an order approved in Xero gets its pay link
-        self.env["xero.order.invoice"].sudo().search(
-            [("xero_invoice_id", "in", changed.ids)]
-        )._xero_approved()
+        of_orders = (
+            self.env["xero.order.invoice"].sudo().search([("xero_invoice_id", "in", changed.ids)])
+        )
+        of_orders._xero_approved()
+        # ... and a payment Xero recorded is told to the order's salesperson
+        of_orders._xero_payments_received(received)
         if new:
             insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
         if moved:
             # an approved or voided document may have moved tracked stock
             self.env["product.product"]._xero_stock_moved(connection)
         return outcomes
+
+    def _xero_settled(self):
+        """What payments and credits settled of this invoice."""
+        self.ensure_one()
+        return self.amount_paid + self.amount_credited
 
     @api.model
     def _xero_currencies(self, codes):

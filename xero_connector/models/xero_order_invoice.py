@@ -421,6 +421,35 @@ class XeroOrderInvoice(models.Model):
         self.write(values)
         return Done(note), note
 
+    def _xero_payments_received(self, received):
+        """Payments and credits Xero recorded against these invoices ({mirror id: (what
+        was settled before, Xero's new values)}): the order's salesperson is told on
+        the order, once per change."""
+        for invoice in self.filtered(lambda i: i.xero_invoice_id.id in received):
+            before, values = received[invoice.xero_invoice_id.id]
+            order = invoice.order_id
+            amount = invoice.currency_id.format(
+                values["amount_paid"] + values["amount_credited"] - before
+            )
+            if values["status"] == "PAID":
+                body = self.env._(
+                    "%(amount)s received in Xero for %(invoice)s: the order is paid in full.",
+                    amount=amount,
+                    invoice=invoice.display_name,
+                )
+            else:
+                body = self.env._(
+                    "%(amount)s received in Xero for %(invoice)s: %(due)s still due.",
+                    amount=amount,
+                    invoice=invoice.display_name,
+                    due=invoice.currency_id.format(values["amount_due"]),
+                )
+            order.message_post(
+                body=body,
+                partner_ids=order.user_id.partner_id.ids,
+                subtype_xmlid="mail.mt_note",
+            )
+
     def _xero_mark_sent(self):
         """Odoo e-mailed the order with the pay link: Xero shows these invoices as sent."""
         invoices = self.sudo().filtered(

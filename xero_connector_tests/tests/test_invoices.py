@@ -741,7 +741,10 @@ class TestPaymentStatus(InvoiceCase, TransactionCase):
     """Where an order's Xero invoices stand, as Xero last said (issue 13, first step)."""
 
     def test_the_order_follows_its_invoice_from_awaiting_to_paid(self):
-        order = self.order([(self.drill, 2)])  # 457.70
+        seller = new_test_user(
+            self.env, "xero_paid_seller", groups="sales_team.group_sale_salesman"
+        )
+        order = self.order([(self.drill, 2)], user_id=seller.id)  # 457.70
         self.assertFalse(order.xero_payment_status)
         order.action_xero_invoice()
         self.run_until_settled()
@@ -754,9 +757,16 @@ class TestPaymentStatus(InvoiceCase, TransactionCase):
         self.assertEqual((order.xero_amount_paid, order.xero_amount_due), (100.0, 357.70))
         mirror = order.sudo().xero_invoice_ids.xero_invoice_id
         self.assertEqual(mirror.amount_paid, 100.0)
+        told = order.message_ids[0]
+        self.assertIn("received in Xero", told.body)
+        self.assertIn("357.70", told.body)
+        self.assertIn(order.user_id.partner_id, told.notified_partner_ids)
         self.pay(self.books.invoices[document["InvoiceID"]], 357.70)
         order.invalidate_recordset()
         self.assertEqual(order.xero_payment_status, "paid")
+        self.assertIn("paid in full", order.message_ids[0].body)
+        self.poll()  # nothing new: nothing told again
+        self.assertEqual(len(order.message_ids.filtered(lambda m: "received in Xero" in m.body)), 2)
         self.assertEqual(mirror.fully_paid_on, self.books.today())
         self.assertEqual(order.xero_amount_due, 0.0)
 
