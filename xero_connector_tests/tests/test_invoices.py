@@ -4,9 +4,13 @@ cent, never twice."""
 from datetime import timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from lxml import etree
+
 from odoo import fields
 from odoo.fields import Command
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .test_products import ProductCase
 
@@ -793,6 +797,39 @@ class TestPaymentStatus(InvoiceCase, TransactionCase):
         order.invalidate_recordset()
         self.assertEqual(order.xero_payment_status, "voided")
         self.assertEqual(order.xero_amount_due, 0.0)
+
+    def test_the_order_filters_find_unpaid_overdue_and_paid_orders(self):
+        unpaid, overdue, paid, draft = (self.order([(self.drill, 1)]) for _index in range(4))
+        self.connection.sudo().invoice_status = "DRAFT"
+        draft.action_xero_invoice()
+        self.run_until_settled()
+        self.connection.sudo().invoice_status = "AUTHORISED"
+        (unpaid | overdue | paid).action_xero_invoice()
+        self.run_until_settled()
+        [late] = self.invoiced(overdue)
+        yesterday = fields.Date.context_today(overdue) - timedelta(days=1)
+        with self.sandbox.lock:
+            self.books.save_document(
+                "invoice",
+                {"InvoiceID": late["InvoiceID"], "DueDate": yesterday.isoformat()},
+                "Accountant",
+            )
+        self.pay(self.invoiced(paid)[0])
+        ours = unpaid | overdue | paid | draft
+        self.assertEqual(self.filtered_by("xero_unpaid") & ours, unpaid | overdue)
+        self.assertEqual(self.filtered_by("xero_overdue") & ours, overdue)
+        self.assertEqual(self.filtered_by("xero_paid_this_month") & ours, paid)
+
+    def filtered_by(self, name):
+        """The orders the search view's filter ``name`` finds."""
+        view = self.env.ref("xero_connector.view_sales_order_filter_xero")
+        [node] = etree.fromstring(view.arch).xpath(f"//filter[@name='{name}']")
+        domain = safe_eval(
+            node.get("domain"),
+            {"context_today": lambda: fields.Date.context_today(self.env.user)}
+            | {"relativedelta": relativedelta},
+        )
+        return self.env["sale.order"].search(domain)
 
 
 @tagged("post_install", "-at_install")
