@@ -9,6 +9,15 @@ from ..tools.bulk import insert_rows, write_rows
 from ..tools.outcomes import Done
 from ..tools.sync_rules import xero_datetime
 
+# Xero's statuses of a sales document
+STATUSES = [
+    ("DRAFT", "Draft"),
+    ("SUBMITTED", "Awaiting approval"),
+    ("AUTHORISED", "Awaiting payment"),
+    ("PAID", "Paid"),
+    ("VOIDED", "Voided"),
+    ("DELETED", "Deleted"),
+]
 OPEN = ("AUTHORISED", "SUBMITTED")
 # the statuses a document reaches when Xero moves the stock of its tracked items
 STOCK_MOVING = ("AUTHORISED", "PAID", "VOIDED")
@@ -46,17 +55,7 @@ class XeroInvoice(models.Model):
     reference = fields.Char(readonly=True)
     date = fields.Date(readonly=True)
     due_date = fields.Date(readonly=True)
-    status = fields.Selection(
-        [
-            ("DRAFT", "Draft"),
-            ("SUBMITTED", "Awaiting approval"),
-            ("AUTHORISED", "Awaiting payment"),
-            ("PAID", "Paid"),
-            ("VOIDED", "Voided"),
-            ("DELETED", "Deleted"),
-        ],
-        readonly=True,
-    )
+    status = fields.Selection(STATUSES, readonly=True)
     currency_code = fields.Char("Currency code", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     base_currency_id = fields.Many2one(related="connection_id.base_currency_id")

@@ -7,6 +7,7 @@ from ..exceptions import XeroError
 from ..tools import xero_money as xm
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done
+from .xero_invoice import STATUSES
 from .xero_order_document import GONE, POSTED
 
 
@@ -36,18 +37,7 @@ class XeroOrderCreditNote(models.Model):
     )
     reason = fields.Char(readonly=True)
     number = fields.Char(readonly=True)
-    xero_status = fields.Selection(
-        [
-            ("DRAFT", "Draft"),
-            ("SUBMITTED", "Awaiting approval"),
-            ("AUTHORISED", "Approved"),
-            ("PAID", "Allocated"),
-            ("VOIDED", "Voided"),
-            ("DELETED", "Deleted"),
-        ],
-        "Xero status",
-        readonly=True,
-    )
+    xero_status = fields.Selection(STATUSES, "Xero status", readonly=True)
     allocated = fields.Monetary(
         "Allocated to the invoice", readonly=True, help="Of this credit, what pays the invoice."
     )

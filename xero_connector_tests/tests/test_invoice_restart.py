@@ -10,18 +10,24 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 
 import pytest
 
-from odoo import fields
 from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 from odoo.tools import config
 
 from .common import forget_orders, invoicing_on
-from .test_sync_restart import ROOT, WORKER, admin, environment, sandbox_process, start_sandbox
+from .test_sync_restart import (
+    ROOT,
+    WORKER,
+    admin,
+    environment,
+    sandbox_process,
+    settle_after_the_crash,
+    start_sandbox,
+)
 
 COUNT = 120
 PREFIX = "Restart invoice"
@@ -92,18 +98,7 @@ def test_a_worker_and_xero_stopped_mid_batch_leave_every_order_invoiced_once(sta
     assert len(invoices_of(port, tenant, names)) == 50, "Xero kept what it had saved"
 
     registry = Registry(get_db_name())
-    with registry.cursor() as cr:
-        cr.execute(
-            "UPDATE xero_sync_job SET started_at = %s WHERE state = 'processing'",
-            (fields.Datetime.now() - timedelta(hours=1),),
-        )
-    for _run in range(10):
-        with registry.cursor() as cr:
-            env = environment(cr)
-            env["xero.sync.job"]._cron_process_queue()
-            if not env["xero.sync.job"].search_count([("state", "in", ("pending", "processing"))]):
-                break
-            cr.execute("UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc'")
+    settle_after_the_crash(registry)
 
     references = [i["Reference"] for i in invoices_of(port, tenant, names)]
     assert sorted(references) == sorted(names), "each order invoiced in Xero exactly once"

@@ -7,10 +7,7 @@ import pytest
 import requests
 from xero_python.accounting import (
     Account,
-    Contact,
     Invoice,
-    Invoices,
-    LineItem,
     Payment,
     PaymentDelete,
     RequestEmpty,
@@ -18,32 +15,13 @@ from xero_python.accounting import (
 from xero_python.exceptions import AccountingBadRequestException
 
 from . import sandbox_client
+from .test_sandbox_payments import new_invoice
 
 NOT_AUTHORISED = "Payments can only be made against Authorised documents"
 RECONCILED = "This payment has been reconciled and cannot be deleted"
 IN_BATCH = "Payments within a batch cannot be deleted."
 NO_ACCOUNT = "You must specify an Account code or Account ID for the payment."
 VIEWED = ("Viewed", "System Generated", "The customer viewed the online invoice.")
-
-
-def new_invoice(xero, status="AUTHORISED", amount="100.00"):
-    contact_id = next(
-        c["ContactID"] for c in xero.books.contacts.values() if c["Name"] == "Ridgeway Builders"
-    )
-    document = Invoice(
-        type="ACCREC",
-        contact=Contact(contact_id=contact_id),
-        status=status,
-        line_items=[
-            LineItem(
-                description="Work",
-                quantity=Decimal(1),
-                unit_amount=Decimal(amount),
-                account_code="200",
-            )
-        ],
-    )
-    return xero.api.create_invoices(xero.tenant_id, Invoices(invoices=[document])).invoices[0]
 
 
 def get(xero, invoice_id):

@@ -25,6 +25,7 @@ from xero_python.accounting import (
 from xero_python.exceptions import AccountingBadRequestException
 
 from ..sandbox.clock import zone
+from .test_sandbox_invoices import contact_id, line
 
 EDIT_ALLOCATED = (
     "This document cannot be edited as it has a payment or credit note allocated to it."
@@ -34,20 +35,6 @@ PAID_OFF = "The invoice you are trying to allocate to has already been paid off"
 TOO_MUCH = "Credit Note cannot be allocated as amount is greater than amount outstanding"
 WRONG_TYPE = "Credit Note cannot be allocated to an incorrect invoice type"
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
-
-
-def contact_id(xero, name):
-    return next(c["ContactID"] for c in xero.books.contacts.values() if c["Name"] == name)
-
-
-def line(description="Widget", quantity=1, unit_amount="10.00", account_code="200", **extra):
-    return LineItem(
-        description=description,
-        quantity=Decimal(str(quantity)),
-        unit_amount=Decimal(str(unit_amount)),
-        account_code=account_code,
-        **extra,
-    )
 
 
 def sale(xero, lines, kind="ACCREC", contact="Ridgeway Builders", status="AUTHORISED", **extra):
