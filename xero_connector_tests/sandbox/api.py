@@ -30,6 +30,12 @@ PAYMENTS = {
     "accounting.payments",
     "accounting.payments.read",
 }
+BANK_TRANSACTIONS = {
+    "accounting.transactions",
+    "accounting.transactions.read",
+    "accounting.banktransactions",
+    "accounting.banktransactions.read",
+}
 ITEMS = SETTINGS | INVOICES
 ID = r"([^/]+)"
 
@@ -602,11 +608,11 @@ def _document_sub(context, kind, document, doc_id, sub, sub_id):
     raise NotFound()
 
 
-def _allocations(context, credit, allocation_id):
+def _allocations(context, credit, allocation_id, kind="credit"):
     books = context.books
     if context.request.method == "DELETE" and allocation_id:
         try:
-            allocation = books.delete_allocation(credit, allocation_id, context.user)
+            allocation = books.delete_allocation(credit, allocation_id, context.user, kind)
         except ElementError as error:
             return _validation(error.messages, {"AllocationID": allocation_id})
         view = books.allocation_view(allocation) | {"IsDeleted": True}
@@ -615,7 +621,7 @@ def _allocations(context, credit, allocation_id):
         return Response(200, view)
     if context.request.method != "PUT":
         raise NotFound()
-    save = lambda v: books.allocate_credit(credit, v, context.user)  # noqa: E731
+    save = lambda v: books.allocate_credit(credit, v, context.user, kind)  # noqa: E731
     return write(
         context, "Allocations", elements(context, "Allocations"), save, books.allocation_view
     )
@@ -662,6 +668,93 @@ def payments(context, payment_id=None, sub=None):
     return context.envelope("Payments", [view(payment)])
 
 
+# ------------------------------------------------------------------ bank transactions
+
+
+def _with_references(context, records):
+    """The ``References`` filter (a comma-separated list, exact matches)."""
+    references = set(context.query.items_of("References"))
+    if not references:
+        return records
+    return [r for r in records if r.get("Reference") in references]
+
+
+def bank_transactions(context, transaction_id=None, sub=None):
+    """Creating one (PUT/POST) is the only way to make an overpayment or a prepayment;
+    updates are refused (banking.py)."""
+    books, method = context.books, context.request.method
+    unitdp = context.unitdp
+    view = lambda t: books.bank_transaction_view(t, unitdp=unitdp)  # noqa: E731
+    if transaction_id is None:
+        if method == "GET":
+            return listing(
+                context,
+                "BankTransactions",
+                _with_references(context, list(books.bank_transactions.values())),
+                lambda t: books.bank_transaction_view(t, lines=False),
+                page_view=view,
+            )
+        save = lambda v: books.save_bank_transaction(v, context.user, unitdp)  # noqa: E731
+        items = elements(context, "BankTransactions", bare_ok=method == "POST")
+        return write(context, "BankTransactions", items, save, view, flag=None)
+    transaction = one(books.bank_transactions, "BankTransactionID", transaction_id.lower())
+    if sub:
+        return history(context, transaction["BankTransactionID"])
+    if method == "POST":
+        save = lambda v: books.save_bank_transaction(  # noqa: E731
+            v, context.user, unitdp, target=transaction
+        )
+        items = elements(context, "BankTransactions", bare_ok=True)
+        return write(
+            context,
+            "BankTransactions",
+            items,
+            save,
+            view,
+            flag=None,
+            id_key="BankTransactionID",
+            target=transaction["BankTransactionID"],
+        )
+    return context.envelope("BankTransactions", [view(transaction)])
+
+
+# ------------------------------------------------------------------ overpayments and prepayments
+
+
+def _credits(context, kind, plural, credit_id=None, sub=None, sub_id=None):
+    books, query = context.books, context.query
+    unitdp = context.unitdp
+    store = books.records(kind)
+    view = lambda c: books.credit_view(kind, c, unitdp=unitdp)  # noqa: E731
+    if credit_id is None:
+        records = _with_references(context, list(store.values()))
+        numbers = set(query.items_of("InvoiceNumbers")) if kind == "prepayment" else set()
+        if numbers:
+            records = [r for r in records if r.get("InvoiceNumber") in numbers]
+        return listing(
+            context,
+            plural,
+            records,
+            lambda c: books.credit_view(kind, c, lines=False),
+            page_view=view,
+        )
+    id_key = plural[:-1] + "ID"
+    credit = one(store, id_key, credit_id.lower())
+    if not sub:
+        return context.envelope(plural, [view(credit)])
+    if sub.lower() == "history":
+        return history(context, credit[id_key])
+    return _allocations(context, credit, sub_id, kind)
+
+
+def overpayments(context, *args):
+    return _credits(context, "overpayment", "Overpayments", *args)
+
+
+def prepayments(context, *args):
+    return _credits(context, "prepayment", "Prepayments", *args)
+
+
 # ------------------------------------------------------------------ routing table
 
 
@@ -694,6 +787,19 @@ ROUTES = [
     ("GET|PUT|POST", r"/Payments", payments, PAYMENTS),
     ("GET|POST", rf"/Payments/{ID}", payments, PAYMENTS),
     ("GET|PUT", rf"/Payments/{ID}/(History)", payments, PAYMENTS),
+    ("GET|PUT|POST", r"/BankTransactions", bank_transactions, BANK_TRANSACTIONS),
+    ("GET|POST", rf"/BankTransactions/{ID}", bank_transactions, BANK_TRANSACTIONS),
+    ("GET|PUT", rf"/BankTransactions/{ID}/(History)", bank_transactions, BANK_TRANSACTIONS),
+    ("GET", r"/Overpayments", overpayments, PAYMENTS),
+    ("GET", rf"/Overpayments/{ID}", overpayments, PAYMENTS),
+    ("GET|PUT", rf"/Overpayments/{ID}/(History)", overpayments, PAYMENTS),
+    ("PUT", rf"/Overpayments/{ID}/(Allocations)", overpayments, PAYMENTS),
+    ("DELETE", rf"/Overpayments/{ID}/(Allocations)/{ID}", overpayments, PAYMENTS),
+    ("GET", r"/Prepayments", prepayments, PAYMENTS),
+    ("GET", rf"/Prepayments/{ID}", prepayments, PAYMENTS),
+    ("GET|PUT", rf"/Prepayments/{ID}/(History)", prepayments, PAYMENTS),
+    ("PUT", rf"/Prepayments/{ID}/(Allocations)", prepayments, PAYMENTS),
+    ("DELETE", rf"/Prepayments/{ID}/(Allocations)/{ID}", prepayments, PAYMENTS),
 ]
 _COMPILED = [
     (set(methods.split("|")), re.compile(f"^{pattern}$", re.IGNORECASE), handler, scopes)

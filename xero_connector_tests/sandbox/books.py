@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from .banking import BankingMixin
 from .common import new_id, text
 from .contacts import ContactsMixin
 from .documents import DocumentsMixin
@@ -17,6 +18,7 @@ class Books(
     ContactsMixin,
     DocumentsMixin,
     PaymentsMixin,
+    BankingMixin,
     SettingsMixin,
     ItemsMixin,
     StockMixin,
@@ -41,6 +43,9 @@ class Books(
         self.invoices = {}
         self.credit_notes = {}
         self.payments = {}
+        self.bank_transactions = {}
+        self.overpayments = {}
+        self.prepayments = {}
         self.history = {}
         self.numbers = {"ACCREC": 0, "ACCRECCREDIT": 0}  # the last automatic number used
 

@@ -252,6 +252,15 @@ class ContactsMixin:
                 self.notify(
                     category, "UPDATE", document.get("InvoiceID") or document["CreditNoteID"]
                 )
+        # money received or spent moves too (no webhook category for it)
+        for record in (
+            *self.bank_transactions.values(),
+            *self.overpayments.values(),
+            *self.prepayments.values(),
+        ):
+            if record["Contact"]["ContactID"] == source["ContactID"]:
+                record["Contact"] = {"ContactID": target["ContactID"]}
+                self.touch(record)
         source.update(ContactStatus="ARCHIVED", MergedToContactID=target["ContactID"])
         self.touch(source)
         self.touch(target)

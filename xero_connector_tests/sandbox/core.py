@@ -38,6 +38,9 @@ BOOK_PARTS = (
     "invoices",
     "credit_notes",
     "payments",
+    "bank_transactions",
+    "overpayments",
+    "prepayments",
     "history",
     "numbers",
 )

@@ -854,9 +854,15 @@ class DocumentsMixin:
             "Payments": [self.payment_summary(p) for p in payments if p["Status"] != "DELETED"],
         }
         if kind == "invoice":
-            view["CreditNotes"] = [self._credit_summary(a) for a in document["_allocations"]]
-            view["Prepayments"] = []
-            view["Overpayments"] = []
+            allocations = document["_allocations"]
+            view["CreditNotes"] = [
+                self._credit_summary(a) for a in allocations if "CreditNoteID" in a
+            ]
+            for plural, id_key in (
+                ("Prepayments", "PrepaymentID"),
+                ("Overpayments", "OverpaymentID"),
+            ):
+                view[plural] = [self.credit_summary(a) for a in allocations if id_key in a]
         else:
             view["Allocations"] = [self.allocation_view(a) for a in document["_allocations"]]
         return view

@@ -25,6 +25,8 @@ KNOWN_SCOPES = {
     "accounting.invoices.read",
     "accounting.payments",
     "accounting.payments.read",
+    "accounting.banktransactions",
+    "accounting.banktransactions.read",
     "accounting.contacts",
     "accounting.contacts.read",
     "accounting.settings",

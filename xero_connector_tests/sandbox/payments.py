@@ -1,4 +1,5 @@
-"""Payments and credit note allocations: what is due, what is paid, when a document is PAID."""
+"""Payments and allocations (of credit notes, overpayments and prepayments): what is due,
+what is paid, when a document is PAID."""
 
 from decimal import Decimal
 
@@ -8,8 +9,8 @@ from .xerojson import parse_date
 
 NOT_FOUND = "The document with the supplied id was not found for this endpoint."
 PAID_OFF = "The invoice you are trying to allocate to has already been paid off"
-TOO_MUCH = "Credit Note cannot be allocated as amount is greater than amount outstanding"
-WRONG_TYPE = "Credit Note cannot be allocated to an incorrect invoice type"
+TOO_MUCH = "{} cannot be allocated as amount is greater than amount outstanding"
+WRONG_TYPE = "{} cannot be allocated to an incorrect invoice type"
 NOT_AUTHORISED = "Payments can only be made against Authorised documents"
 RECONCILED = "This payment has been reconciled and cannot be deleted"
 IN_BATCH = "Payments within a batch cannot be deleted."
@@ -18,31 +19,66 @@ PAYMENT_TYPES = {
     "ACCPAY": "ACCPAYPAYMENT",
     "ACCRECCREDIT": "ARCREDITPAYMENT",
     "ACCPAYCREDIT": "APCREDITPAYMENT",
+    "RECEIVE-OVERPAYMENT": "AROVERPAYMENTPAYMENT",
+    "SPEND-OVERPAYMENT": "APOVERPAYMENTPAYMENT",
+    "RECEIVE-PREPAYMENT": "ARPREPAYMENTPAYMENT",
+    "SPEND-PREPAYMENT": "APPREPAYMENTPAYMENT",
 }
+# what a payment can point to: (kind, element, id key, number key)
+PAYABLE = (
+    ("invoice", "Invoice", "InvoiceID", "InvoiceNumber"),
+    ("credit", "CreditNote", "CreditNoteID", "CreditNoteNumber"),
+    ("overpayment", "Overpayment", "OverpaymentID", None),
+    ("prepayment", "Prepayment", "PrepaymentID", None),
+)
+# what can be allocated to invoices: kind -> (id key, Xero's name in its refusals)
+CREDITS = {
+    "credit": ("CreditNoteID", "Credit Note"),
+    "overpayment": ("OverpaymentID", "Overpayment"),
+    "prepayment": ("PrepaymentID", "Prepayment"),
+}
+# webhook categories of the kinds that have one (over/prepayments have none)
+CATEGORIES = {"invoice": "INVOICE", "credit": "CREDITNOTE"}
 
 
 def _due_key(document):
-    return "RemainingCredit" if "CreditNoteID" in document else "AmountDue"
+    return "AmountDue" if "InvoiceID" in document else "RemainingCredit"
+
+
+def _invoice_type(credit):
+    """The invoice type a credit goes with: ACCREC for sales credit notes and money received."""
+    if credit["Type"].startswith(("RECEIVE", "ACCREC")):
+        return "ACCREC"
+    return "ACCPAY"
 
 
 class PaymentsMixin:
     # ------------------------------------------------------------ payments
 
     def payment_document(self, values):
-        """The invoice or credit note a payment element points to (by id or number)."""
-        for kind, key, id_key, number_key in (
-            ("invoice", "Invoice", "InvoiceID", "InvoiceNumber"),
-            ("credit", "CreditNote", "CreditNoteID", "CreditNoteNumber"),
-        ):
+        """The invoice, credit note, overpayment or prepayment a payment element points to (by
+        id, or by number for invoices and credit notes); a payment of the last three is a refund."""
+        for kind, key, id_key, number_key in PAYABLE:
             ref = values.get(key) or {}
-            found = self.store(kind).get(ref.get(id_key)) if ref.get(id_key) else None
-            if not found and (ref.get(number_key) or values.get(number_key)):
-                found = self.document_by_number(kind, ref.get(number_key) or values[number_key])
-            if ref or values.get(number_key):
+            number = number_key and (ref.get(number_key) or values.get(number_key))
+            found = self.records(kind).get(ref.get(id_key)) if ref.get(id_key) else None
+            if not found and number:
+                found = self.document_by_number(kind, number)
+            if ref or number:
                 if not found:
                     raise ElementError(NOT_FOUND)
                 return kind, found
-        raise ElementError("A payment must reference an Invoice or a CreditNote.")
+        raise ElementError(
+            "A payment must reference an Invoice, a CreditNote, an Overpayment or a Prepayment."
+        )
+
+    def records(self, kind):
+        """The store of invoices, credit notes, overpayments or prepayments."""
+        if kind == "overpayment":
+            return self.overpayments
+        if kind == "prepayment":
+            return self.prepayments
+        return self.store(kind)
 
     def create_payment(self, values, user):
         kind, document = self.payment_document(values)
@@ -69,7 +105,7 @@ class PaymentsMixin:
             "HasAccount": True,
             "HasValidationErrors": False,
             "Account": {"AccountID": account["AccountID"], "Code": account["Code"]},
-            "_document": (kind, document.get("InvoiceID") or document["CreditNoteID"]),
+            "_document": (kind, self._document_id(document)),
         }
         self.touch(payment)
         self.payments[payment["PaymentID"]] = payment
@@ -116,7 +152,7 @@ class PaymentsMixin:
         if payment["IsReconciled"]:
             raise ElementError(RECONCILED)
         kind, document_id = payment["_document"]
-        document = self.store(kind)[document_id]
+        document = self.records(kind)[document_id]
         payment["Status"] = "DELETED"
         self.touch(payment)
         self._apply_money(kind, document, -payment["Amount"], None, "AmountPaid", user)
@@ -137,12 +173,16 @@ class PaymentsMixin:
             document["Status"] = "AUTHORISED"
             document.pop("FullyPaidOnDate", None)
         self.touch(document)
-        category = "INVOICE" if kind == "invoice" else "CREDITNOTE"
-        self.notify(category, "UPDATE", self._document_id(document))
+        if kind in CATEGORIES:
+            self.notify(CATEGORIES[kind], "UPDATE", self._document_id(document))
 
     @staticmethod
     def _document_id(document):
-        return document.get("InvoiceID") or document["CreditNoteID"]
+        return next(
+            document[key]
+            for key in ("InvoiceID", "CreditNoteID", "OverpaymentID", "PrepaymentID")
+            if key in document
+        )
 
     def payment_summary(self, payment):
         """A payment as listed on its invoice."""
@@ -159,29 +199,41 @@ class PaymentsMixin:
     def payment_view(self, payment):
         view = {k: v for k, v in payment.items() if not k.startswith("_")}
         kind, document_id = payment["_document"]
-        document = self.store(kind)[document_id]
+        document = self.records(kind)[document_id]
         reference = {
             "Type": document["Type"],
             "Contact": self.contact_reference(document["Contact"]["ContactID"]),
             "CurrencyCode": document["CurrencyCode"],
-            "HasErrors": False,
         }
         if kind == "invoice":
             reference |= {"InvoiceID": document_id, "InvoiceNumber": document.get("InvoiceNumber")}
-            view["Invoice"] = reference
-        else:
+            view["Invoice"] = reference | {"HasErrors": False}
+        elif kind == "credit":
             reference |= {
                 "CreditNoteID": document_id,
                 "CreditNoteNumber": document.get("CreditNoteNumber"),
             }
-            view["CreditNote"] = reference
+            view["CreditNote"] = reference | {"HasErrors": False}
+        else:
+            element, id_key = (
+                ("Overpayment", "OverpaymentID")
+                if kind == "overpayment"
+                else (
+                    "Prepayment",
+                    "PrepaymentID",
+                )
+            )
+            view[element] = reference | {id_key: document_id}
         return view
 
-    # ------------------------------------------------------------ credit note allocations
+    # ------------------------------------------------------------ allocations to invoices
 
-    def allocate_credit(self, credit, values, user):
+    def allocate_credit(self, credit, values, user, kind="credit"):
+        """Allocate (part of) a credit note, an overpayment or a prepayment (``kind``) to an
+        invoice: the invoice's AmountCredited grows, the credit's RemainingCredit shrinks."""
+        id_key, label = CREDITS[kind]
         if credit["Status"] not in ("AUTHORISED", "PAID"):
-            raise ElementError("Only an AUTHORISED credit note can be allocated.")
+            raise ElementError(f"Only an AUTHORISED {label.lower()} can be allocated.")
         invoice_ref, amount = values.get("Invoice") or {}, values.get("Amount")
         if not invoice_ref.get("InvoiceID") or amount is None:
             raise ElementError("An allocation needs an Invoice and an Amount.")
@@ -194,23 +246,23 @@ class PaymentsMixin:
             raise ElementError("Allocation Amount must be a number.") from error
         if amount <= 0:
             raise ElementError("Allocation Amount must be greater than zero.")
-        self._check_allocation(credit, invoice, amount)
+        self._check_allocation(credit, invoice, amount, label)
         allocation = {
             "AllocationID": self.new_id(),
             "Amount": amount,
             "Date": self._allocation_date(credit, invoice, values.get("Date")),
             "InvoiceID": invoice["InvoiceID"],
-            "CreditNoteID": credit["CreditNoteID"],
+            id_key: credit[id_key],
         }
         credit["_allocations"].append(allocation)
         invoice["_allocations"].append(allocation)
-        self._apply_money("credit", credit, amount, allocation["Date"], "AmountCredited", user)
+        self._apply_money(kind, credit, amount, allocation["Date"], "AmountCredited", user)
         self._apply_money("invoice", invoice, amount, allocation["Date"], "AmountCredited", user)
         return allocation
 
     @staticmethod
     def _allocation_date(credit, invoice, given):
-        """The date given, else the later of the invoice's and the credit note's dates."""
+        """The date given, else the later of the invoice's and the credit's dates."""
         if not given:
             return max(invoice["Date"], credit["Date"])
         try:
@@ -218,25 +270,26 @@ class PaymentsMixin:
         except ValueError as error:
             raise ElementError("Allocation Date is not a valid date.") from error
 
-    def _check_allocation(self, credit, invoice, amount):
-        """Xero's refusals come together, as it sends them."""
+    def _check_allocation(self, credit, invoice, amount, label="Credit Note"):
+        """Xero's refusals come together, as it sends them, naming the kind of credit."""
         messages = []
         if invoice["Status"] == "PAID":
             messages.append(PAID_OFF)
         elif invoice["Status"] != "AUTHORISED":
             messages.append("Credit can only be allocated to an AUTHORISED invoice.")
         if amount > credit["RemainingCredit"] or amount > invoice["AmountDue"]:
-            messages.append(TOO_MUCH)
-        if credit["Type"][:6] != invoice["Type"]:
-            messages.append(WRONG_TYPE)
+            messages.append(TOO_MUCH.format(label))
+        if _invoice_type(credit) != invoice["Type"]:
+            messages.append(WRONG_TYPE.format(label))
         if messages:
             raise ElementError(*messages)
+        name = label.lower()
         if credit["Contact"]["ContactID"] != invoice["Contact"]["ContactID"]:
-            raise ElementError("The credit note and the invoice must be for the same contact.")
+            raise ElementError(f"The {name} and the invoice must be for the same contact.")
         if credit["CurrencyCode"] != invoice["CurrencyCode"]:
-            raise ElementError("The credit note and the invoice must be in the same currency.")
+            raise ElementError(f"The {name} and the invoice must be in the same currency.")
 
-    def delete_allocation(self, credit, allocation_id, user):
+    def delete_allocation(self, credit, allocation_id, user, kind="credit"):
         allocation = next(
             (a for a in credit["_allocations"] if a["AllocationID"] == allocation_id), None
         )
@@ -245,13 +298,14 @@ class PaymentsMixin:
         invoice = self.invoices[allocation["InvoiceID"]]
         credit["_allocations"].remove(allocation)
         invoice["_allocations"].remove(allocation)
-        self._apply_money("credit", credit, -allocation["Amount"], None, "AmountCredited", user)
+        self._apply_money(kind, credit, -allocation["Amount"], None, "AmountCredited", user)
         self._apply_money("invoice", invoice, -allocation["Amount"], None, "AmountCredited", user)
         return allocation
 
     def allocation_view(self, allocation):
+        """An allocation as its credit lists it; those of over/prepayments name them too."""
         invoice = self.invoices[allocation["InvoiceID"]]
-        return {
+        view = {
             "AllocationID": allocation["AllocationID"],
             "Amount": allocation["Amount"],
             "Date": allocation["Date"],
@@ -263,3 +317,7 @@ class PaymentsMixin:
             },
             "IsDeleted": False,
         }
+        for element, id_key in (("Overpayment", "OverpaymentID"), ("Prepayment", "PrepaymentID")):
+            if id_key in allocation:
+                view[element] = {id_key: allocation[id_key]}
+        return view
