@@ -229,6 +229,27 @@ def payments(sandbox, request, tenant_id, payment_id=None, action=None):
     return _json(200, books.payment_view(payment))
 
 
+def overpayments(sandbox, request, tenant_id):
+    """The accountant receives more than a contact owes: a RECEIVE-OVERPAYMENT bank
+    transaction, its overpayment left to allocate or refund."""
+    books = _books(sandbox, tenant_id)
+    if request.method == "GET":
+        return _json(
+            200, [books.credit_view("overpayment", o) for o in books.overpayments.values()]
+        )
+    body = _body(request)
+    transaction = books.record_overpayment(
+        body["contact_id"],
+        body["amount"],
+        ACCOUNTANT,
+        account_code=body.get("account_code") or "090",
+        day=body.get("date") or None,
+    )
+    return _json(
+        200, books.credit_view("overpayment", books.overpayments[transaction["OverpaymentID"]])
+    )
+
+
 ID = r"([0-9a-fA-F-]{36})"
 ADMIN_ROUTES = [
     (r"state", ("GET",), state),
@@ -251,6 +272,7 @@ ADMIN_ROUTES = [
     (rf"tenants/{ID}/payments", ("POST",), payments),
     (rf"tenants/{ID}/payments/{ID}", ("DELETE",), payments),
     (rf"tenants/{ID}/payments/{ID}/(reconcile|batch)", ("POST",), payments),
+    (rf"tenants/{ID}/overpayments", ("GET", "POST"), overpayments),
 ]
 
 
@@ -261,8 +283,38 @@ def _e(value):
     return html_lib.escape(str(value if value is not None else ""))
 
 
-def _button(label, path, body="{}"):
-    return f"<button onclick=\"act('{path}', {body})\">{_e(label)}</button>"
+def _button(label, path, body="{}", method="POST"):
+    return f"<button onclick=\"act('{path}', {body}, '{method}')\">{_e(label)}</button>"
+
+
+def _bank_accounts(books):
+    """The accounts a payment can go to, as the options of a select."""
+    return "".join(
+        f'<option value="{_e(a["Code"])}">{_e(a["Code"])} {_e(a["Name"])}</option>'
+        for a in books.accounts.values()
+        if a["Status"] == "ACTIVE" and (a["Type"] == "BANK" or a.get("EnablePaymentsToAccount"))
+    )
+
+
+def _form(path, label, fields, hidden=None):
+    """A small form whose fields go to the admin API as JSON."""
+    inputs = "".join(
+        f'<input type="hidden" name="{name}" value="{_e(value)}">'
+        for name, value in (hidden or {}).items()
+    )
+    return (
+        f"<form onsubmit=\"return send(this, '{path}')\">"
+        f"{inputs}{fields}<button>{_e(label)}</button></form>"
+    )
+
+
+def _money_fields(books, amount):
+    today = books.today().isoformat()
+    return (
+        f'<input name="amount" size="8" value="{_e(amount)}" title="amount">'
+        f'<input type="date" name="date" value="{today}" title="date">'
+        f'<select name="account_code" title="account">{_bank_accounts(books)}</select>'
+    )
 
 
 def _invoice_rows(tenant_id, books):
@@ -276,6 +328,12 @@ def _invoice_rows(tenant_id, books):
         if invoice["Status"] == "AUTHORISED":
             payment = f"{{invoice_id: '{invoice_id}'}}"
             actions = _button("Record full payment", f"tenants/{tenant_id}/payments", payment)
+            actions += _form(
+                f"tenants/{tenant_id}/payments",
+                "Record payment",
+                _money_fields(books, invoice["AmountDue"]),
+                {"invoice_id": invoice_id},
+            )
             if not invoice["AmountPaid"] and not invoice["AmountCredited"]:
                 actions += _button("Void", f"tenants/{tenant_id}/invoices/{invoice_id}/void")
         overdue = (
@@ -318,6 +376,59 @@ def _contact_rows(tenant_id, books):
     return "".join(rows)
 
 
+def _payment_rows(tenant_id, books):
+    rows = []
+    for payment in books.payments.values():
+        view = books.payment_view(payment)
+        document = next(
+            view[key]
+            for key in ("Invoice", "CreditNote", "Overpayment", "Prepayment")
+            if key in view
+        )
+        number = document.get("InvoiceNumber") or document.get("CreditNoteNumber")
+        state = payment["Status"] + (" (reconciled)" if payment["IsReconciled"] else "")
+        actions = ""
+        if payment["Status"] != "DELETED":
+            path = f"tenants/{tenant_id}/payments/{payment['PaymentID']}"
+            actions = _button("Delete payment", path, method="DELETE")
+        cells = (
+            payment["Date"],
+            number or payment["PaymentType"],
+            document["Contact"]["Name"],
+            payment["Amount"],
+            payment["Account"]["Code"],
+            state,
+        )
+        rows.append(_row(cells, actions))
+    return "".join(rows)
+
+
+def _overpayment_rows(books):
+    rows = []
+    for overpayment in books.overpayments.values():
+        cells = (
+            overpayment["Date"],
+            books.contacts[overpayment["Contact"]["ContactID"]]["Name"],
+            overpayment["Total"],
+            overpayment["RemainingCredit"],
+            overpayment["Status"],
+        )
+        rows.append(_row(cells))
+    return "".join(rows)
+
+
+def _overpayment_form(tenant_id, books):
+    contacts = "".join(
+        f'<option value="{_e(c["ContactID"])}">{_e(c["Name"])}</option>'
+        for c in sorted(books.contacts.values(), key=lambda c: c["Name"].lower())
+        if c["ContactStatus"] == "ACTIVE"
+    )
+    fields = f'<select name="contact_id" title="contact">{contacts}</select>' + _money_fields(
+        books, "0.00"
+    )
+    return _form(f"tenants/{tenant_id}/overpayments", "Record overpayment", fields)
+
+
 def _head(*titles):
     return "<tr>" + "".join(f"<th>{title}</th>" for title in titles) + "</tr>"
 
@@ -325,6 +436,8 @@ def _head(*titles):
 INVOICE_HEAD = _head("Number", "Contact", "Status", "Due", "Total", "Due amount", "")
 CONTACT_HEAD = _head("Name", "E-mail", "Status", "Outstanding", "Overdue", "")
 LINE_HEAD = _head("Description", "Quantity", "Unit price", "Amount")
+PAYMENT_HEAD = _head("Date", "Document", "Contact", "Amount", "Account", "Status", "")
+OVERPAYMENT_HEAD = _head("Date", "Contact", "Total", "Remaining credit", "Status", "")
 
 
 def page(sandbox):
@@ -332,18 +445,27 @@ def page(sandbox):
         sections = "".join(
             f"<h2>{_e(t.name)} <small>{_e(t.tenant_id)}</small></h2>"
             f"<h3>Invoices</h3><table>{INVOICE_HEAD}{_invoice_rows(t.tenant_id, t.books)}</table>"
+            f"<h3>Payments</h3><table>{PAYMENT_HEAD}{_payment_rows(t.tenant_id, t.books)}</table>"
+            f"<h3>Overpayments</h3><table>{OVERPAYMENT_HEAD}{_overpayment_rows(t.books)}</table>"
+            f"{_overpayment_form(t.tenant_id, t.books)}"
             f"<h3>Contacts</h3><table>{CONTACT_HEAD}{_contact_rows(t.tenant_id, t.books)}</table>"
             for t in sandbox.tenants.values()
         )
         now = sandbox.clock.now()
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Xero sandbox</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1em}}
-td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}button{{margin-right:.3em}}</style>
+td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}button{{margin-right:.3em}}
+form{{display:inline;margin-right:.3em}}</style>
 <script>
-async function act(path, body) {{
-  const answer = await fetch('/admin/' + path, {{method: 'POST', body: JSON.stringify(body)}});
+async function act(path, body, method) {{
+  const options = {{method: method || 'POST', body: JSON.stringify(body)}};
+  const answer = await fetch('/admin/' + path, options);
   if (!answer.ok) {{ alert((await answer.json()).error.join('\\n')); }}
   location.reload();
+}}
+function send(form, path) {{
+  act(path, Object.fromEntries(new FormData(form)));
+  return false;
 }}
 </script></head><body>
 <h1>Xero sandbox: the accountant's side</h1>
