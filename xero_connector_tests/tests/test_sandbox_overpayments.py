@@ -27,6 +27,7 @@ from xero_python.accounting import (
 from xero_python.exceptions import AccountingBadRequestException
 
 from ..sandbox.oauth import DEFAULT_SCOPES
+from . import sandbox_client
 from .test_sandbox_invoices import contact_id, line
 from .test_sandbox_payment_rules import NOT_AUTHORISED, delete, events  # noqa: F401
 from .test_sandbox_payments import get, new_invoice
@@ -424,16 +425,13 @@ def test_a_fully_allocated_overpayment_takes_no_payment(bank):
 
 
 def test_over_and_prepayments_survive_a_restart(tmp_path):
-    from .sandbox_client import Xero, checked_sandbox  # noqa: PLC0415
-
     state = str(tmp_path / "state.pickle")
-    sandbox = checked_sandbox(state_file=state)
-    xero = Xero(
-        sandbox, tokens=sandbox.connect(scopes=[*DEFAULT_SCOPES, "accounting.transactions"])
-    )
+    sandbox = sandbox_client.checked_sandbox(state_file=state)
+    scopes = [*DEFAULT_SCOPES, "accounting.transactions"]
+    xero = sandbox_client.Xero(sandbox, tokens=sandbox.connect(scopes=scopes))
     overpayment = overpaid(xero, "12.00")
     sandbox.stop()
-    again = checked_sandbox(state_file=state)
+    again = sandbox_client.checked_sandbox(state_file=state)
     kept = again.tenant(0).books.overpayments[overpayment.overpayment_id]
     again.stop()
     assert kept["RemainingCredit"] == Decimal("12.00")
@@ -480,6 +478,8 @@ def test_the_admin_page_records_payments_and_overpayments_and_deletes_payments(x
     assert status == 200 and overpayment["RemainingCredit"] == "25.00"
     listed = xero.api.get_overpayments(xero.tenant_id).overpayments
     assert [o.overpayment_id for o in listed] == [overpayment["OverpaymentID"]]
+    status, shown = xero.admin("GET", f"{tenant}/overpayments")
+    assert status == 200 and [o["OverpaymentID"] for o in shown] == [overpayment["OverpaymentID"]]
     status, error = xero.admin(
         "POST", f"{tenant}/overpayments", {"contact_id": contact, "amount": "0"}
     )
