@@ -294,6 +294,15 @@ class ContactsMixin:
                         overdue += document["AmountDue"]
                 else:
                     outstanding -= document["RemainingCredit"]
+            # money received (spent) in advance and not yet used sits on the same account
+            prefix = "RECEIVE" if invoice == "ACCREC" else "SPEND"
+            for credit in (*self.overpayments.values(), *self.prepayments.values()):
+                if (
+                    credit["Contact"]["ContactID"] == contact_id
+                    and credit["Status"] == "AUTHORISED"
+                    and credit["Type"].startswith(prefix)
+                ):
+                    outstanding -= credit["RemainingCredit"]
             result[side] = {"Outstanding": money(outstanding), "Overdue": money(overdue)}
         return result
 

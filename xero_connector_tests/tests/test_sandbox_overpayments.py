@@ -122,6 +122,9 @@ def test_a_receive_overpayment_makes_an_overpayment_on_accounts_receivable(bank,
     )
     assert overpayment.reference == "Dup 4411" and overpayment.allocations == []
     assert overpayment.contact.name == "Ridgeway Builders"
+    # unused, it lowers what the contact owes, as a credit note does
+    contact = bank.api.get_contact(bank.tenant_id, overpayment.contact.contact_id).contacts[0]
+    assert contact.balances.accounts_receivable.outstanding == Decimal("640.00")
     seen = bank.api.get_bank_transaction(bank.tenant_id, transaction.bank_transaction_id)
     assert seen.bank_transactions[0].overpayment_id == overpayment.overpayment_id
     assert events == []  # no webhook category for bank transactions or overpayments
