@@ -10,7 +10,7 @@ from .http import Response
 from .items import MAX_ITEMS
 from .limits import RateLimited
 from .where import WhereError, compile_order, compile_where
-from .xerojson import ms_date, parse_datetime
+from .xerojson import ms_date, parse_date, parse_datetime
 
 BASE = "/api.xro/2.0"
 MAX_BODY = 3_500_000
@@ -271,7 +271,7 @@ def write(context, plural, items, save, view, flag="HasValidationErrors", id_key
         try:
             results.append((True, view(save(element))))
         except ElementError as error:
-            failed = dict(element)
+            failed = _echoed(element)
             if flag:
                 failed[flag] = True
             if id_key:
@@ -298,6 +298,18 @@ def write(context, plural, items, save, view, flag="HasValidationErrors", id_key
             if ok:
                 element["StatusAttributeString"] = "OK"
     return context.envelope(plural, [element for _ok, element in results])
+
+
+def _echoed(element):
+    """A refused element as Xero sends it back: what was sent, its dates in Xero's form."""
+    echoed = dict(element)
+    for key, value in element.items():
+        if key.endswith("Date") and isinstance(value, str):
+            try:
+                echoed[key] = parse_date(value)
+            except ValueError:
+                continue  # left as sent
+    return echoed
 
 
 def one(records, key, value, fallback=None):
