@@ -1,10 +1,18 @@
 """What the benchmarks that need Odoo share: their options, the registry, a sandbox."""
 
 import argparse
+import contextlib
+import math
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
+from odoo.tools import config
 
 from ..sandbox.limits import Limits
 from ..tests.sandbox_client import checked_sandbox
@@ -60,3 +68,56 @@ def call_durations(registry, since, operation=None):
 def waited(registry, since, operation=None):
     """Seconds the calls logged after ``since`` (of ``operation``) waited for Xero."""
     return sum(call_durations(registry, since, operation)) / 1000
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def odoo_server(registry):
+    """A real Odoo server on the benchmark's database, with one cron thread (the queue
+    woken by commits, as in production); yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            config["config"],
+            "-d",
+            registry.db_name,
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(port),
+            "--gevent-port",
+            str(free_port()),
+            "--max-cron-threads",
+            "1",
+            "--workers",
+            "0",
+            "--log-level",
+            "warn",
+            "--db-filter",
+            f"^{registry.db_name}$",
+        ],
+        cwd=ROOT,
+    )
+    try:
+        time.sleep(8)  # the server starts and its cron thread listens
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(30)

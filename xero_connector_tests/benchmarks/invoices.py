@@ -22,36 +22,19 @@ with real commits:
 # (a command-line program: printing is what it is for)
 
 import math
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
-from odoo.tools import config
 
 from ..tests.common import connected_values, forget_xero_data
-from ._support import last_log, odoo_benchmark, waited
+from ._support import last_log, odoo_benchmark, odoo_server, percentile, waited
 
 NEEDS_ODOO = True
 PREFIX = "BenchInvoice"
 BOOKS_CURRENCY = "USD"
 CUSTOMERS = 50
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class InvoiceBench:
@@ -243,34 +226,7 @@ class InvoiceBench:
             connection = env["xero.connection"].browse(self.ids["connection"])
             connection.invoice_trigger = "confirm"
             env["ir.config_parameter"].set_param("web.base.url", "http://127.0.0.1")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "-c",
-                config["config"],
-                "-d",
-                self.registry.db_name,
-                "--http-interface",
-                "127.0.0.1",
-                "--http-port",
-                str(free_port()),
-                "--gevent-port",
-                str(free_port()),
-                "--max-cron-threads",
-                "1",
-                "--workers",
-                "0",
-                "--log-level",
-                "warn",
-                "--db-filter",
-                f"^{self.registry.db_name}$",
-            ],
-            cwd=ROOT,
-        )
-        try:
-            time.sleep(8)  # the server starts and its cron thread listens
+        with odoo_server(self.registry):
             seconds = []
             for index in range(count):
                 with self.registry.cursor() as cr:
@@ -296,9 +252,6 @@ class InvoiceBench:
                     time.sleep(0.01)
                 seconds.append(time.perf_counter() - started)
                 time.sleep(0.5)  # an idle queue before the next order
-        finally:
-            server.terminate()
-            server.wait(30)
         return seconds
 
     def invoice_for(self, name):

@@ -38,7 +38,7 @@ from odoo.sql_db import db_connect
 from odoo.tools import SQL
 
 from ..tests.common import connected_values
-from ._support import call_durations, last_log, odoo_benchmark, quiet_poll, waited
+from ._support import call_durations, last_log, odoo_benchmark, percentile, quiet_poll, waited
 
 NEEDS_ODOO = True
 PUSH_PREFIX = "BenchPush"
@@ -383,11 +383,6 @@ class ProductBench:
             env["account.fiscal.position"].search(
                 [("name", "=like", f"{BENCH_TAX} position %")]
             ).unlink()
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
 
 
 def report(title, run, baseline, count):
