@@ -870,6 +870,15 @@ if not connection.sync_invoices:
     })
     # the demo has no Inventory app to deliver with: its products invoice what is ordered
     env["product.template"].search([("invoice_policy", "=", "delivery")]).invoice_policy = "order"
+# getting paid: a payment recorded in the sandbox reaches the order within seconds (its
+# webhook); the salesperson is asked to start fulfilment once the order is paid; an invoice
+# overdue (move the sandbox's clock) gets an activity, escalated to the team leader after a
+# week; the poll, which notices the sandbox's clock, runs every minute
+if connection.payment_activity == "none":
+    connection.write({"payment_activity": "paid", "overdue_escalation_days": 7})
+    env.ref("xero_connector.ir_cron_xero_poll").write(
+        {"interval_number": 1, "interval_type": "minutes"}
+    )
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)

@@ -45,11 +45,11 @@ MINUTE_LIMIT = 60
 DAY_LIMIT = 5000
 # share of the daily calls each purpose leaves to the ones before it: outbound
 # pushes may spend the whole day, inbound fetches stop at 10% left, polling and the
-# invoices' pay links at 20%
-DAY_RESERVE = {"push": 0.0, "fetch": 0.1, "poll": 0.2, "link": 0.2}
+# invoices' pay links at 20%, reading invoices' history for a customer's view at 30%
+DAY_RESERVE = {"push": 0.0, "fetch": 0.1, "poll": 0.2, "link": 0.2, "history": 0.3}
 # share of the minute's calls a purpose leaves to the others: the pay links (one call
 # per invoice) never hold up an invoice being sent
-MINUTE_RESERVE = {"link": 0.25}
+MINUTE_RESERVE = {"link": 0.25, "history": 0.5}
 # jobs of a lower number go first (an invoice after the customer and products it needs)
 PRIORITY = {"push": 10, "invoice": 15, "fetch": 20}
 # days the audit log is kept (system parameter xero_connector.log_days)

@@ -5,8 +5,10 @@ import logging
 from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
+from odoo.tools import verify_hash_signed
 
 from ..exceptions import XeroError
+from ..models.xero_order_invoice import PAY_SCOPE
 
 _logger = logging.getLogger(__name__)
 SETTINGS = "/odoo/action-xero_connector.action_xero_config_settings"
@@ -56,6 +58,30 @@ class XeroController(http.Controller):
         if events:
             request.env["xero.sync.job"].sudo()._xero_intake(connections, events)
         return request.make_response(b"", status=200)
+
+    @http.route(
+        "/xero/pay/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        sitemap=False,
+        save_session=False,
+    )
+    def xero_pay(self, token, **_kwargs):
+        """The pay link Odoo gives customers: the first visit of someone outside the
+        company marks the invoice viewed, then Xero's online invoice opens."""
+        try:
+            invoice_id = verify_hash_signed(request.env(su=True), PAY_SCOPE, token)
+        except (ValueError, TypeError):
+            invoice_id = None
+        if not isinstance(invoice_id, int):
+            raise request.not_found()
+        invoice = request.env["xero.order.invoice"].sudo().browse(invoice_id).exists()
+        if not invoice.online_url:
+            raise request.not_found()
+        if not request.env.user._is_internal():
+            invoice._xero_viewed_by_link()
+        return request.redirect(invoice.online_url, local=False)
 
     def _page(self, message, status):
         back = request.env._("Back to the Xero settings")

@@ -36,8 +36,11 @@ from . import xero_sync_mixin
 
 # isort: split
 from . import (
+    account_journal,
     crm_lead,
     crm_team,
+    payment_provider,
+    payment_transaction,
     product_category,
     product_product,
     product_template,
@@ -45,7 +48,9 @@ from . import (
     sale_order,
     sale_order_line,
     xero_invoice,
+    xero_invoice_payment,
     xero_order_document,
+    xero_order_payment,
 )
 
 # isort: split

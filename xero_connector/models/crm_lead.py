@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.fields import Command
 
+from .sale_order import USER
+from .xero_invoice import PAYMENT_STATUSES, payment_status
+
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
@@ -14,6 +17,58 @@ class CrmLead(models.Model):
         help="The opportunity reached the stage that invoices in Xero without a confirmed "
         "order: nothing was invoiced.",
     )
+    xero_payment_status = fields.Selection(
+        PAYMENT_STATUSES,
+        "Xero payment",
+        compute="_compute_xero_payment",
+        groups=USER,
+        help="Where the Xero invoices of the opportunity's confirmed orders stand.",
+    )
+    xero_currency_id = fields.Many2one("res.currency", compute="_compute_xero_payment", groups=USER)
+    xero_amount_due = fields.Monetary(
+        "Due in Xero",
+        compute="_compute_xero_payment",
+        currency_field="xero_currency_id",
+        groups=USER,
+        help="What the invoices of the opportunity's orders still owe, in the organisation's "
+        "currency.",
+    )
+
+    # ------------------------------------------------------------------ compute
+
+    @api.depends_context("date", "company")
+    def _compute_xero_payment(self):
+        today = fields.Date.context_today(self)
+        invoices = (
+            self.env["xero.order.invoice"]
+            .sudo()
+            .search(
+                [
+                    ("order_id.opportunity_id", "in", self.ids),
+                    ("xero_invoice_id", "!=", False),
+                ]
+            )
+        )
+        by_lead = invoices.grouped(lambda i: i.order_id.opportunity_id)
+        for lead in self:
+            mirrors = by_lead.get(lead, invoices.browse()).xero_invoice_id
+            lead.xero_payment_status = payment_status(mirrors, today)
+            lead.xero_currency_id = (
+                mirrors.base_currency_id[:1] or lead.company_id.currency_id or lead.company_currency
+            )
+            lead.xero_amount_due = sum(mirrors.filtered("is_open").mapped("amount_due_base"))
+
+    # ------------------------------------------------------------------ compute
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id_xero_overdue(self):
+        """An opportunity for a customer who has overdue invoices in Xero: the salesperson
+        is warned."""
+        company = self.company_id or self.env.company
+        message = self.partner_id.with_company(company)._xero_overdue_warning()
+        if message:
+            return {"warning": {"title": self.env._("Overdue in Xero"), "message": message}}
+        return None
 
     # ------------------------------------------------------------------ CRUD
 

@@ -99,6 +99,12 @@ class ResPartner(models.Model):
         compute="_compute_xero_finance",
         groups=USER,
     )
+    xero_payment_ids = fields.Many2many(
+        "xero.invoice.payment",
+        string="Payments in Xero",
+        compute="_compute_xero_finance",
+        groups=USER,
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -135,7 +141,7 @@ class ResPartner(models.Model):
             [("connection_id", "=", connection.id), ("xero_contact_id", "in", contact_ids)]
         )
         by_contact = found.grouped("xero_contact_id")
-        today = fields.Date.context_today(self)
+        today = connection._xero_today()
         start = invoices_sudo._xero_start(connection)
         currency = connection.base_currency_id or connection.company_id.currency_id
         for partner in self:
@@ -154,6 +160,7 @@ class ResPartner(models.Model):
             partner.xero_invoice_ids = mine.filtered(
                 lambda i, start=start, due=due: (i.date and i.date >= start) or i in due
             )
+            partner.xero_payment_ids = partner.xero_invoice_ids.payment_ids
 
     def _invoice_total(self):
         """Odoo's "Invoiced", plus what Xero invoiced the customer, for a company that
@@ -214,6 +221,23 @@ class ResPartner(models.Model):
         ]
         action["display_name"] = self.env._("Xero invoices of %s", self.commercial_partner_id.name)
         return action
+
+    # ------------------------------------------------------------------ business: overdue warning
+
+    def _xero_overdue_warning(self):
+        """ "Ridgeway Builders owes $ 690.00 overdue in Xero." when this customer (its
+        company) has an overdue balance in Xero, in the organisation's base currency; False
+        otherwise, and for those who may not see Xero's figures."""
+        if len(self) != 1 or not self.env.user.has_group(USER):
+            return False
+        customer = self.commercial_partner_id
+        if not customer.xero_amount_overdue:
+            return False
+        return self.env._(
+            "%(customer)s owes %(amount)s overdue in Xero.",
+            customer=customer.name,
+            amount=customer.xero_currency_id.format(customer.xero_amount_overdue),
+        )
 
     # ------------------------------------------------------------------ business: what syncs
 

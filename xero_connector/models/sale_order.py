@@ -1,11 +1,13 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..const import PRIORITY
 from ..tools.actions import SOFT_RELOAD, notification
+from .xero_invoice import PAYMENT_STATUSES, payment_status
 
 USER = "xero_connector.group_xero_user"
+MANAGER = "xero_connector.group_xero_manager"
 
 
 class SaleOrder(models.Model):
@@ -30,15 +32,7 @@ class SaleOrder(models.Model):
         "Xero invoice count", compute="_compute_xero_invoice_count", groups=USER
     )
     xero_payment_status = fields.Selection(
-        [
-            ("draft", "Draft in Xero"),
-            ("awaiting", "Awaiting payment"),
-            ("sent", "Sent"),
-            ("partial", "Part-paid"),
-            ("overdue", "Overdue"),
-            ("paid", "Paid"),
-            ("voided", "Voided"),
-        ],
+        PAYMENT_STATUSES,
         "Xero payment",
         compute="_compute_xero_payment",
         groups=USER,
@@ -50,15 +44,60 @@ class SaleOrder(models.Model):
     xero_amount_due = fields.Monetary(
         "Due in Xero", compute="_compute_xero_payment", groups=USER, currency_field="currency_id"
     )
+    xero_paid_on = fields.Date(
+        "Paid in full in Xero",
+        readonly=True,
+        copy=False,
+        help="Every Xero invoice of the order is paid: fulfilment may start.",
+    )
+    xero_fulfilment_asked = fields.Boolean(
+        "Fulfilment asked", readonly=True, copy=False, groups=USER
+    )
+    xero_promised_date = fields.Date(
+        "Promised payment date",
+        copy=False,
+        tracking=True,
+        groups=USER,
+        help="The date the customer promised to pay: Xero's Expected payment date of the "
+        "order's unpaid invoices.",
+    )
+    xero_payment_ids = fields.Many2many(
+        "xero.invoice.payment",
+        string="Xero payments",
+        compute="_compute_xero_payment",
+        groups=USER,
+    )
+    xero_payment_count = fields.Integer(
+        "Xero payment count", compute="_compute_xero_payment", groups=USER
+    )
     xero_pay_url = fields.Char(
         "Pay online",
         compute="_compute_xero_pay_url",
-        help="Xero's online invoice of the order, where the customer pays what is due.",
+        help="Xero's online invoice of the order, where the customer pays what is due (through "
+        "Odoo, which tells the salesperson that the customer viewed it).",
+    )
+    xero_online_url = fields.Char(
+        "Online invoice",
+        compute="_compute_xero_pay_url",
+        help="Xero's online invoice, as the customer sees it (opening it here is not counted "
+        "as the customer's view).",
     )
     xero_invoice_problem = fields.Text(
         "Xero invoice problem",
         compute="_compute_xero_invoice_problem",
         help="Why the order's invoice is not in Xero yet, and what to fix.",
+    )
+    xero_credit_hold = fields.Text(
+        "Credit hold",
+        compute="_compute_xero_credit_hold",
+        help="Why the order cannot be confirmed yet: its customer's overdue balance in Xero "
+        "is above the credit hold.",
+    )
+    xero_credit_hold_approved_by = fields.Many2one(
+        "res.users", "Approved despite overdue by", readonly=True, copy=False
+    )
+    xero_credit_hold_approved_on = fields.Datetime(
+        "Approved despite overdue on", readonly=True, copy=False
     )
 
     # ------------------------------------------------------------------ compute
@@ -102,22 +141,25 @@ class SaleOrder(models.Model):
     @api.depends_context("date")
     def _compute_xero_payment(self):
         """The payment status and amounts of each order's Xero invoices."""
-        today = fields.Date.context_today(self)
         invoices = (
             self.env["xero.order.invoice"]
             .sudo()
             .search([("order_id", "in", self.ids), ("xero_invoice_id", "!=", False)])
         )
+        today = invoices.connection_id._xero_today()
         for order in self:
             mirrors = invoices.filtered(lambda i, order=order: i.order_id == order).xero_invoice_id
-            order.xero_payment_status = _payment_status(mirrors, today)
+            order.xero_payment_status = payment_status(mirrors, today)
             counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
             order.xero_amount_paid = sum(counting.mapped("amount_paid"))
             order.xero_amount_due = sum(counting.filtered("is_open").mapped("amount_due"))
+            order.xero_payment_ids = mirrors.payment_ids
+            order.xero_payment_count = len(mirrors.payment_ids.filtered(lambda p: not p.deleted))
 
     def _compute_xero_pay_url(self):
         """The pay link of the order's latest approved invoice with something due."""
         self.xero_pay_url = False
+        self.xero_online_url = False
         invoices = (
             self.env["xero.order.invoice"]
             .sudo()
@@ -132,7 +174,8 @@ class SaleOrder(models.Model):
                     i.order_id == order and i.status == "AUTHORISED" and i.amount_due > 0
                 )
             )
-            order.xero_pay_url = due[:1].online_url
+            order.xero_online_url = due[:1].online_url
+            order.xero_pay_url = due[:1]._xero_tracked_pay_url()
 
     @api.depends_context("company")
     def _compute_xero_invoice_problem(self):
@@ -151,6 +194,20 @@ class SaleOrder(models.Model):
             if failed:
                 order.xero_invoice_problem = failed[0].xero_last_error
 
+    @api.depends("partner_id", "company_id", "state", "xero_credit_hold_approved_by")
+    @api.depends_context("uid")
+    def _compute_xero_credit_hold(self):
+        for order in self:
+            order.xero_credit_hold = order._xero_held_reason()
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id_xero_overdue(self):
+        """Quoting a customer who has overdue invoices in Xero: the salesperson is warned."""
+        message = self.partner_id.with_company(self.company_id)._xero_overdue_warning()
+        if message:
+            return {"warning": {"title": self.env._("Overdue in Xero"), "message": message}}
+        return None
+
     # ------------------------------------------------------------------ CRUD
 
     def write(self, vals):
@@ -160,6 +217,8 @@ class SaleOrder(models.Model):
             self._xero_reference_changed()
         if "order_line" in vals:
             self._xero_edited()
+        if "xero_promised_date" in vals:
+            self.sudo().xero_invoice_ids._xero_promise_changed()
         return result
 
     # ------------------------------------------------------------------ actions
@@ -192,6 +251,16 @@ class SaleOrder(models.Model):
             }
         return action
 
+    def action_xero_view_payments(self):
+        """The payments and credits of the order's Xero invoices."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_invoice_payment"
+        )
+        action["domain"] = [("id", "in", self.xero_payment_ids.ids)]
+        action["display_name"] = self.env._("Payments of %s in Xero", self.name)
+        return action
+
     def action_xero_resync_invoices(self):
         """Send again the order's invoices Xero has not got (after a fix)."""
         invoices = self.xero_invoice_ids.filtered(
@@ -200,6 +269,54 @@ class SaleOrder(models.Model):
         if not invoices:
             raise UserError(self.env._("Every Xero invoice of this order is in Xero already."))
         return invoices._xero_resync(invoices.connection_id)
+
+    def action_confirm(self):
+        """Orders held by the credit hold are confirmed by a user once a Xero manager
+        approved them; confirmed by the system (the customer signed or paid online), they
+        are confirmed, and say so."""
+        held = {order.id: order._xero_held_reason() for order in self}
+        held = {order_id: reason for order_id, reason in held.items() if reason}
+        if held and not self.env.su:
+            raise UserError("\n".join(held.values()))
+        result = super().action_confirm()
+        self._xero_tell(
+            {
+                order.id: self.env._(
+                    "Confirmed online despite the credit hold: %s",
+                    order._xero_credit_hold_figures(),
+                )
+                for order in self.browse(list(held))
+            }
+        )
+        return result
+
+    def action_xero_approve_credit_hold(self):
+        """Approve despite overdue: a Xero manager lets these orders be confirmed although
+        their customer's overdue balance in Xero is above the credit hold (who and when
+        is kept, and logged on the order)."""
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(
+                self.env._("Only a Xero manager can approve an order despite overdue invoices.")
+            )
+        self.check_access("read")
+        orders = self.filtered(lambda o: not o.xero_credit_hold_approved_by)
+        bodies = {
+            order.id: self.env._(
+                "Approved despite overdue invoices in Xero by %(user)s: it can be confirmed. "
+                "%(reason)s",
+                user=self.env.user.name,
+                reason=order._xero_credit_hold_figures(),
+            )
+            for order in orders
+        }
+        orders.sudo().write(
+            {
+                "xero_credit_hold_approved_by": self.env.uid,
+                "xero_credit_hold_approved_on": fields.Datetime.now(),
+            }
+        )
+        self._xero_tell(bodies)
+        return True
 
     # ------------------------------------------------------------------ business
 
@@ -260,6 +377,44 @@ class SaleOrder(models.Model):
             if connection.invoice_email == "mark_sent":
                 self.sudo().xero_invoice_ids._xero_mark_sent()
         return result
+
+    def _xero_payment_changed(self):
+        """Xero recorded (or took back) payments of these orders' invoices: an order
+        whose invoices are all paid is marked paid, and its salesperson is asked to
+        start fulfilment when the company wants it (once per order)."""
+        connections = {company: company._xero_connection() for company in self.sudo().company_id}
+        for order in self.sudo():
+            mirrors = order.xero_invoice_ids.xero_invoice_id.filtered(
+                lambda m: m.status not in ("VOIDED", "DELETED")
+            )
+            paid = bool(mirrors) and all(m.status == "PAID" for m in mirrors)
+            paid_on = False
+            if paid:
+                paid_on = max(filter(None, mirrors.mapped("fully_paid_on")), default=None)
+                paid_on = paid_on or fields.Date.context_today(order)
+            if order.xero_paid_on != paid_on:
+                order.xero_paid_on = paid_on
+            order._xero_ask_fulfilment(paid, connections[order.company_id])
+
+    def _xero_ask_fulfilment(self, paid, connection):
+        self.ensure_one()
+        wanted = connection.payment_activity
+        if self.xero_fulfilment_asked or wanted == "none" or (wanted == "paid" and not paid):
+            return
+        self.activity_schedule(
+            "xero_connector.mail_activity_start_fulfilment",
+            user_id=self.user_id.id or self.env.uid,
+            summary=self.env._("Start fulfilment: paid in Xero")
+            if paid
+            else self.env._("Start fulfilment: first payment in Xero"),
+            note=self.env._(
+                "%(order)s: Xero recorded %(paid)s paid, %(due)s still due.",
+                order=self.name,
+                paid=self.currency_id.format(self.xero_amount_paid),
+                due=self.currency_id.format(self.xero_amount_due),
+            ),
+        )
+        self.xero_fulfilment_asked = True
 
     def _xero_edited(self):
         """A confirmed order changed after it was invoiced in Xero: its invoice is made
@@ -431,19 +586,52 @@ class SaleOrder(models.Model):
         anyone: what Xero made of their invoices."""
         self.browse(list(bodies)).sudo()._message_log_batch(bodies)
 
+    # ------------------------------------------------------------------ business: credit hold
 
-def _payment_status(mirrors, today):
-    """One status for an order's Xero invoices (their mirrors): the most pressing."""
-    counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
-    if not counting:
-        return "voided" if mirrors else False
-    approved = counting.filtered(lambda m: m.status == "AUTHORISED")
-    if any(m._xero_is_overdue(today) for m in approved):
-        return "overdue"
-    if all(m.status == "PAID" for m in counting):
-        return "paid"
-    if any(m.amount_paid or m.amount_credited for m in approved):
-        return "partial"
-    if approved.filtered("sent_to_contact"):
-        return "sent"
-    return "awaiting" if approved else "draft"
+    def _xero_credit_hold_excess(self):
+        """(overdue balance, credit hold, currency) when this order's customer owes more
+        overdue in Xero than the company's credit hold, else None."""
+        self.ensure_one()
+        connection = self.company_id.sudo()._xero_connection()
+        if not (connection and connection.credit_hold and self.partner_id):
+            return None
+        customer = self.partner_id.commercial_partner_id.with_company(self.company_id).sudo()
+        overdue, currency = customer.xero_amount_overdue, customer.xero_currency_id
+        threshold = connection.credit_hold_threshold
+        if currency.compare_amounts(overdue, max(threshold, 0.0)) <= 0:
+            return None
+        return overdue, threshold, currency
+
+    def _xero_credit_hold_figures(self):
+        """ "Ridgeway Builders owes $ 690.00 overdue in Xero, above the credit hold of
+        $ 500.00." (no figure for those who may not see Xero's)."""
+        self.ensure_one()
+        excess = self._xero_credit_hold_excess()
+        customer = self.partner_id.commercial_partner_id.name
+        if not excess:
+            return ""
+        if not self.env.user.has_group(USER):
+            return self.env._("%s has overdue invoices in Xero above the credit hold.", customer)
+        overdue, threshold, currency = excess
+        return self.env._(
+            "%(customer)s owes %(overdue)s overdue in Xero, above the credit hold of "
+            "%(threshold)s.",
+            customer=customer,
+            overdue=currency.format(overdue),
+            threshold=currency.format(threshold),
+        )
+
+    def _xero_held_reason(self):
+        """Why this quotation cannot be confirmed yet (the credit hold, not approved), and
+        what to do; False when it can."""
+        self.ensure_one()
+        if self.state not in ("draft", "sent") or self.xero_credit_hold_approved_by:
+            return False
+        figures = self._xero_credit_hold_figures()
+        if not figures:
+            return False
+        return self.env._(
+            "%(figures)s A Xero manager can approve this order (button Approve despite "
+            "overdue); then it can be confirmed.",
+            figures=figures,
+        )

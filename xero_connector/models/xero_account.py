@@ -34,6 +34,9 @@ class XeroAccount(models.Model):
         default="ACTIVE",
     )
     system_account = fields.Char(readonly=True)
+    enable_payments = fields.Boolean(
+        "Takes payments", readonly=True, help="Xero lets payments go to this account."
+    )
 
     # ------------------------------------------------------------------ constraints
 
@@ -60,6 +63,7 @@ class XeroAccount(models.Model):
             "tax_type": element.get("TaxType") or False,
             "status": element.get("Status") or "ACTIVE",
             "system_account": element.get("SystemAccount") or False,
+            "enable_payments": bool(element.get("EnablePaymentsToAccount")),
         }
 
     def _xero_gone(self):
@@ -94,5 +98,23 @@ class XeroAccount(models.Model):
                 rate=tax_rate.display_name,
                 account=self.display_name,
                 klass=dict(CLASSES).get(self.xero_class, self.xero_class),
+            )
+        return None
+
+    def _xero_payment_problem(self):
+        """Why Xero would refuse a payment to this account, in plain words, or None."""
+        self.ensure_one()
+        if self.status != "ACTIVE":
+            return self.env._(
+                "The Xero account %(account)s is archived or deleted in Xero: choose another "
+                "bank account.",
+                account=self.display_name,
+            )
+        if self.account_type != "BANK" and not self.enable_payments:
+            return self.env._(
+                "Xero takes payments only on bank accounts or accounts with payments enabled, "
+                "and %(account)s is neither: choose a bank account (or enable payments to the "
+                "account in Xero).",
+                account=self.display_name,
             )
         return None

@@ -1,3 +1,4 @@
+import logging
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -5,9 +6,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
 from ..tools.bulk import insert_rows, write_rows
 from ..tools.outcomes import Done
 from ..tools.sync_rules import xero_datetime
+
+_logger = logging.getLogger(__name__)
 
 # Xero's statuses of a sales document
 STATUSES = [
@@ -19,6 +23,19 @@ STATUSES = [
     ("DELETED", "Deleted"),
 ]
 OPEN = ("AUTHORISED", "SUBMITTED")
+# where Xero invoices stand (an order's, or one), the most pressing first (see payment_status)
+PAYMENT_STATUSES = [
+    ("draft", "Draft in Xero"),
+    ("submitted", "Awaiting approval"),
+    ("awaiting", "Awaiting payment"),
+    ("sent", "Sent"),
+    ("viewed", "Viewed"),
+    ("partial", "Part-paid"),
+    ("overdue", "Overdue"),
+    ("paid", "Paid"),
+    ("credited", "Credited"),
+    ("voided", "Voided"),
+]
 # the statuses a document reaches when Xero moves the stock of its tracked items
 STOCK_MOVING = ("AUTHORISED", "PAID", "VOIDED")
 
@@ -76,9 +93,30 @@ class XeroInvoice(models.Model):
     fully_paid_on = fields.Date("Fully paid on", readonly=True)
     expected_payment_date = fields.Date("Expected payment", readonly=True)
     sent_to_contact = fields.Boolean("Sent", readonly=True)
+    payment_status = fields.Selection(
+        PAYMENT_STATUSES,
+        "Where it stands",
+        compute="_compute_payment_status",
+        help="Xero's status, with what Xero does not say as a status: sent, viewed, "
+        "part-paid, overdue, credited.",
+    )
     is_open = fields.Boolean(compute="_compute_overdue", help="Approved and not fully paid.")
     overdue = fields.Boolean(compute="_compute_overdue")
     updated_at = fields.Datetime("Updated in Xero", readonly=True)
+    payment_ids = fields.One2many(
+        "xero.invoice.payment", "invoice_id", "Payments and credits", readonly=True
+    )
+    viewed_at = fields.Datetime(
+        "Viewed", readonly=True, help="When the customer first opened the online invoice."
+    )
+    viewed_source = fields.Selection(
+        [("link", "Pay link sent by Odoo"), ("history", "Xero's history of the invoice")],
+        "Viewed according to",
+        readonly=True,
+    )
+    history_read_at = fields.Datetime(
+        "History read", readonly=True, help="When Xero's history was last read for a view."
+    )
 
     # ------------------------------------------------------------------ constraints
 
@@ -91,10 +129,17 @@ class XeroInvoice(models.Model):
     @api.depends("status", "amount_due", "due_date")
     @api.depends_context("date")
     def _compute_overdue(self):
-        today = fields.Date.context_today(self)
+        today = self.connection_id._xero_today()
         for invoice in self:
             invoice.is_open = invoice.status in OPEN
             invoice.overdue = invoice._xero_is_overdue(today)
+
+    @api.depends("status", "amount_due", "due_date", "amount_paid", "sent_to_contact", "viewed_at")
+    @api.depends_context("date")
+    def _compute_payment_status(self):
+        today = self.connection_id._xero_today()
+        for invoice in self:
+            invoice.payment_status = payment_status(invoice, today)
 
     # ------------------------------------------------------------------ business: the rules
 
@@ -110,7 +155,7 @@ class XeroInvoice(models.Model):
     @api.model
     def _xero_overdue_contacts(self, connection):
         """The Xero ids of the contacts with an overdue invoice."""
-        today = fields.Date.context_today(self)
+        today = connection._xero_today()
         overdue = self.sudo().search(
             Domain("connection_id", "=", connection.id) & self._xero_overdue_domain(today)
         )
@@ -127,7 +172,9 @@ class XeroInvoice(models.Model):
 
     @api.model
     def _xero_fetch_params(self, xero_ids):
-        return {"i_ds": list(xero_ids), "summary_only": True}
+        # without summaryOnly: the invoices come with their payments and credits (and
+        # without their lines, which a list of ids never carries)
+        return {"i_ds": list(xero_ids)}
 
     @api.model
     def _xero_poll_params(self, connection, since, page):
@@ -170,7 +217,7 @@ class XeroInvoice(models.Model):
         for xero_id, element in by_id.items():
             values = self._xero_invoice_values(element, currencies)
             before = existing[xero_id].status if xero_id in existing else None
-            moved = moved or (values["status"] in STOCK_MOVING and values["status"] != before)
+            moved = moved or _moves_stock(before, values["status"])
             if element.get("Type") != "ACCREC":
                 outcomes[xero_id] = Done(self.env._("Not a sales invoice: not shown."))
                 continue
@@ -179,29 +226,62 @@ class XeroInvoice(models.Model):
             elif values["status"] in OPEN or (values["date"] and values["date"] >= start):
                 new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
             outcomes[xero_id] = Done()
-        received = {
-            mirror_id: (existing_by_id[mirror_id]._xero_settled(), values)
-            for mirror_id, values in rows.items()
-            if values["amount_paid"] + values["amount_credited"]
-            > existing_by_id[mirror_id]._xero_settled()
+        settled_before = {
+            mirror_id: existing_by_id[mirror_id]._xero_settled() for mirror_id in rows
         }
         write_rows(self, rows)
+        if new:
+            insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
+        mirrors = {
+            mirror.xero_id: mirror
+            for mirror in self.search(
+                [("connection_id", "=", connection.id), ("xero_id", "in", list(by_id))]
+            )
+        }
+        self.env["xero.invoice.payment"]._xero_from_invoices(mirrors, elements)
         # what depends on Xero's status (the invoiced quantities of orders) is recomputed
         changed = self.browse(list(rows))
-        changed.modified(["status", "total", "amount_due"])
-        # an invoice of an order approved in Xero gets its pay link
+        changed.modified(["status", "total", "amount_due", "amount_paid", "amount_credited"])
+        received, reversed_ = {}, {}
+        for mirror_id, values in rows.items():
+            settled = values["amount_paid"] + values["amount_credited"]
+            if settled > settled_before[mirror_id]:
+                received[mirror_id] = (settled_before[mirror_id], values)
+            elif settled < settled_before[mirror_id]:
+                reversed_[mirror_id] = (settled_before[mirror_id], values)
+        # a summary says nothing of the payments: the invoices whose payments or credits
+        # changed are read again, whole
+        summaries = {e["InvoiceID"].lower() for e in elements if "Payments" not in e}
+        to_read = [
+            mirror.xero_id
+            for mirror in changed
+            if mirror.xero_id in summaries and mirror.id in {**received, **reversed_}
+        ]
+        if to_read:
+            self.env["xero.sync.job"]._xero_enqueue_fetches(connection, self, to_read)
         of_orders = (
             self.env["xero.order.invoice"].sudo().search([("xero_invoice_id", "in", changed.ids)])
         )
+        # an invoice of an order approved in Xero gets its pay link
         of_orders._xero_approved()
-        # ... and a payment Xero recorded is told to the order's salesperson
+        # ... and a payment Xero recorded (or deleted) is told to the order's salesperson
         of_orders._xero_payments_received(received)
-        if new:
-            insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
+        of_orders._xero_payments_reversed(reversed_)
         if moved:
             # an approved or voided document may have moved tracked stock
             self.env["product.product"]._xero_stock_moved(connection)
+        self.env["xero.order.invoice"].sudo()._xero_overdue_alerts(connection)
         return outcomes
+
+    def _xero_owner_values(self):
+        """What a row of this invoice's payments repeats of it (rows are inserted in bulk)."""
+        self.ensure_one()
+        return {
+            "invoice_id": self.id,
+            "connection_id": self.connection_id.id,
+            "company_id": self.company_id.id,
+            "xero_contact_id": self.xero_contact_id,
+        }
 
     def _xero_settled(self):
         """What payments and credits settled of this invoice."""
@@ -255,6 +335,93 @@ class XeroInvoice(models.Model):
         )
         return dict(groups)
 
+    # ------------------------------------------------------------------ business: viewed
+
+    @api.model
+    def _cron_xero_read_views(self):
+        """Cron (hourly): Xero has no Viewed status; its history of an invoice records
+        the customer's visits to the online invoice. It is read for the sent, unpaid
+        invoices of orders not known as viewed, least recently read first, within the
+        connection's share of the day's calls (a 24th of it per run)."""
+        cron = self.env["ir.cron"]
+        connections = (
+            self.env["xero.connection"]
+            .sudo()
+            .search([("state", "=", "connected"), ("sync_invoices", "=", True)])
+        )
+        for connection in connections.filtered("view_history_share"):
+            per_run = max(1, connection.day_limit * connection.view_history_share // 2400)
+            invoices = self.sudo()._xero_unviewed(connection, per_run)
+            cron._commit_progress(remaining=len(invoices))
+            try:
+                for invoice in invoices:
+                    connection._xero_ensure_token()
+                    invoice._xero_read_view(connection)
+                    cron._commit_progress(1)
+            except (XeroRateLimitError, XeroAuthError) as error:
+                _logger.info("Xero history reads stopped: %s", error.message)
+            except XeroError as error:
+                _logger.warning("Xero history read failed: %s", error.message)
+            finally:
+                self.env["xero.connection.budget"]._xero_flush(connection)
+            cron._commit_progress(0)
+
+    @api.model
+    def _xero_unviewed(self, connection, limit):
+        """The sent, unpaid invoices of orders whose customer's view is not known yet."""
+        of_orders = (
+            self.env["xero.order.invoice"]
+            .sudo()
+            .search([("connection_id", "=", connection.id), ("state", "=", "open")])
+            .xero_invoice_id
+        )
+        return self.search(
+            [
+                ("id", "in", of_orders.ids),
+                ("status", "=", "AUTHORISED"),
+                ("sent_to_contact", "=", True),
+                ("amount_due", ">", 0),
+                ("viewed_at", "=", False),
+            ],
+            order="history_read_at asc nulls first, id",
+            limit=limit,
+        )
+
+    def _xero_read_view(self, connection):
+        """Read this invoice's history in Xero for the customer's first visit."""
+        self.ensure_one()
+        answer = connection._xero_call_json(
+            "get_invoice_history",
+            self.xero_id,
+            purpose="history",
+            log={"direction": "in", "message": self.env._("History of %s", self.number)},
+        )
+        views = [
+            xero_datetime(record.get("DateUTC"))
+            for record in answer.get("HistoryRecords") or []
+            if _is_view(record)
+        ]
+        values = {"history_read_at": fields.Datetime.now()}
+        if any(views):
+            values |= {"viewed_at": min(filter(None, views)), "viewed_source": "history"}
+        self.write(values)
+        if "viewed_at" in values:
+            orders = (
+                self.env["xero.order.invoice"]
+                .sudo()
+                .search([("xero_invoice_id", "=", self.id)])
+                .order_id
+            )
+            orders._xero_tell(
+                {
+                    order.id: self.env._(
+                        "Xero's history says the customer viewed %s online.", self.number
+                    )
+                    for order in orders
+                }
+            )
+        return values
+
     @api.autovacuum
     def _gc_xero_history(self):
         """Forget the paid or voided invoices that left each organisation's history."""
@@ -268,6 +435,45 @@ class XeroInvoice(models.Model):
             ).unlink()
 
 
+def _moves_stock(before, after):
+    """Whether Xero moved the stock of a document's tracked items: approved (from a draft,
+    or first seen approved) or voided; a payment (approved to paid) moves nothing."""
+    approved = ("AUTHORISED", "PAID")
+    if after not in STOCK_MOVING or after == before:
+        return False
+    return not (after in approved and before in approved)
+
+
+def _is_view(record):
+    """Whether a record of Xero's history is a customer's visit to the online invoice:
+    Xero logs what happens to online invoices as the user "System Generated"; the
+    wording of a view is not documented, so any change naming a view counts."""
+    text = f"{record.get('Changes') or ''} {record.get('Details') or ''}".lower()
+    return "viewed" in text
+
+
 def _date(value):
     moment = xero_datetime(value)
     return moment.date() if moment else False
+
+
+def payment_status(mirrors, today):
+    """One status for an order's Xero invoices (their mirrors): the most pressing."""
+    counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
+    if not counting:
+        return "voided" if mirrors else False
+    approved = counting.filtered(lambda m: m.status == "AUTHORISED")
+    if any(m._xero_is_overdue(today) for m in approved):
+        return "overdue"
+    if all(m.status == "PAID" for m in counting):
+        # settled by credit notes alone (an order cancelled once paid, say): credited
+        return "paid" if any(m.amount_paid for m in counting) else "credited"
+    if any(m.amount_paid or m.amount_credited for m in approved):
+        return "partial"
+    if approved.filtered("viewed_at"):
+        return "viewed"
+    if approved.filtered("sent_to_contact"):
+        return "sent"
+    if approved:
+        return "awaiting"
+    return "submitted" if counting.filtered(lambda m: m.status == "SUBMITTED") else "draft"

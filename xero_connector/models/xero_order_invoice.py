@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 from odoo import api, fields, models
+from odoo.tools import hash_sign
 
 from ..const import PRIORITY
 from ..exceptions import XeroError
@@ -16,7 +17,10 @@ EDITABLE_WHEN_PAID = (
     "Url",
     "BrandingThemeID",
     "SentToContact",
+    "ExpectedPaymentDate",
 )
+# the scope of the signed tokens of tracked pay links
+PAY_SCOPE = "xero_connector.pay_link"
 # the jobs that read an approved invoice's pay link (and have Xero e-mail it)
 LINK_KIND = "sale_invoice.link"
 PAID_MESSAGE = "cannot be edited as it has a payment or credit note allocated"
@@ -64,6 +68,19 @@ class XeroOrderInvoice(models.Model):
     number = fields.Char(related="xero_invoice_id.number")
     status = fields.Selection(related="xero_invoice_id.status", string="Xero status")
     amount_due = fields.Monetary(related="xero_invoice_id.amount_due")
+    # the overdue alerts of this invoice (each raised once, whatever happens next)
+    overdue_alerted_on = fields.Date("Overdue alert raised on", readonly=True, copy=False)
+    overdue_activity_id = fields.Many2one(
+        "mail.activity", "Overdue activity", readonly=True, copy=False, ondelete="set null"
+    )
+    overdue_escalated_on = fields.Date("Overdue escalated on", readonly=True, copy=False)
+    overdue_escalation_activity_id = fields.Many2one(
+        "mail.activity",
+        "Overdue escalation activity",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -202,6 +219,8 @@ class XeroOrderInvoice(models.Model):
             "DueDate": (invoice.due_date or invoice.date).isoformat(),
             "Url": invoice._xero_odoo_url(),
         }
+        if invoice.order_id.xero_promised_date:
+            payload["ExpectedPaymentDate"] = invoice.order_id.xero_promised_date.isoformat()
         if connection.invoice_number_from == "order":
             payload["InvoiceNumber"] = invoice._xero_number()
         if xero_id:
@@ -354,6 +373,8 @@ class XeroOrderInvoice(models.Model):
         waiting = self.sudo().filtered(
             lambda i: i.status == "AUTHORISED" and not i.online_url and i.state == "open"
         )
+        # payments taken in Odoo that waited for these invoices go now
+        self.env["xero.order.payment"]._xero_invoices_approved(waiting.order_id)
         return (
             self.env["xero.sync.job"]
             .sudo()
@@ -417,6 +438,7 @@ class XeroOrderInvoice(models.Model):
                 log={"direction": "out", "message": self.env._("%s e-mailed", self.display_name)},
             )
             values["sent_to_contact"] = True
+            self.xero_invoice_id.sent_to_contact = True  # as Xero now has it
             note += " " + self.env._("Xero e-mailed the invoice to the customer.")
         self.write(values)
         return Done(note), note
@@ -424,7 +446,9 @@ class XeroOrderInvoice(models.Model):
     def _xero_payments_received(self, received):
         """Payments and credits Xero recorded against these invoices ({mirror id: (what
         was settled before, Xero's new values)}): the order's salesperson is told on
-        the order, once per change."""
+        the order, once per change; an order paid in full is marked so, and fulfilment
+        is asked for when the company wants it."""
+        paid = self.env["sale.order"]
         for invoice in self.filtered(lambda i: i.xero_invoice_id.id in received):
             before, values = received[invoice.xero_invoice_id.id]
             order = invoice.order_id
@@ -433,7 +457,7 @@ class XeroOrderInvoice(models.Model):
             )
             if values["status"] == "PAID":
                 body = self.env._(
-                    "%(amount)s received in Xero for %(invoice)s: the order is paid in full.",
+                    "%(amount)s received in Xero for %(invoice)s: it is paid in full.",
                     amount=amount,
                     invoice=invoice.display_name,
                 )
@@ -449,6 +473,67 @@ class XeroOrderInvoice(models.Model):
                 partner_ids=order.user_id.partner_id.ids,
                 subtype_xmlid="mail.mt_note",
             )
+            paid |= order
+        paid._xero_payment_changed()
+
+    def _xero_payments_reversed(self, reversed_):
+        """Payments deleted (or credits taken back) in Xero ({mirror id: (what was
+        settled before, Xero's new values)}): the order is told what is due again."""
+        for invoice in self.filtered(lambda i: i.xero_invoice_id.id in reversed_):
+            before, values = reversed_[invoice.xero_invoice_id.id]
+            order = invoice.order_id
+            order.message_post(
+                body=self.env._(
+                    "%(amount)s of payments or credits of %(invoice)s was taken back in "
+                    "Xero (a payment deleted): %(due)s is due again.",
+                    amount=invoice.currency_id.format(
+                        before - values["amount_paid"] - values["amount_credited"]
+                    ),
+                    invoice=invoice.display_name,
+                    due=invoice.currency_id.format(values["amount_due"]),
+                ),
+                partner_ids=order.user_id.partner_id.ids,
+                subtype_xmlid="mail.mt_note",
+            )
+        self.order_id._xero_payment_changed()
+
+    def _xero_promise_changed(self):
+        """The customer promised a payment date: Xero's Expected payment date of the
+        order's invoices still owing is set to it."""
+        owing = self.sudo().filtered(
+            lambda i: i.state == "open" and i.status == "AUTHORISED" and i.amount_due > 0
+        )
+        for invoice in owing:
+            invoice._xero_enqueue_push(invoice.connection_id, priority=PRIORITY["invoice"])
+        return owing
+
+    # ------------------------------------------------------------------ business: viewed
+
+    def _xero_tracked_pay_url(self):
+        """The pay link as the customer gets it from Odoo: through Odoo, which notes the
+        customer's first visit, then on to Xero's online invoice."""
+        if not self or not self.online_url:
+            return False
+        self.ensure_one()
+        token = hash_sign(self.env(su=True), PAY_SCOPE, self.id)
+        return f"{self.order_id.get_base_url()}/xero/pay/{token}"
+
+    def _xero_viewed_by_link(self):
+        """The customer opened the pay link Odoo gave them: the invoice is viewed (the
+        first time only), and the salesperson can see it on the order."""
+        self.ensure_one()
+        mirror = self.sudo().xero_invoice_id
+        if not mirror or mirror.viewed_at:
+            return False
+        mirror.write({"viewed_at": fields.Datetime.now(), "viewed_source": "link"})
+        self.order_id._xero_tell(
+            {
+                self.order_id.id: self.env._(
+                    "The customer opened the pay link of %s.", self.display_name
+                )
+            }
+        )
+        return True
 
     def _xero_mark_sent(self):
         """Odoo e-mailed the order with the pay link: Xero shows these invoices as sent."""
@@ -459,6 +544,199 @@ class XeroOrderInvoice(models.Model):
         for invoice in invoices:
             invoice._xero_enqueue_push(invoice.connection_id, priority=PRIORITY["invoice"])
         return invoices
+
+    # ------------------------------------------------------------------ business: overdue alerts
+
+    @api.model
+    def _cron_xero_overdue_alerts(self):
+        """Cron: the overdue alerts of every organisation raised, escalated or closed
+        (idempotent: an alert is raised once per invoice)."""
+        connections = self.env["xero.connection"].sudo().search([("sync_invoices", "=", True)])
+        for connection in connections:
+            self.sudo()._xero_overdue_alerts(connection)
+            self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
+    def _xero_overdue_alerts(self, connection):
+        """The overdue invoices of this organisation's orders: each told once to the
+        order's salesperson (an activity), escalated once to the sales team leader after
+        the days set; the activities of those no longer overdue are marked done."""
+        today = connection._xero_today()
+        self._xero_close_overdue_alerts(connection, today)
+        if not connection.overdue_alerts:
+            return
+        self._xero_raise_overdue_alerts(connection, today)
+        days = connection.overdue_escalation_days
+        if days > 0:
+            self._xero_escalate_overdue(connection, today, days)
+
+    @api.model
+    def _xero_overdue_of(self, connection, today):
+        """The open invoices of the organisation's orders overdue on ``today``."""
+        overdue = self.env["xero.invoice"]._xero_overdue_domain(today)
+        return fields.Domain(
+            [("connection_id", "=", connection.id), ("state", "=", "open")]
+        ) & fields.Domain("xero_invoice_id", "any", overdue)
+
+    @api.model
+    def _xero_raise_overdue_alerts(self, connection, today):
+        invoices = self.search(
+            self._xero_overdue_of(connection, today)
+            & fields.Domain("overdue_alerted_on", "=", False)
+        )
+        if not invoices:
+            return
+        kind = self.env.ref("xero_connector.mail_activity_type_xero_overdue")
+        with_user = invoices.filtered(lambda i: i.order_id.user_id)
+        activities = self.env["mail.activity"].create(
+            [
+                invoice._xero_overdue_activity(kind, invoice.order_id.user_id, today)
+                for invoice in with_user
+            ]
+        )
+        rows = {invoice.id: {"overdue_alerted_on": today} for invoice in invoices}
+        for invoice, activity in zip(with_user, activities, strict=True):
+            rows[invoice.id]["overdue_activity_id"] = activity.id
+        write_rows(self, rows)
+        invoices.order_id._xero_tell(
+            {
+                invoice.order_id.id: self.env._(
+                    "%s: the order has no salesperson to tell.",
+                    invoice._xero_overdue_summary(today),
+                )
+                for invoice in invoices - with_user
+            }
+        )
+
+    @api.model
+    def _xero_escalate_overdue(self, connection, today, days):
+        """Invoices ``days`` overdue or more: an activity for the sales team leader, or a
+        note on the order saying why nobody else is told."""
+        since = fields.Date.subtract(today, days=days - 1)
+        invoices = self.search(
+            self._xero_overdue_of(connection, since)
+            & fields.Domain("overdue_escalated_on", "=", False)
+        )
+        if not invoices:
+            return
+        kind = self.env.ref("xero_connector.mail_activity_type_xero_overdue")
+        leaders = {}
+        for invoice in invoices:
+            leader = invoice.order_id.team_id.user_id
+            if leader and leader != invoice.order_id.user_id:
+                leaders[invoice] = leader
+        activities = self.env["mail.activity"].create(
+            [
+                invoice._xero_overdue_activity(kind, leader, today, escalated=True)
+                for invoice, leader in leaders.items()
+            ]
+        )
+        rows = {invoice.id: {"overdue_escalated_on": today} for invoice in invoices}
+        for invoice, activity in zip(leaders, activities, strict=True):
+            rows[invoice.id]["overdue_escalation_activity_id"] = activity.id
+        write_rows(self, rows)
+        invoices.order_id._xero_tell(
+            {
+                invoice.order_id.id: invoice._xero_no_escalation_note(today)
+                for invoice in invoices
+                if invoice not in leaders
+            }
+        )
+
+    @api.model
+    def _xero_close_overdue_alerts(self, connection, today):
+        """The open overdue activities of invoices no longer overdue (paid, voided,
+        credited, or given a later due date in Xero), marked done."""
+        open_activity = fields.Domain.OR(
+            [
+                [("overdue_activity_id.active", "=", True)],
+                [("overdue_escalation_activity_id.active", "=", True)],
+            ]
+        )
+        invoices = self.search(
+            fields.Domain("connection_id", "=", connection.id)
+            & open_activity
+            & ~self._xero_overdue_of(connection, today)
+        )
+        by_feedback = {}
+        for invoice in invoices:
+            activities = (
+                invoice.overdue_activity_id | invoice.overdue_escalation_activity_id
+            ).filtered("active")
+            feedback = invoice._xero_overdue_closed_feedback()
+            by_feedback[feedback] = by_feedback.get(feedback, activities.browse()) | activities
+        for feedback, activities in by_feedback.items():
+            activities.action_feedback(feedback=feedback)
+
+    def _xero_overdue_summary(self, today):
+        """ "INV-0012: $ 690.00 due, 3 days overdue in Xero"."""
+        self.ensure_one()
+        mirror = self.xero_invoice_id
+        days = (today - mirror.due_date).days
+        return self.env._(
+            "%(invoice)s: %(amount)s due, %(days)s overdue in Xero",
+            invoice=self.display_name,
+            amount=(mirror.currency_id or self.currency_id).format(mirror.amount_due),
+            days=self.env._("1 day") if days == 1 else self.env._("%s days", days),
+        )
+
+    def _xero_overdue_activity(self, kind, user, today, escalated=False):
+        """The values of the overdue activity of this invoice for ``user``, on its order."""
+        self.ensure_one()
+        summary = self._xero_overdue_summary(today)
+        if escalated:
+            summary = self.env._("Escalated: %s", summary)
+            note = self.env._(
+                "%(customer)s has not paid %(invoice)s of %(order)s (due on %(due)s). The "
+                "salesperson, %(salesperson)s, was told when it fell overdue.",
+                customer=self.partner_id.name,
+                invoice=self.display_name,
+                order=self.order_id.name,
+                due=self.xero_invoice_id.due_date,
+                salesperson=self.order_id.user_id.name or self.env._("nobody"),
+            )
+        else:
+            note = self.env._(
+                "%(customer)s has not paid %(invoice)s (due on %(due)s): remind them. This "
+                "activity is marked done by itself once Xero says the invoice is paid.",
+                customer=self.partner_id.name,
+                invoice=self.display_name,
+                due=self.xero_invoice_id.due_date,
+            )
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("sale.order"),
+            "res_id": self.order_id.id,
+            "activity_type_id": kind.id,
+            "summary": summary,
+            "note": note,
+            "user_id": user.id,
+            "date_deadline": fields.Date.context_today(self),
+        }
+
+    def _xero_no_escalation_note(self, today):
+        self.ensure_one()
+        order = self.order_id
+        if not order.team_id:
+            reason = self.env._("the order has no sales team")
+        elif not order.team_id.user_id:
+            reason = self.env._("the sales team %s has no leader", order.team_id.name)
+        else:
+            reason = self.env._("the salesperson leads the sales team %s", order.team_id.name)
+        return self.env._(
+            "%(summary)s: not escalated, %(reason)s.",
+            summary=self._xero_overdue_summary(today),
+            reason=reason,
+        )
+
+    def _xero_overdue_closed_feedback(self):
+        """Why this invoice's overdue activity is done."""
+        self.ensure_one()
+        status = self.xero_invoice_id.status
+        if status == "PAID":
+            return self.env._("Paid in Xero")
+        if status in GONE or self.state == "cancelled":
+            return self.env._("Voided in Xero")
+        return self.env._("No longer overdue in Xero")
 
 
 def _xero_id(invoice, connection):

@@ -121,6 +121,10 @@ class XeroPollCursor(models.Model):
                     continue
                 if not self.sudo()._xero_sweep(connection, model):
                     break  # the organisation's budget or access says stop
+            if connection.sync_invoices:
+                # Xero's date as this poll saw it may have made invoices overdue
+                self.env["xero.order.invoice"].sudo()._xero_overdue_alerts(connection)
+                self.env["ir.cron"]._commit_progress(0)
 
     @api.model
     def _xero_refresh_reference(self, connection):

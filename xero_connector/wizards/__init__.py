@@ -5,6 +5,7 @@ from . import (
     sale_make_invoice_advance,
     xero_connect,
     xero_contact_golive,
+    xero_payment_register,
     xero_product_golive,
     xero_tax_matrix,
 )

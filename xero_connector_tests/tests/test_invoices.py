@@ -657,7 +657,8 @@ class TestPayLink(InvoiceCase, TransactionCase):
         order = self.approved_order()
         invoice = order.sudo().xero_invoice_ids
         self.assertTrue(invoice.online_url.startswith(self.sandbox.base_url))
-        self.assertEqual(order.xero_pay_url, invoice.online_url)
+        self.assertEqual(order.xero_online_url, invoice.online_url)
+        self.assertIn("/xero/pay/", order.xero_pay_url, "through Odoo, which notes the visit")
         self.assertIn(invoice.online_url, order.message_ids[0].body)
         self.assertEqual(len(self.link_calls()), 1)
         self.poll()

@@ -123,6 +123,46 @@ class TestXeroInvoiceTours(InvoiceCase, HttpCase):
             login="xero_tour_invoicer",
         )
 
+    def test_salesperson_sees_the_order_go_from_sent_to_paid(self):
+        self.connection.sudo().invoice_email = "xero"
+        hooks = self.sandbox.app.webhooks
+        self.connection.sudo().webhook_key = hooks.key
+        seller = new_test_user(
+            self.env,
+            "xero_tour_paid",
+            groups="sales_team.group_sale_salesman,xero_connector.group_xero_user",
+        )
+        order = self.order([(self.drill, 2)], user_id=seller.id)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        url = f"/odoo/action-sale.action_orders/{order.id}"
+        self.start_tour(
+            url, "xero_connector_tests.salesperson_sees_the_order_sent", login="xero_tour_paid"
+        )
+        # the accountant records the customer's payment in Xero; its webhook reaches Odoo
+        [document] = self.invoiced(order)
+        self.env.flush_all()
+        with self.allow_requests(all_requests=True):  # Xero carries no test cookie
+            with self.sandbox.lock:
+                hooks.configure(url=f"{self.base_url()}/xero/webhook", status="ok")
+                self.books.create_payment(
+                    {
+                        "Invoice": {"InvoiceID": document["InvoiceID"]},
+                        "Account": {"Code": "090"},
+                        "Date": self.books.today().isoformat(),
+                        "Amount": document["Total"],
+                        "Reference": "Bank deposit",
+                    },
+                    "Accountant",
+                )
+            self.assertTrue(hooks.flush(timeout=10))
+        self.assertTrue(all(entry["ok"] for entry in hooks.log), hooks.log)
+        self.run_until_settled()
+        self.assertEqual(order.xero_payment_status, "paid")
+        self.start_tour(
+            url, "xero_connector_tests.salesperson_sees_the_order_paid", login="xero_tour_paid"
+        )
+
     def test_manager_fixes_an_unmapped_tax_from_the_order(self):
         export = self.sale_tax("Export 0%", 0)
         order = self.order([(self.drill, 1, 199.0, 0.0, export)])

@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("xero_connector_tests.salesperson_sees_t
     steps: () => [
         {
             content: "The order offers Xero's online invoice, where the customer pays",
-            trigger: ".o_field_widget[name='xero_pay_url'] a[href*='/online/']",
+            trigger: ".o_field_widget[name='xero_online_url'] a[href*='/online/']",
         },
         {
             content: "Nothing is left to invoice: no Create Xero invoice button",
@@ -111,6 +111,50 @@ registry.category("web_tour.tours").add("xero_connector_tests.manager_resyncs_th
         {
             content: "Queued: it is sent within seconds",
             trigger: ".o_notification:contains('Queued for Xero')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("xero_connector_tests.salesperson_sees_the_order_sent", {
+    steps: () => [
+        {
+            content: "Xero e-mailed the invoice: the order shows it sent",
+            trigger: ".o_field_widget[name='xero_payment_status']:contains('Sent')",
+        },
+        {
+            content: "Everything is still due",
+            trigger: ".o_field_widget[name='xero_amount_due']:contains('457.70')",
+        },
+        {
+            content: "No payment yet: no payments button, no Paid ribbon",
+            trigger:
+                ".o_form_view:not(:has(button[name='action_xero_view_payments']:visible)):not(:has(.ribbon:contains('Paid in Xero')))",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("xero_connector_tests.salesperson_sees_the_order_paid", {
+    steps: () => [
+        {
+            content: "The payment recorded in Xero turned the order paid",
+            trigger: ".o_field_widget[name='xero_payment_status']:contains('Paid')",
+        },
+        {
+            content: "The order carries the Paid in Xero ribbon",
+            trigger: ".ribbon:contains('Paid in Xero')",
+        },
+        {
+            content: "The salesperson was told, in the chatter",
+            trigger: ".o-mail-Message:contains('received in Xero'):contains('paid in full')",
+        },
+        {
+            content: "Open the order's payments in Xero",
+            trigger: "button[name='action_xero_view_payments']:contains('Xero payments')",
+            run: "click",
+        },
+        {
+            content: "The payment, with its amount and reference",
+            trigger: ".o_data_row:contains('457.70'):contains('Payment'):contains('Bank deposit')",
         },
     ],
 });
