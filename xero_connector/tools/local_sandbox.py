@@ -28,10 +28,10 @@ def urls(base):
 
 
 def web_url(base, kind, xero_id):
-    """Where the sandbox's own page shows a contact or an invoice."""
+    """Where the sandbox's own page (the accountant's side) shows a record: its row, whose
+    id is ``<kind>-<xero_id>``; the page has rows of ``contact``, ``invoice`` (bills too),
+    ``creditnote``, ``payment``, ``overpayment`` and ``item``."""
     base = (base or DEFAULT_URL).rstrip("/")
-    if kind == "invoice":
-        return f"{base}/online/{xero_id}"
     return f"{base}/#{kind}-{xero_id}"
 
 

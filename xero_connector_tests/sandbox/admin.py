@@ -16,6 +16,17 @@ from .http import Response, html
 from .xerojson import parse_datetime
 
 ACCOUNTANT = "Accountant (sandbox)"
+# the rows of the page that "Open in Xero" reaches: the row of a record is
+# ``<kind>-<its id>``, the fragment of ``local_sandbox.web_url`` (xero_connector/tools);
+# "invoice" covers sales invoices and bills, as Xero's InvoiceID does
+ANCHOR_KINDS = ("contact", "invoice", "creditnote", "payment", "overpayment", "item")
+# the phones of a contact on the page, in Xero's words, and the fields of each
+PHONE_LABELS = {"DEFAULT": "Phone", "MOBILE": "Mobile", "FAX": "Fax", "DDI": "Direct dial"}
+PHONE_FIELDS = (
+    ("PhoneCountryCode", "country", 4),
+    ("PhoneAreaCode", "area", 4),
+    ("PhoneNumber", "number", 12),
+)
 
 
 def _json(status, body):
@@ -188,6 +199,25 @@ def contacts(sandbox, request, tenant_id, contact_id=None, action=None):
     return _json(200, books.contact_view(books.save_contact(body, ACCOUNTANT, target=contact)))
 
 
+def contact_phones(sandbox, request, tenant_id, contact_id):
+    """The page's phone form: fields ``<PhoneType>.<PhoneNumber|PhoneAreaCode|PhoneCountryCode>``
+    (blank clears) become Xero's ``Phones``, saved as any edit of the accountant; a phone type
+    not sent is left as it is."""
+    books = _books(sandbox, tenant_id)
+    contact = books.contacts[contact_id]
+    fields = {name for name, _label, _size in PHONE_FIELDS}
+    phones = {}
+    for name, value in _body(request).items():
+        kind, _dot, field = name.partition(".")
+        if field not in fields:
+            raise ValueError(f"unknown phone field {name}")
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be text")
+        phones.setdefault(kind, {"PhoneType": kind})[field] = (value or "").strip()
+    saved = books.save_contact({"Phones": list(phones.values())}, ACCOUNTANT, target=contact)
+    return _json(200, books.contact_view(saved))
+
+
 def invoices(sandbox, request, tenant_id, invoice_id=None, action=None):
     books = _books(sandbox, tenant_id)
     if request.method == "GET":
@@ -266,6 +296,7 @@ ADMIN_ROUTES = [
     (rf"tenants/{ID}/contacts", ("GET", "POST"), contacts),
     (rf"tenants/{ID}/contacts/{ID}", ("POST",), contacts),
     (rf"tenants/{ID}/contacts/{ID}/(archive|merge)", ("POST",), contacts),
+    (rf"tenants/{ID}/contacts/{ID}/phones", ("POST",), contact_phones),
     (rf"tenants/{ID}/invoices", ("GET", "POST"), invoices),
     (rf"tenants/{ID}/invoices/{ID}", ("POST",), invoices),
     (rf"tenants/{ID}/invoices/{ID}/(void|approve)", ("POST",), invoices),
@@ -281,6 +312,13 @@ ADMIN_ROUTES = [
 
 def _e(value):
     return html_lib.escape(str(value if value is not None else ""))
+
+
+def anchor(kind, record_id):
+    """The id of a record's row on the page: the fragment ``local_sandbox.web_url`` makes."""
+    if kind not in ANCHOR_KINDS:
+        raise ValueError(f"the page has no rows of {kind}")
+    return f"{kind}-{record_id}"
 
 
 def _button(label, path, body="{}", method="POST"):
@@ -317,25 +355,31 @@ def _money_fields(books, amount):
     )
 
 
-def _invoice_rows(tenant_id, books):
+def _invoice_actions(tenant_id, books, invoice):
+    if invoice["Type"] != "ACCREC" or invoice["Status"] != "AUTHORISED":
+        return ""
+    invoice_id = invoice["InvoiceID"]
+    payment = f"{{invoice_id: '{invoice_id}'}}"
+    actions = _button("Record full payment", f"tenants/{tenant_id}/payments", payment)
+    actions += _form(
+        f"tenants/{tenant_id}/payments",
+        "Record payment",
+        _money_fields(books, invoice["AmountDue"]),
+        {"invoice_id": invoice_id},
+    )
+    if not invoice["AmountPaid"] and not invoice["AmountCredited"]:
+        actions += _button("Void", f"tenants/{tenant_id}/invoices/{invoice_id}/void")
+    return actions
+
+
+def _invoice_rows(tenant_id, books, invoice_type):
+    """Sales invoices (``ACCREC``) or bills (``ACCPAY``), deleted ones too: a link to one
+    still lands on its row."""
     rows = []
     for invoice in books.invoices.values():
-        if invoice["Type"] != "ACCREC" or invoice["Status"] == "DELETED":
+        if invoice["Type"] != invoice_type:
             continue
-        invoice_id = invoice["InvoiceID"]
         contact = books.contacts[invoice["Contact"]["ContactID"]]["Name"]
-        actions = ""
-        if invoice["Status"] == "AUTHORISED":
-            payment = f"{{invoice_id: '{invoice_id}'}}"
-            actions = _button("Record full payment", f"tenants/{tenant_id}/payments", payment)
-            actions += _form(
-                f"tenants/{tenant_id}/payments",
-                "Record payment",
-                _money_fields(books, invoice["AmountDue"]),
-                {"invoice_id": invoice_id},
-            )
-            if not invoice["AmountPaid"] and not invoice["AmountCredited"]:
-                actions += _button("Void", f"tenants/{tenant_id}/invoices/{invoice_id}/void")
         overdue = (
             invoice["Status"] == "AUTHORISED"
             and (invoice.get("DueDate") or books.today()) < books.today()
@@ -348,31 +392,72 @@ def _invoice_rows(tenant_id, books):
             invoice["Total"],
             invoice["AmountDue"],
         )
-        rows.append(_row(cells, actions))
+        actions = _invoice_actions(tenant_id, books, invoice)
+        rows.append(_row(cells, actions, anchor("invoice", invoice["InvoiceID"])))
     return "".join(rows)
 
 
-def _row(cells, actions=""):
-    return "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in cells) + f"<td>{actions}</td></tr>"
+def _row(cells, actions="", row_id=None):
+    start = f'<tr id="{_e(row_id)}">' if row_id else "<tr>"
+    return start + "".join(f"<td>{_e(cell)}</td>" for cell in cells) + f"<td>{actions}</td></tr>"
+
+
+def _phone_kinds(contact):
+    """The phone types the page shows for a contact: Xero's four, then any other it has."""
+    kinds = list(PHONE_LABELS)
+    kinds += [p["PhoneType"] for p in contact.get("Phones", []) if p["PhoneType"] not in kinds]
+    return kinds
+
+
+def _phones_text(contact):
+    """The contact's phones as Xero stores them: country, area and number codes, by type."""
+    shown = []
+    for phone in contact.get("Phones", []):
+        parts = [phone.get(name) for name, _label, _size in PHONE_FIELDS if phone.get(name)]
+        if parts:
+            label = PHONE_LABELS.get(phone["PhoneType"], phone["PhoneType"])
+            shown.append(f"{label}: {' '.join(parts)}")
+    return "; ".join(shown)
+
+
+def _phone_form(tenant_id, contact):
+    """One line per phone type, three fields each; posted to ``…/contacts/<id>/phones``."""
+    phones = {p["PhoneType"]: p for p in contact.get("Phones", [])}
+    lines = []
+    for kind in _phone_kinds(contact):
+        phone = phones.get(kind, {})
+        inputs = "".join(
+            f'<input name="{kind}.{name}" value="{_e(phone.get(name))}" size="{size}" '
+            f'placeholder="{label}" title="{_e(PHONE_LABELS.get(kind, kind))} {label}">'
+            for name, label, size in PHONE_FIELDS
+        )
+        lines.append(f"<label><span>{_e(PHONE_LABELS.get(kind, kind))}</span>{inputs}</label>")
+    path = f"tenants/{tenant_id}/contacts/{contact['ContactID']}/phones"
+    return (
+        f'<details><summary>Phones</summary><form class="phones" data-contact='
+        f'"{_e(contact["ContactID"])}" onsubmit="return send(this, \'{path}\')">'
+        f"{''.join(lines)}<button>Save phones</button></form></details>"
+    )
 
 
 def _contact_rows(tenant_id, books):
     rows = []
     for contact in sorted(books.contacts.values(), key=lambda c: c["Name"].lower()):
-        balances = books.balances(contact["ContactID"])["AccountsReceivable"]
-        archive = ""
+        contact_id = contact["ContactID"]
+        balances = books.balances(contact_id)["AccountsReceivable"]
+        actions = ""
         if contact["ContactStatus"] == "ACTIVE":
-            archive = _button(
-                "Archive", f"tenants/{tenant_id}/contacts/{contact['ContactID']}/archive"
-            )
+            actions = _button("Archive", f"tenants/{tenant_id}/contacts/{contact_id}/archive")
+        actions += _phone_form(tenant_id, contact)
         cells = (
             contact["Name"],
             contact.get("EmailAddress"),
+            _phones_text(contact),
             contact["ContactStatus"],
             balances["Outstanding"],
             balances["Overdue"],
         )
-        rows.append(_row(cells, archive))
+        rows.append(_row(cells, actions, anchor("contact", contact_id)))
     return "".join(rows)
 
 
@@ -399,7 +484,7 @@ def _payment_rows(tenant_id, books):
             payment["Account"]["Code"],
             state,
         )
-        rows.append(_row(cells, actions))
+        rows.append(_row(cells, actions, anchor("payment", payment["PaymentID"])))
     return "".join(rows)
 
 
@@ -413,7 +498,7 @@ def _overpayment_rows(books):
             overpayment["RemainingCredit"],
             overpayment["Status"],
         )
-        rows.append(_row(cells))
+        rows.append(_row(cells, row_id=anchor("overpayment", overpayment["OverpaymentID"])))
     return "".join(rows)
 
 
@@ -429,33 +514,74 @@ def _overpayment_form(tenant_id, books):
     return _form(f"tenants/{tenant_id}/overpayments", "Record overpayment", fields)
 
 
+def _credit_note_rows(books):
+    rows = []
+    for note in books.credit_notes.values():
+        cells = (
+            note.get("CreditNoteNumber"),
+            note["Type"],
+            books.contacts[note["Contact"]["ContactID"]]["Name"],
+            note["Status"],
+            note["Total"],
+            note.get("RemainingCredit"),
+        )
+        rows.append(_row(cells, row_id=anchor("creditnote", note["CreditNoteID"])))
+    return "".join(rows)
+
+
+def _item_rows(books):
+    rows = []
+    for item in sorted(books.items.values(), key=lambda i: i["Code"]):
+        view = books.item_view(item)
+        cells = (
+            item["Code"],
+            item.get("Name"),
+            view.get("QuantityOnHand") if item["IsTrackedAsInventory"] else "not tracked",
+        )
+        rows.append(_row(cells, row_id=anchor("item", item["ItemID"])))
+    return "".join(rows)
+
+
 def _head(*titles):
     return "<tr>" + "".join(f"<th>{title}</th>" for title in titles) + "</tr>"
 
 
 INVOICE_HEAD = _head("Number", "Contact", "Status", "Due", "Total", "Due amount", "")
-CONTACT_HEAD = _head("Name", "E-mail", "Status", "Outstanding", "Overdue", "")
+CONTACT_HEAD = _head("Name", "E-mail", "Phones", "Status", "Outstanding", "Overdue", "")
 LINE_HEAD = _head("Description", "Quantity", "Unit price", "Amount")
 PAYMENT_HEAD = _head("Date", "Document", "Contact", "Amount", "Account", "Status", "")
 OVERPAYMENT_HEAD = _head("Date", "Contact", "Total", "Remaining credit", "Status", "")
+CREDIT_NOTE_HEAD = _head("Number", "Type", "Contact", "Status", "Total", "Remaining credit", "")
+ITEM_HEAD = _head("Code", "Name", "Quantity on hand", "")
+
+
+def _section(tenant):
+    t, books = tenant.tenant_id, tenant.books
+    return (
+        f"<h2>{_e(tenant.name)} <small>{_e(t)}</small></h2>"
+        f"<h3>Invoices</h3><table>{INVOICE_HEAD}{_invoice_rows(t, books, 'ACCREC')}</table>"
+        f"<h3>Payments</h3><table>{PAYMENT_HEAD}{_payment_rows(t, books)}</table>"
+        f"<h3>Overpayments</h3><table>{OVERPAYMENT_HEAD}{_overpayment_rows(books)}</table>"
+        f"{_overpayment_form(t, books)}"
+        f"<h3>Contacts</h3><table>{CONTACT_HEAD}{_contact_rows(t, books)}</table>"
+        f"<h3>Credit notes</h3><table>{CREDIT_NOTE_HEAD}{_credit_note_rows(books)}</table>"
+        f"<h3>Bills</h3><table>{INVOICE_HEAD}{_invoice_rows(t, books, 'ACCPAY')}</table>"
+        f"<h3>Items</h3><table>{ITEM_HEAD}{_item_rows(books)}</table>"
+    )
 
 
 def page(sandbox):
     with sandbox.lock:
-        sections = "".join(
-            f"<h2>{_e(t.name)} <small>{_e(t.tenant_id)}</small></h2>"
-            f"<h3>Invoices</h3><table>{INVOICE_HEAD}{_invoice_rows(t.tenant_id, t.books)}</table>"
-            f"<h3>Payments</h3><table>{PAYMENT_HEAD}{_payment_rows(t.tenant_id, t.books)}</table>"
-            f"<h3>Overpayments</h3><table>{OVERPAYMENT_HEAD}{_overpayment_rows(t.books)}</table>"
-            f"{_overpayment_form(t.tenant_id, t.books)}"
-            f"<h3>Contacts</h3><table>{CONTACT_HEAD}{_contact_rows(t.tenant_id, t.books)}</table>"
-            for t in sandbox.tenants.values()
-        )
+        sections = "".join(_section(t) for t in sandbox.tenants.values())
         now = sandbox.clock.now()
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Xero sandbox</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1em}}
 td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}button{{margin-right:.3em}}
-form{{display:inline;margin-right:.3em}}</style>
+form{{display:inline;margin-right:.3em}}form.phones{{display:block}}
+form.phones label{{display:block;white-space:nowrap}}
+form.phones span{{display:inline-block;width:6em}}tr{{scroll-margin-top:4em}}
+tr:target{{outline:3px solid #e0a800}}tr:target td{{background:#fff3b0}}
+#missing{{background:#fde2e1;padding:.5em}}</style>
 <script>
 async function act(path, body, method) {{
   const options = {{method: method || 'POST', body: JSON.stringify(body)}};
@@ -467,8 +593,16 @@ function send(form, path) {{
   act(path, Object.fromEntries(new FormData(form)));
   return false;
 }}
+window.addEventListener('DOMContentLoaded', () => {{
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  if (wanted && !document.getElementById(wanted)) {{
+    document.getElementById('missing').hidden = false;
+  }}
+}});
 </script></head><body>
 <h1>Xero sandbox: the accountant's side</h1>
+<p id="missing" hidden>The record this link points to is not in the sandbox (another
+sandbox, or one started again without its state file).</p>
 <p>Sandbox time: {_e(now.strftime("%Y-%m-%d %H:%M"))} UTC
 <button onclick="act('clock', {{advance_days: 1}})">+1 day</button>
 <button onclick="act('clock', {{advance_days: 31}})">+31 days</button></p>

@@ -141,8 +141,10 @@ class ContactsMixin:
         for key, value in changes.items():
             if key in ("Addresses", "Phones"):
                 kind = "AddressType" if key == "Addresses" else "PhoneType"
+                # each given type replaces the entry of its type where it stands: the same
+                # phones sent again are no change (no UpdatedDateUTC bump, no webhook)
                 given = {entry[kind]: entry for entry in value}
-                kept = [e for e in contact.get(key, []) if e[kind] not in given]
+                kept = [given.pop(e[kind], e) for e in contact.get(key, [])]
                 contact[key] = kept + list(given.values())
             elif value is None:
                 contact.pop(key, None)

@@ -1,17 +1,35 @@
 """The accountant's side, the test controls, the standalone command and the demo's state file."""
 
+import html
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import requests
-from xero_python.accounting import Contact, Contacts
+from xero_python.accounting import (
+    Contact,
+    Contacts,
+    CreditNote,
+    CreditNotes,
+    Invoice,
+    Invoices,
+    LineItem,
+)
+
+from odoo.addons.xero_connector.const import XERO_WEB_URLS
+from odoo.addons.xero_connector.tools.local_sandbox import web_url
+
+from .test_sandbox_webhooks import receiver, subscribe  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
+PHONE_TYPES = ("DEFAULT", "MOBILE", "FAX", "DDI")
+PHONE_FIELDS = ("PhoneCountryCode", "PhoneAreaCode", "PhoneNumber")
 
 
 def invoice_of(xero, number):
@@ -114,6 +132,143 @@ def test_the_html_page_shows_both_organisations(xero, sandbox):
     for tenant in sandbox.tenants.values():
         assert tenant.name in page.text
     assert "Record full payment" in page.text and "+31 days" in page.text
+
+
+def page_of(sandbox):
+    page = requests.get(sandbox.base_url + "/", timeout=10)
+    assert page.status_code == 200
+    return page.text
+
+
+def test_open_in_xero_lands_on_the_row_of_each_record(xero, sandbox):
+    """Every link ``web_url`` makes to a record of the sandbox names a row of its page."""
+    people = {c["Name"]: c["ContactID"] for c in xero.books.contacts.values()}
+    xero.admin(
+        "POST",
+        f"tenants/{xero.tenant_id}/overpayments",
+        {"contact_id": people["Ridgeway Builders"], "amount": "25.00"},
+    )
+    line = LineItem(
+        description="x", quantity=Decimal(1), unit_amount=Decimal(20), account_code="200"
+    )
+    note = CreditNote(
+        type="ACCRECCREDIT",
+        contact=Contact(contact_id=people["Ridgeway Builders"]),
+        line_items=[line],
+    )
+    xero.api.create_credit_notes(xero.tenant_id, CreditNotes(credit_notes=[note]))
+    draft = invoice_of(xero, "INV-0004")  # a deleted invoice keeps its row: its link still works
+    xero.api.update_invoice(
+        xero.tenant_id, draft["InvoiceID"], Invoices(invoices=[Invoice(status="DELETED")])
+    )
+    page = page_of(sandbox)
+    rows = re.findall(r'<tr id="([^"]+)"', page)
+    assert len(rows) == len(set(rows)) and "tr:target" in page
+    kinds = {
+        "contact": "contacts",
+        "invoice": "invoices",
+        "creditnote": "credit_notes",
+        "payment": "payments",
+        "overpayment": "overpayments",
+        "item": "items",
+    }
+    assert set(XERO_WEB_URLS) <= set(kinds)  # every kind the addon links to
+    linked = []
+    for tenant in sandbox.tenants.values():
+        for kind, store in kinds.items():
+            records = getattr(tenant.books, store)
+            assert records or tenant is not sandbox.tenant(0), kind
+            for xero_id in records:
+                base, _hash, fragment = web_url(sandbox.base_url, kind, xero_id).partition("#")
+                assert base == sandbox.base_url + "/"
+                linked.append(fragment)
+    assert sorted(linked) == sorted(rows)
+    deleted = re.search(rf'<tr id="invoice-{draft["InvoiceID"]}">(.*?)</tr>', page).group(1)
+    assert "<td>DELETED</td>" in deleted
+    assert (
+        requests.get(
+            web_url(sandbox.base_url, "contact", people["Ridgeway Builders"]), timeout=10
+        ).status_code
+        == 200
+    )
+
+
+def phone_form(page, contact_id):
+    """The phone form of a contact on the page: the admin path it posts to, and its fields."""
+    form = re.search(
+        rf'<form class="phones" data-contact="{contact_id}" '
+        r"onsubmit=\"return send\(this, '([^']+)'\)\">(.*?)</form>",
+        page,
+        re.DOTALL,
+    )
+    fields = re.findall(r'<input name="([^"]+)" value="([^"]*)"', form.group(2))
+    return form.group(1), {name: html.unescape(value) for name, value in fields}
+
+
+def phones_of(xero, contact_id):
+    contact = xero.api.get_contact(xero.tenant_id, contact_id).contacts[0]
+    phones = {
+        p.phone_type: (p.phone_country_code, p.phone_area_code, p.phone_number)
+        for p in contact.phones
+    }
+    return contact, phones
+
+
+def test_the_accountant_edits_a_contact_s_phones_on_the_page(xero, sandbox, receiver):  # noqa: F811
+    subscribe(xero)
+    people = {c["Name"]: c["ContactID"] for c in xero.books.contacts.values()}
+    contact_id = people["Ridgeway Builders"]
+    before, phones = phones_of(xero, contact_id)
+    path, fields = phone_form(page_of(sandbox), contact_id)
+    assert path == f"tenants/{xero.tenant_id}/contacts/{contact_id}/phones"
+    assert set(fields) == {f"{kind}.{name}" for kind in PHONE_TYPES for name in PHONE_FIELDS}
+    # an e-mail edit, then a phone edit: each one CONTACT UPDATE event, as any edit
+    xero.admin(
+        "POST", f"tenants/{xero.tenant_id}/contacts/{contact_id}", {"EmailAddress": "a@b.example"}
+    )
+    xero.sandbox.clock.advance(5)
+    fields.update(
+        {
+            "MOBILE.PhoneCountryCode": "64",
+            "MOBILE.PhoneAreaCode": "21",
+            "MOBILE.PhoneNumber": "555 0101",
+        }
+    )
+    status, saved = xero.admin("POST", path, fields)
+    assert status == 200
+    assert {
+        "PhoneType": "MOBILE",
+        "PhoneCountryCode": "64",
+        "PhoneAreaCode": "21",
+        "PhoneNumber": "555 0101",
+    } in saved["Phones"]
+    after, now = phones_of(xero, contact_id)
+    assert now == phones | {"MOBILE": ("64", "21", "555 0101")}
+    assert after.updated_date_utc > before.updated_date_utc
+    events = receiver.wait_for(2)
+    assert [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in events] == [
+        ("CONTACT", "UPDATE", contact_id)
+    ] * 2
+    assert events[0].keys() == events[1].keys()
+    page = page_of(sandbox)
+    assert "Mobile: 64 21 555 0101" in page
+    # the form sent again as the page shows it is no change: no bump, no event
+    assert xero.admin("POST", path, phone_form(page, contact_id)[1])[0] == 200
+    assert sandbox.app.webhooks.flush()
+    assert len(receiver.events()) == 2
+    assert phones_of(xero, contact_id)[0].updated_date_utc == after.updated_date_utc
+    # blank fields clear a phone; Xero's limits and types hold
+    status, _ = xero.admin("POST", path, {f"MOBILE.{name}": "" for name in PHONE_FIELDS})
+    assert status == 200 and phones_of(xero, contact_id)[1]["MOBILE"] == (None, None, None)
+    status, error = xero.admin("POST", path, {"FAX.PhoneAreaCode": "12345678901"})
+    assert status == 400 and error["error"] == [
+        "PhoneAreaCode must not be more than 10 characters long."
+    ]
+    status, error = xero.admin("POST", path, {"PAGER.PhoneNumber": "1"})
+    assert status == 400 and error["error"] == [
+        "PhoneType must be DEFAULT, DDI, MOBILE, FAX or OFFICE."
+    ]
+    assert xero.admin("POST", path, {"MOBILE.Number": "1"})[0] == 400
 
 
 def free_port():
