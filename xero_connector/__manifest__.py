@@ -38,6 +38,11 @@
         "views/res_config_settings_views.xml",
         "views/xero_connector_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "xero_connector/static/src/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "application": True,
 }

@@ -1,8 +1,10 @@
 from . import (
+    ir_websocket,
     res_company,
     res_config_settings,
     xero_connection,
     xero_connection_budget,
+    xero_connection_dashboard,
     xero_contact,
     xero_contact_candidate,
     xero_contact_review,
@@ -13,6 +15,7 @@ from . import (
     xero_reference_mixin,
     xero_sync_base,
     xero_sync_job,
+    xero_sync_job_live,
     xero_sync_log,
 )
 

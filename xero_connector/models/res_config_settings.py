@@ -22,6 +22,7 @@ class ResConfigSettings(models.TransientModel):
     xero_base_currency = fields.Char(related="xero_connection_id.base_currency")
     xero_minute_calls_left = fields.Integer(related="xero_connection_id.minute_calls_left")
     xero_day_calls_left = fields.Integer(related="xero_connection_id.day_calls_left")
+    xero_day_calls_as_of = fields.Char(related="xero_connection_id.day_calls_as_of")
     xero_last_call_at = fields.Datetime(related="xero_connection_id.last_call_at")
     xero_last_error = fields.Text(related="xero_connection_id.last_error")
     xero_currency_warning = fields.Char(related="xero_connection_id.currency_warning")

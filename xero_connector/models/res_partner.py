@@ -70,6 +70,14 @@ class ResPartner(models.Model):
         groups=USER,
         help="The Xero contact of this partner in the organisation of your current company.",
     )
+    xero_in_scope = fields.Boolean(
+        "Syncs with Xero",
+        compute="_compute_xero_in_scope",
+        search="_search_xero_in_scope",
+        groups=USER,
+        help="Within what the company sends to Xero (its contact scope): contact persons, "
+        "users and partners outside the scope never sync.",
+    )
     xero_scope_note = fields.Char(
         "Why not in Xero", compute="_compute_xero_scope_note", groups=USER
     )
@@ -114,6 +122,20 @@ class ResPartner(models.Model):
         for partner in self:
             link = links.get(partner.id)
             partner.xero_contact_id = link.xero_id if link else False
+
+    @api.depends_context("company")
+    def _compute_xero_in_scope(self):
+        connection = self.env.company.sudo()._xero_connection()
+        in_scope = self.filtered("id")._xero_targets(connection).get(connection, self.browse())
+        for partner in self:
+            partner.xero_in_scope = partner in in_scope
+
+    def _search_xero_in_scope(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        connection = self.env.company.sudo()._xero_connection()
+        domain = self._xero_sync_domain(connection) if connection else Domain.FALSE
+        return domain if True in value else ~domain
 
     @api.depends_context("company")
     def _compute_xero_scope_note(self):
@@ -519,7 +541,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _xero_refuse_shared_emails(self, connection, jobs, outcomes):
-        """Two customers with one e-mail would be two Xero contacts that matching can no
+        """Two customers with one email would be two Xero contacts that matching can no
         longer tell apart: such a create fails, explained, before any call."""
         emails = {}
         for job in jobs:
@@ -541,9 +563,9 @@ class ResPartner(models.Model):
                 if not rivals:
                     continue
                 explanation = self.env._(
-                    "Another customer, %(other)s, has the same e-mail address %(email)s: Xero "
+                    "Another customer, %(other)s, has the same email address %(email)s: Xero "
                     "would hold two contacts that cannot be told apart. Merge the two in Odoo "
-                    "or correct one e-mail, then press Resync.",
+                    "or correct one email, then press Resync.",
                     other=rivals[0].display_name,
                     email=email,
                 )
@@ -558,7 +580,7 @@ class ResPartner(models.Model):
     def _xero_after_push(self, jobs, outcomes):
         """A create refused because Xero already has an active contact with its name:
         when that contact is the one this create made (an uncertain create resent) or
-        the same customer (same e-mail or number), it is linked; otherwise the refusal
+        the same customer (same email or number), it is linked; otherwise the refusal
         says which contact clashed."""
         clashes = self._xero_refused_creates(jobs, outcomes, NAME_CLASH)
         if not clashes:

@@ -87,6 +87,12 @@ class SaleOrder(models.Model):
         compute="_compute_xero_invoice_problem",
         help="Why the order's invoice is not in Xero yet, and what to fix.",
     )
+    xero_invoice_sending = fields.Boolean(
+        "Xero invoice being sent",
+        compute="_compute_xero_invoice_problem",
+        help="The invoice that failed is queued for Xero again: its problem is replaced by "
+        "what Xero answers.",
+    )
     xero_credit_hold = fields.Text(
         "Credit hold",
         compute="_compute_xero_credit_hold",
@@ -182,6 +188,7 @@ class SaleOrder(models.Model):
         """The plain reason of the latest failed invoice of each order (no figures: every
         salesperson may read it)."""
         self.xero_invoice_problem = False
+        self.xero_invoice_sending = False
         invoices = (
             self.env["xero.order.invoice"]
             .sudo()
@@ -191,7 +198,10 @@ class SaleOrder(models.Model):
             failed = invoices.filtered(
                 lambda i, order=order: i.order_id == order and i.xero_sync_state == "error"
             )
-            if failed:
+            if failed and failed[0].xero_sync_queued:
+                # sent again (after a Resync): the old problem is not the next step any more
+                order.xero_invoice_sending = True
+            elif failed:
                 order.xero_invoice_problem = failed[0].xero_last_error
 
     @api.depends("partner_id", "company_id", "state", "xero_credit_hold_approved_by")
@@ -350,7 +360,7 @@ class SaleOrder(models.Model):
         return result
 
     def _notify_get_recipients_groups(self, message, model_description, msg_vals=False):
-        """The order's e-mails to the customer carry a Pay now button to Xero's online
+        """The order's emails to the customer carry a Pay now button to Xero's online
         invoice, once the order is invoiced in Xero."""
         groups = super()._notify_get_recipients_groups(
             message, model_description, msg_vals=msg_vals
@@ -364,7 +374,7 @@ class SaleOrder(models.Model):
         return groups
 
     def _message_post_after_hook(self, message, msg_vals):
-        """An order e-mailed to its customer with its pay link: Xero shows its invoices
+        """An order emailed to its customer with its pay link: Xero shows its invoices
         as sent, when the company says so."""
         result = super()._message_post_after_hook(message, msg_vals)
         if (

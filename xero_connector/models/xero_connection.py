@@ -22,10 +22,11 @@ from ..exceptions import (
     XeroUnavailableError,
 )
 from ..tools import local_sandbox
-from ..tools.actions import notification
+from ..tools.actions import SOFT_RELOAD, notification
 from ..tools.aside import run_aside
+from ..tools.plain_words import answer_count
 from ..tools.sync_rules import signed_by
-from ..tools.xero_client import XeroClient, rate_limits
+from ..tools.xero_client import XeroClient
 
 _logger = logging.getLogger(__name__)
 SECRET = "base.group_system"
@@ -124,8 +125,15 @@ class XeroConnection(models.Model):
     )
     # what Xero's last answers said, kept in the connection's budget row (see there)
     budget_ids = fields.One2many("xero.connection.budget", "connection_id")
-    minute_calls_left = fields.Integer("Calls left this minute", compute="_compute_budget")
+    minute_calls_left = fields.Integer(
+        "Calls left this minute",
+        compute="_compute_budget",
+        help="Xero's 60 calls per rolling minute less the calls made in the last 60 seconds.",
+    )
     day_calls_left = fields.Integer("Calls left today", compute="_compute_budget")
+    day_calls_as_of = fields.Char(
+        "Today's figure", compute="_compute_budget", help="When Xero last said what is left."
+    )
     last_call_at = fields.Datetime("Last successful call", compute="_compute_budget")
     rate_wait_until = fields.Datetime("Waiting for Xero until", compute="_compute_budget")
 
@@ -145,7 +153,7 @@ class XeroConnection(models.Model):
         default="customers",
         required=True,
         help="Only companies and individuals without a parent sync; their contact persons "
-        "with an e-mail go along as Xero contact persons. A customer is a partner Odoo "
+        "with an email go along as Xero contact persons. A customer is a partner Odoo "
         "invoiced, or with a confirmed sales order, or an opportunity.",
     )
     contact_domain = fields.Char(
@@ -163,7 +171,7 @@ class XeroConnection(models.Model):
     )
     contact_name_rule = fields.Selection(
         [
-            ("email", "Link when the e-mail matches, else add a distinguishing suffix"),
+            ("email", "Link when the email matches, else add a distinguishing suffix"),
             ("suffix", "Always add a distinguishing suffix"),
             ("review", "Put it in the review list"),
         ],
@@ -323,17 +331,17 @@ class XeroConnection(models.Model):
     )
     invoice_email = fields.Selection(
         [
-            ("none", "Odoo's own e-mails only"),
-            ("xero", "Xero e-mails the approved invoice"),
-            ("mark_sent", "Marked sent in Xero when Odoo e-mails the order"),
+            ("none", "Odoo's own emails only"),
+            ("xero", "Xero emails the approved invoice"),
+            ("mark_sent", "Marked sent in Xero when Odoo emails the order"),
         ],
         "Sending invoices",
         default="none",
         required=True,
         help="Every approved invoice gets its online payment link (Pay now) on the order, "
-        "its portal page and its e-mails. Xero can also e-mail the invoice itself (to the "
+        "its portal page and its emails. Xero can also email the invoice itself (to the "
         "contact's address, from the user who connected Odoo), or be told the invoice was "
-        "sent when Odoo e-mails the order.",
+        "sent when Odoo emails the order.",
     )
     rounding_account_id = fields.Many2one(
         "xero.account",
@@ -412,7 +420,7 @@ class XeroConnection(models.Model):
         help="The webhook key of your Xero app (developer.xero.com > Webhooks): Odoo "
         "accepts a webhook delivery only when it is signed with this key.",
     )
-    webhook_url = fields.Char(compute="_compute_webhook_url")
+    webhook_url = fields.Char("Webhook URL", compute="_compute_webhook_url")
     # the queue at a glance
     job_pending_count = fields.Integer("Pending", compute="_compute_job_counts")
     job_error_count = fields.Integer("Failed", compute="_compute_job_counts")
@@ -453,14 +461,32 @@ class XeroConnection(models.Model):
                 else False
             )
 
-    @api.depends("budget_ids.minute_left", "budget_ids.day_left", "budget_ids.wait_until")
+    @api.depends(
+        "minute_limit",
+        "day_limit",
+        "budget_ids.recent_calls",
+        "budget_ids.day_left",
+        "budget_ids.left_at",
+        "budget_ids.wait_until",
+    )
     def _compute_budget(self):
+        now = fields.Datetime.now()
         for connection in self:
             budget = connection.sudo().budget_ids[:1]
-            connection.minute_calls_left = budget.minute_left
-            connection.day_calls_left = budget.day_left
+            connection.minute_calls_left = budget._minute_left(now.timestamp())
+            today = budget.day == now.date().isoformat() and budget.left_at
+            connection.day_calls_left = (
+                budget.day_left if today else connection.day_limit or DAY_LIMIT
+            )
+            connection.day_calls_as_of = (
+                self.env._("as of %s", connection._xero_clock(budget.left_at)) if today else False
+            )
             connection.last_call_at = budget.last_call_at
             connection.rate_wait_until = budget.wait_until
+
+    def _xero_clock(self, moment):
+        """A moment as the user's clock shows it: "14:02"."""
+        return fields.Datetime.context_timestamp(self, moment).strftime("%H:%M")
 
     def _compute_webhook_url(self):
         for connection in self:
@@ -482,13 +508,20 @@ class XeroConnection(models.Model):
                 [*domain, ("state", "=", "done")], ["connection_id"], ["done_at:max"]
             )
         )
+        # a poll that read Xero (even finding nothing new) is a successful sync too
+        polled = dict(
+            self.env["xero.poll.cursor"]
+            .sudo()
+            ._read_group(domain, ["connection_id"], ["last_poll_at:max"])
+        )
         paused = jobs_sudo._xero_paused()
         for connection in self:
             mine = {k[1:]: v for k, v in counts.items() if k[0] == connection}
             connection.job_pending_count = sum(v for k, v in mine.items() if k[0] == "pending")
             connection.job_error_count = sum(v for k, v in mine.items() if k[0] == "error")
             connection.job_waiting_count = mine.get(("pending", "rate_limit"), 0)
-            connection.last_sync_at = last.get(connection)
+            moments = [m for m in (last.get(connection), polled.get(connection)) if m]
+            connection.last_sync_at = max(moments, default=False)
             connection.sync_paused = paused
 
     # ------------------------------------------------------------------ constraints
@@ -530,14 +563,16 @@ class XeroConnection(models.Model):
         self._check_xero_manager()
         answer = self._xero_guarded(lambda: self._xero_call_answer("get_organisations"))
         organisation = answer.data.organisations[0]
-        left = rate_limits(answer.headers)
+        # the figures the Overview shows: the budget, which Xero's answer just corrected
+        self.env["xero.connection.budget"].sudo().invalidate_model()
+        self.invalidate_recordset(["budget_ids", "minute_calls_left", "day_calls_left"])
         message = self.env._(
             "Connected to %(name)s (base currency %(currency)s). Calls left: %(minute)s this "
             "minute, %(day)s today.",
             name=organisation.name,
             currency=getattr(organisation.base_currency, "value", organisation.base_currency),
-            minute=left.get("minute", "?"),
-            day=left.get("day", "?"),
+            minute=self.minute_calls_left,
+            day=self.day_calls_left,
         )
         return notification(self.env._("Xero"), message, "success")
 
@@ -640,10 +675,27 @@ class XeroConnection(models.Model):
         return True
 
     def action_xero_sync_now(self):
-        """Run the queue now rather than at its next turn."""
+        """Read what changed in Xero and send what waits, now; say what moved, in the
+        notification and in the sync log."""
+        self.ensure_one()
         self._check_xero_manager()
-        self.env["xero.sync.job"]._xero_wake_up()
-        return True
+        logs_sudo = self.env["xero.sync.log"].sudo()
+        cursors = self.env["xero.poll.cursor"].sudo().search([("connection_id", "=", self.id)])
+        since = max(filter(None, cursors.mapped("last_poll_at")), default=False)
+        last_line = logs_sudo.search([], limit=1).id
+        busy = False
+        # as the scheduler runs them (each commits its progress), in this request
+        for cron in ("ir_cron_xero_poll", "ir_cron_xero_process_queue"):
+            try:
+                self.env.ref(f"xero_connector.{cron}").sudo().method_direct_trigger()
+            except UserError:
+                busy = True  # a worker is running it right now: what it does is its own
+        self.env.invalidate_all()
+        message = self._xero_sync_report(last_line, since)
+        if busy:
+            message = self.env._("%s The scheduler was syncing at the same time.", message)
+        logs_sudo._xero_insert_calls(self, [{"operation": "sync_now", "summary": message}])
+        return notification(self.env._("Xero"), message, "success", then=SOFT_RELOAD)
 
     def action_open_pending_jobs(self):
         return self._xero_jobs_action([("state", "in", ("pending", "processing"))])
@@ -662,6 +714,71 @@ class XeroConnection(models.Model):
         )
         action["domain"] = [("connection_id", "in", self.ids)]
         return action
+
+    # ------------------------------------------------------------------ business: Sync now
+
+    def _xero_sync_report(self, last_line, since):
+        """What a run of the poll and the queue did, from the sync log lines after
+        ``last_line``: "Read 3 changed contacts and 1 invoice from Xero; sent 2
+        customers."; ``since``: the poll before."""
+        self.ensure_one()
+        read, sent, failed = {}, {}, 0
+        lines = (
+            self.env["xero.sync.log"]
+            .sudo()
+            .search([("id", ">", last_line), ("connection_id", "=", self.id)])
+        )
+        for line in lines:
+            if not line.job_id:
+                if line.record_count and line.res_model:  # a page of the poll
+                    read[line.res_model] = read.get(line.res_model, 0) + line.record_count
+            elif line.outcome == "error":
+                failed += 1
+            elif line.outcome == "ok":
+                moved = read if line.direction == "in" else sent
+                moved[line.res_model] = moved.get(line.res_model, 0) + 1
+        read = {model: count for model, count in read.items() if count}
+        if read:
+            said = self._xero_and(self._xero_counted(read, "in", changed=True))
+            message = self.env._("Read %s from Xero", said)
+        elif since:
+            message = self.env._("Nothing changed in Xero since %s", self._xero_clock(since))
+        else:
+            message = self.env._("Nothing changed in Xero")
+        jobs_sudo = self.env["xero.sync.job"].sudo()
+        waiting = jobs_sudo.search_count(
+            [("connection_id", "=", self.id), ("state", "=", "pending"), ("direction", "=", "out")]
+        )
+        if sent:
+            sent_said = self._xero_and(self._xero_counted(sent, "out"))
+            message = self.env._("%(read)s; sent %(sent)s", read=message, sent=sent_said)
+        elif not waiting:
+            message = self.env._("%s; nothing waiting to send", message)
+        if failed:
+            message = self.env._(
+                "%(said)s; %(count)s failed (see the queue)", said=message, count=failed
+            )
+        if waiting:
+            message = self.env._("%(said)s; %(count)s still waiting", said=message, count=waiting)
+        return message + "."
+
+    def _xero_counted(self, counts, direction, changed=False):
+        """["2 customers", "1 product"] of {model: count}; with ``changed``, the first
+        says so: ["3 changed contacts", "1 invoice"]."""
+        said = []
+        for model, count in counts.items():
+            noun = self.env[model]._xero_noun(count, direction) if model in self.env else model
+            if changed and not said:
+                said.append(self.env._("%(count)s changed %(noun)s", count=count, noun=noun))
+            else:
+                said.append(f"{count} {noun}")
+        return said
+
+    def _xero_and(self, items):
+        """Items in a sentence: "a, b and c"."""
+        if len(items) < 2:
+            return "".join(items)
+        return self.env._("%(some)s and %(last)s", some=", ".join(items[:-1]), last=items[-1])
 
     # ------------------------------------------------------------------ business: products
 
@@ -813,6 +930,12 @@ class XeroConnection(models.Model):
         write per call), else now (a call made is a fact, whatever becomes of the
         transaction that made it)."""
         failed = isinstance(outcome, XeroError)
+        log = dict(log or {})
+        # ``describe``: the line's words from the number of objects Xero answered
+        describe = log.pop("describe", None)
+        if describe and not failed:
+            count = answer_count(outcome.data)
+            log |= {"summary": describe(count), "record_count": count}
         line = {
             "operation": operation,
             "http_status": outcome.status,
@@ -825,7 +948,7 @@ class XeroConnection(models.Model):
             "duration_ms": outcome.duration_ms,
             "outcome": "error" if failed else "ok",
             "message": outcome.message if failed else False,
-        } | (log or {})
+        } | log
         if operation.startswith("token "):
             # a renewal commits its line with the token it stores
             self.env["xero.sync.log"]._xero_insert_calls(self, [line])

@@ -41,6 +41,7 @@ class XeroConnectionBudget(models.Model):
     wait_until = fields.Datetime("No call before")
     minute_left = fields.Integer("Calls left this minute (Xero)")
     day_left = fields.Integer("Calls left today (Xero)")
+    left_at = fields.Datetime("Xero's figures as of", help="When Xero last said what is left.")
     last_call_at = fields.Datetime("Last successful call")
 
     # ------------------------------------------------------------------ constraints
@@ -135,6 +136,13 @@ class XeroConnectionBudget(models.Model):
     def _recent(self, moment):
         return sorted(t for t in (self.recent_calls or []) if t > moment - 60)
 
+    def _minute_left(self, moment=None):
+        """Xero's calls per rolling minute less the calls of the last 60 seconds."""
+        limit = self.connection_id.minute_limit or MINUTE_LIMIT
+        if moment is None:
+            moment = fields.Datetime.now().timestamp()
+        return max(limit - len(self._recent(moment)), 0) if self else limit
+
     def _day_used(self, today):
         return self.day_used if self.day == today else 0
 
@@ -185,7 +193,7 @@ class XeroConnectionBudget(models.Model):
         if "day" in left:
             today = now.date().isoformat()
             used = max(self._day_used(today), (limits.day_limit or DAY_LIMIT) - left["day"])
-            values |= {"day": today, "day_used": used, "day_left": left["day"]}
+            values |= {"day": today, "day_used": used, "day_left": left["day"], "left_at": now}
         if values:
             self.write(values)
 

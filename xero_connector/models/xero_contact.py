@@ -50,7 +50,7 @@ class XeroContact(models.Model):
     company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     xero_id = fields.Char("Xero ContactID", required=True, readonly=True)
     name = fields.Char(readonly=True)
-    email = fields.Char("E-mail (as matched)", readonly=True)
+    email = fields.Char("Email (as matched)", readonly=True)
     account_number = fields.Char(readonly=True)
     contact_number = fields.Char(readonly=True)
     archived = fields.Boolean(readonly=True)
@@ -77,7 +77,7 @@ class XeroContact(models.Model):
     @api.model
     def _xero_lookup(self, connection, probes):
         """The contacts that may be these partners (match rows of ``as_partner``): every
-        contact sharing an e-mail, a number or a name with one of them, Xero read first
+        contact sharing an email, a number or a name with one of them, Xero read first
         for what changed since the last read of this run. Raises a ``XeroError``."""
 
         run = self.env.context.get("xero_queue_run")
@@ -203,7 +203,7 @@ class XeroContact(models.Model):
 
     @api.model
     def _xero_candidates(self, connection, probes):
-        """Match rows (``as_contact``) of the contacts sharing an e-mail, a number or a name
+        """Match rows (``as_contact``) of the contacts sharing an email, a number or a name
         with one of the probes."""
         emails = {cm.email_key(p.get("email")) for p in probes} - {""}
         numbers = {cm.text(p.get(k)) for p in probes for k in ("account", "number")} - {""}

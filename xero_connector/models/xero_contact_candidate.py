@@ -13,7 +13,7 @@ class XeroContactCandidate(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", ondelete="cascade")
     xero_id = fields.Char("Xero ContactID")
     name = fields.Char()
-    email = fields.Char("E-mail")
+    email = fields.Char()
     linked_partner_id = fields.Many2one(
         "res.partner", "Already linked to", help="The partner this Xero contact is linked to."
     )

@@ -38,7 +38,7 @@ class XeroContactReview(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", ondelete="cascade")
     xero_id = fields.Char("Xero ContactID")
     xero_name = fields.Char("Xero name")
-    xero_email = fields.Char("Xero e-mail")
+    xero_email = fields.Char("Xero email")
     contact = fields.Json("Xero contact", help="The contact as Xero last sent it.")
     reason = fields.Selection(REASONS, required=True)
     explanation = fields.Text()
@@ -210,7 +210,7 @@ class XeroContactReview(models.Model):
         """Creates Xero refused because an active contact has their name (``refusals``:
         {job id: Refused}; ``by_name``: those contacts): {job id: outcome}. The contact
         is linked when it is the one this create made (a resent create, same values) or
-        the same customer (same e-mail or number); otherwise the refusal names it."""
+        the same customer (same email or number); otherwise the refusal names it."""
         partners = self.env["res.partner"]
         taken = self._xero_taken(connection, [c["ContactID"] for c in by_name.values()])
         outcomes, links = {}, {}
@@ -254,7 +254,7 @@ class XeroContactReview(models.Model):
             )
         else:
             message = self.env._(
-                "Someone created “%(name)s” in Xero a moment earlier, with the same e-mail or "
+                "Someone created “%(name)s” in Xero a moment earlier, with the same email or "
                 "number: linked to it, nothing created twice.",
                 name=contact.get("Name"),
             )
@@ -266,7 +266,7 @@ class XeroContactReview(models.Model):
     def _xero_clash_refused(self, contact, refusal):
         details = ", ".join(
             filter(None, [contact.get("EmailAddress"), contact.get("AccountNumber")])
-        ) or self.env._("no e-mail or account number")
+        ) or self.env._("no email or account number")
         explanation = self.env._(
             "Xero already has another active contact called “%(name)s” (%(details)s; "
             "ContactID %(id)s), and Xero needs unique names. Rename this customer in Odoo, "
@@ -311,7 +311,7 @@ class XeroContactReview(models.Model):
 
     @api.model
     def _xero_candidate_partners(self, connection, contacts):
-        """Match rows of the partners in scope that share an e-mail, a number or a name
+        """Match rows of the partners in scope that share an email, a number or a name
         with one of the contacts (one search, not one per contact)."""
         probes = [cm.as_contact(c) for c in contacts]
         emails = {cm.email_key(p["email"]) for p in probes} - {""}
@@ -552,7 +552,7 @@ class XeroContactReview(models.Model):
                 rule or "",
             ),
             "name_taken": self.env._(
-                "Xero already has an active contact with this name, with another e-mail."
+                "Xero already has an active contact with this name, with another email."
             ),
             "merged": "",
         }

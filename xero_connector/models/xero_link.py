@@ -1,6 +1,20 @@
-from odoo import api, fields, models
+from contextlib import contextmanager
 
-from ..tools.records import target_names
+from odoo import api, fields, models
+from odoo.tools.misc import OrderedSet
+
+from ..tools.records import target_name_domain, target_names
+
+# what a form shows of a link: a change of one is told to the forms open on its record
+LIVE_FIELDS = ("state", "last_error", "last_sync_at")
+# the bus: the type of the message, and the subchannel of the company it goes to
+LIVE_TYPE = "xero_connector/sync_state"
+LIVE_CHANNEL = "xero_sync_state"
+# the cursor's data: the records changed ({company id: {(model, id)}}, kept until the
+# commit, dropped by a rollback), a batch holding them back, the hook sending them
+LIVE_CHANGED = "xero_connector.live_changed"
+LIVE_HELD = "xero_connector.live_held"
+LIVE_ARMED = "xero_connector.live_armed"
 
 
 class XeroLink(models.Model):
@@ -25,7 +39,9 @@ class XeroLink(models.Model):
     res_id = fields.Many2oneReference(
         "Record ID", model_field="res_model", required=True, index=True
     )
-    record_name = fields.Char("Record", compute="_compute_record_name")
+    record_name = fields.Char(
+        "Record", compute="_compute_record_name", search="_search_record_name"
+    )
     xero_id = fields.Char("Xero ID", copy=False)
     state = fields.Selection(
         [
@@ -75,6 +91,9 @@ class XeroLink(models.Model):
         for link in self:
             link.record_name = names[link] or False
 
+    def _search_record_name(self, operator, value):
+        return target_name_domain(self, operator, value)
+
     @api.depends("xero_id", "res_model", "connection_id")
     def _compute_xero_url(self):
         for link in self:
@@ -88,6 +107,20 @@ class XeroLink(models.Model):
     def _compute_display_name(self):
         for link in self:
             link.display_name = f"{link.record_name or link.res_model} ↔ {link.xero_id or '…'}"
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        links = super().create(vals_list)
+        links._xero_live_notify()
+        return links
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(vals) & set(LIVE_FIELDS):
+            self._xero_live_notify()
+        return result
 
     # ------------------------------------------------------------------ actions
 
@@ -108,3 +141,72 @@ class XeroLink(models.Model):
             records = self.env[model].browse(links.mapped("res_id")).exists()
             records._xero_resync(connection)
         return True
+
+    # ------------------------------------------------------------------ business: live forms
+
+    def _xero_live_differs(self, values):
+        """Whether ``values`` change what a form shows of this link."""
+        self.ensure_one()
+        return any(self[name] != values[name] for name in LIVE_FIELDS if name in values)
+
+    def _xero_live_notify(self):
+        """Tell the forms open on these links' records that their sync state changed."""
+        for (company, model), links in self.grouped(
+            lambda link: (link.company_id, link.res_model)
+        ).items():
+            self._xero_live_changed(company, model, links.mapped("res_id"))
+
+    @api.model
+    def _xero_live_changed(self, company, res_model, res_ids):
+        """The sync state of these records changed: the forms open on them (and on the
+        records showing it, such as an invoice's order) are told once the transaction
+        commits, in one bus message per company, whatever the number of records."""
+        records = self.env[res_model].sudo().browse([res_id for res_id in res_ids if res_id])
+        if not company or not records:
+            return
+        changed = self.env.cr.postcommit.data.setdefault(LIVE_CHANGED, {})
+        forms = (
+            records._xero_live_forms()
+            if hasattr(records, "_xero_live_forms")
+            else [(res_model, res_id) for res_id in records.ids]
+        )
+        changed.setdefault(company.id, OrderedSet()).update(forms)
+        self._xero_live_arm()
+
+    @contextmanager
+    def _xero_live_batch(self):
+        """Hold the messages while a batch writes its records one savepoint at a time
+        (each savepoint runs the pre-commit hooks): the batch's changes go in one
+        message, sent when the transaction commits."""
+        data = self.env.cr.postcommit.data
+        data[LIVE_HELD] = data.get(LIVE_HELD, 0) + 1
+        try:
+            yield
+        finally:
+            # a rollback inside the batch emptied the cursor's data
+            data = self.env.cr.postcommit.data
+            data[LIVE_HELD] = max(data.get(LIVE_HELD, 1) - 1, 0)
+            self._xero_live_arm()
+
+    @api.model
+    def _xero_live_arm(self):
+        """Have the changes sent by a pre-commit hook (at most one waits at a time)."""
+        cr = self.env.cr
+        if cr.postcommit.data.get(LIVE_HELD) or not cr.postcommit.data.get(LIVE_CHANGED):
+            return
+        if not cr.precommit.data.get(LIVE_ARMED):
+            cr.precommit.data[LIVE_ARMED] = True
+            cr.precommit.add(self._xero_live_send)
+
+    @api.model
+    def _xero_live_send(self):
+        """Pre-commit hook: one bus message per company, listing its changed records, on
+        the company's channel, to which only its Xero users listen (``ir.websocket``)."""
+        self.env.cr.precommit.data.pop(LIVE_ARMED, None)
+        # taken first: sending may run the other hooks, which empty the cursor's data
+        changed = self.env.cr.postcommit.data.pop(LIVE_CHANGED, {})
+        for company_id, records in changed.items():
+            company = self.env["res.company"].browse(company_id)
+            self.env["bus.bus"]._sendone(
+                (company, LIVE_CHANNEL), LIVE_TYPE, {"records": [list(pair) for pair in records]}
+            )

@@ -91,6 +91,12 @@ class XeroOrderDocument(models.AbstractModel):
     def _xero_call_options(self):
         return {"unitdp": 4}
 
+    def _xero_live_forms(self):
+        """The order's form shows its documents' problems too."""
+        documents = self.exists()
+        orders = [("sale.order", order_id) for order_id in documents.order_id.ids]
+        return [*super()._xero_live_forms(), *orders]
+
     # ------------------------------------------------------------------ business: Odoo's amounts
 
     @api.model

@@ -21,7 +21,7 @@ EDITABLE_WHEN_PAID = (
 )
 # the scope of the signed tokens of tracked pay links
 PAY_SCOPE = "xero_connector.pay_link"
-# the jobs that read an approved invoice's pay link (and have Xero e-mail it)
+# the jobs that read an approved invoice's pay link (and have Xero email it)
 LINK_KIND = "sale_invoice.link"
 PAID_MESSAGE = "cannot be edited as it has a payment or credit note allocated"
 
@@ -369,7 +369,7 @@ class XeroOrderInvoice(models.Model):
 
     def _xero_approved(self):
         """Approved invoices without their pay link yet: it is read from Xero, once (and
-        Xero e-mails them, when the company says so)."""
+        Xero emails them, when the company says so)."""
         waiting = self.sudo().filtered(
             lambda i: i.status == "AUTHORISED" and not i.online_url and i.state == "open"
         )
@@ -396,7 +396,7 @@ class XeroOrderInvoice(models.Model):
     @api.model
     def _xero_fetch(self, jobs):
         """The pay links of approved invoices (one call each: Xero has no batch of them),
-        and Xero's e-mail of each when the company asks for it: {job id: outcome}."""
+        and Xero's email of each when the company asks for it: {job id: outcome}."""
         connection = jobs.connection_id
         invoices = self.browse(jobs.mapped("res_id")).sudo().exists()
         outcomes, notes = {}, {}
@@ -418,7 +418,7 @@ class XeroOrderInvoice(models.Model):
         return outcomes
 
     def _xero_read_link(self, connection, xero_id):
-        """Read this invoice's pay link (and have Xero e-mail it): (outcome, note)."""
+        """Read this invoice's pay link (and have Xero email it): (outcome, note)."""
         self.ensure_one()
         answer = connection._xero_call_json(
             "get_online_invoice",
@@ -435,11 +435,11 @@ class XeroOrderInvoice(models.Model):
                 xero_id,
                 {},
                 purpose="push",
-                log={"direction": "out", "message": self.env._("%s e-mailed", self.display_name)},
+                log={"direction": "out", "message": self.env._("%s emailed", self.display_name)},
             )
             values["sent_to_contact"] = True
             self.xero_invoice_id.sent_to_contact = True  # as Xero now has it
-            note += " " + self.env._("Xero e-mailed the invoice to the customer.")
+            note += " " + self.env._("Xero emailed the invoice to the customer.")
         self.write(values)
         return Done(note), note
 
@@ -536,7 +536,7 @@ class XeroOrderInvoice(models.Model):
         return True
 
     def _xero_mark_sent(self):
-        """Odoo e-mailed the order with the pay link: Xero shows these invoices as sent."""
+        """Odoo emailed the order with the pay link: Xero shows these invoices as sent."""
         invoices = self.sudo().filtered(
             lambda i: i.online_url and not i.sent_to_contact and i.status == "AUTHORISED"
         )

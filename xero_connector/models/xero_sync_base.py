@@ -37,6 +37,27 @@ class XeroSyncBase(models.AbstractModel):
         return []
 
     @api.model
+    def _xero_noun(self, count, direction="out"):
+        """The word for ``count`` records of this model, as a user says it in sentences
+        such as "Sent 2 customers" (``direction``: out) or "Read 3 changed contacts" (in)."""
+        one = count == 1
+        if self._xero_object == "contact":
+            if direction == "out":
+                return self.env._("customer") if one else self.env._("customers")
+            return self.env._("contact") if one else self.env._("contacts")
+        if self._xero_object == "item":
+            if direction == "out":
+                return self.env._("product") if one else self.env._("products")
+            return self.env._("item") if one else self.env._("items")
+        if self._xero_object in ("invoice", "sale_invoice"):
+            return self.env._("invoice") if one else self.env._("invoices")
+        if self._xero_object == "sale_credit_note":
+            return self.env._("credit note") if one else self.env._("credit notes")
+        if self._xero_object in ("payment", "sale_payment"):
+            return self.env._("payment") if one else self.env._("payments")
+        return self._description
+
+    @api.model
     def _xero_call_options(self):
         """Options of every call for this object (Items: prices to 4 decimals)."""
         return {}
@@ -55,9 +76,14 @@ class XeroSyncBase(models.AbstractModel):
     @api.model
     def _xero_call_log(self, jobs):
         """What the sync log says of a call carrying these jobs."""
+        count, direction = len(jobs), jobs[:1].direction
+        noun = self._xero_noun(count, direction)
         return {
-            "direction": jobs[:1].direction,
-            "message": self.env._("%s jobs in the batch", len(jobs)),
+            "direction": direction,
+            "message": self.env._("%s jobs in the batch", count),
+            "summary": self.env._("Sent %(count)s %(noun)s to Xero", count=count, noun=noun)
+            if direction == "out"
+            else self.env._("Read %(count)s %(noun)s from Xero", count=count, noun=noun),
         }
 
     @api.model

@@ -63,7 +63,7 @@ class XeroSyncInboundMixin(models.AbstractModel):
         answer = connection._xero_call_json(
             f"get_{self._xero_sdk}",
             purpose="poll",
-            log={"direction": "in"},
+            log={"direction": "in", "res_model": self._name, "describe": self._xero_poll_words},
             **self._xero_poll_params(connection, cursor.modified_since, page),
             **self._xero_call_options(),
         )
@@ -73,6 +73,14 @@ class XeroSyncInboundMixin(models.AbstractModel):
         return cursor._xero_advance(
             answer.get("DateTimeUTC"), page, len(elements), paged=self._xero_paged
         )
+
+    @api.model
+    def _xero_poll_words(self, count):
+        """What the sync log says of a page of the poll that read ``count`` records."""
+        noun = self._xero_noun(count, "in")
+        if not count:
+            return self.env._("No %s changed in Xero", noun)
+        return self.env._("Read %(count)s changed %(noun)s", count=count, noun=noun)
 
     @api.model
     def _xero_poll_params(self, connection, since, page):

@@ -19,9 +19,10 @@ from ..exceptions import (
     XeroRateLimitError,
     XeroValidationError,
 )
+from ..tools.actions import SOFT_RELOAD, notification
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done, Failed, Later, Refused, Review, Send, each
-from ..tools.records import target_names
+from ..tools.records import target_name_domain, target_names
 from ..tools.sync_rules import batch_key, digest, retry_delay
 
 _logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ FAILURE_TYPES = [
     ("unavailable", "Xero unavailable"),
     ("rate_limit", "Waiting for Xero's rate limit"),
     ("validation", "Refused by Xero"),
+    ("caught", "Caught before sending"),
     ("auth", "Connection needs attention"),
     ("not_found", "Not found in Xero"),
     ("internal", "Error in Odoo"),
@@ -75,7 +77,9 @@ class XeroSyncJob(models.Model):
     res_id = fields.Many2oneReference(
         "Record ID", model_field="res_model", readonly=True, index="btree_not_null"
     )
-    record_name = fields.Char("Record", compute="_compute_record_name")
+    record_name = fields.Char(
+        "Record", compute="_compute_record_name", search="_search_record_name"
+    )
     xero_id = fields.Char("Xero ID", readonly=True)
     operation = fields.Selection(
         [("create", "Create"), ("update", "Update"), ("fetch", "Fetch")], readonly=True
@@ -149,6 +153,9 @@ class XeroSyncJob(models.Model):
         for job in self:
             job.record_name = names[job] or job.xero_id or ""
 
+    def _search_record_name(self, operator, value):
+        return target_name_domain(self, operator, value)
+
     @api.depends("payload")
     def _compute_payload_text(self):
         for job in self:
@@ -164,14 +171,26 @@ class XeroSyncJob(models.Model):
     # ------------------------------------------------------------------ actions
 
     def action_retry(self):
-        """Send failed or cancelled jobs again as soon as possible."""
+        """Send failed or cancelled jobs again as soon as possible, and say so; the list
+        stays as it is (a soft reload shows the rows' new state)."""
         self._check_xero_manager()
-        for job in self.filtered(lambda j: j.state in ("error", "cancelled", "pending")).sorted(
-            "id"
-        ):
+        retried = self.filtered(lambda j: j.state in ("error", "cancelled", "pending"))
+        for job in retried.sorted("id"):
             job._xero_requeue()
         self._xero_wake_up()
-        return True
+        if not retried:
+            message = self.env._("Nothing to retry: these jobs are done or being sent.")
+        elif len(retried) == 1:
+            message = self.env._(
+                "%s is queued again: it is sent within seconds.",
+                retried.record_name or retried.display_name,
+            )
+        else:
+            message = self.env._(
+                "%s jobs are queued again: they are sent within seconds.", len(retried)
+            )
+        kind = "info" if retried else "warning"
+        return notification(self.env._("Xero"), message, kind, then=SOFT_RELOAD)
 
     def action_cancel(self):
         self._check_xero_manager()

@@ -4,7 +4,9 @@ from odoo import api, fields, models
 
 from ..const import LOG_DAYS
 from ..tools.bulk import insert_rows
-from ..tools.records import target_names
+from ..tools.plain_words import call_summary, changes_text
+from ..tools.records import target_name_domain, target_names
+from .xero_sync_job import FAILURE_TYPES
 
 GC_LIMIT = 10000
 OUTCOMES = [
@@ -32,15 +34,21 @@ class XeroSyncLog(models.Model):
     company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     job_id = fields.Many2one("xero.sync.job", index="btree_not_null", ondelete="set null")
     direction = fields.Selection([("out", "Odoo → Xero"), ("in", "Xero → Odoo")])
-    operation = fields.Char(required=True)
+    # written with the line, in the user's words (never computed when the log is shown)
+    summary = fields.Char("What happened")
+    operation = fields.Char(required=True, help="The SDK method or step, for integrators.")
     res_model = fields.Char("Model")
     res_id = fields.Many2oneReference("Record ID", model_field="res_model")
-    record_name = fields.Char("Record", compute="_compute_record_name")
+    record_name = fields.Char(
+        "Record", compute="_compute_record_name", search="_search_record_name"
+    )
     xero_id = fields.Char("Xero ID")
     http_status = fields.Integer("HTTP status")
     correlation_id = fields.Char("Xero correlation id")
     duration_ms = fields.Integer("Duration (ms)")
     outcome = fields.Selection(OUTCOMES, required=True)
+    failure_type = fields.Selection(FAILURE_TYPES, "Failure")
+    record_count = fields.Integer("Records", help="The records a read of what changed brought.")
     message = fields.Text()
     old_values = fields.Json(readonly=True)
     new_values = fields.Json(readonly=True)
@@ -52,6 +60,13 @@ class XeroSyncLog(models.Model):
         names = target_names(self)
         for log in self:
             log.record_name = names[log]
+
+    def _search_record_name(self, operator, value):
+        return target_name_domain(self, operator, value)
+
+    def _compute_display_name(self):
+        for log in self:
+            log.display_name = log.summary or log.operation or self.env._("Sync log line")
 
     # ------------------------------------------------------------------ business
 
@@ -71,6 +86,9 @@ class XeroSyncLog(models.Model):
                     "duration_ms": False,
                     "outcome": "ok",
                     "message": False,
+                    "res_model": False,
+                    "record_count": False,
+                    "summary": call_summary(self.env, line.get("operation") or ""),
                 }
                 | line
                 for line in lines
@@ -85,6 +103,7 @@ class XeroSyncLog(models.Model):
         outcome = {"done": "ok", "error": "error", "pending": "retry", "cancelled": "skipped"}
         if not moved:
             outcome["done"] = "skipped"
+        names = target_names(jobs)
         insert_rows(
             self.sudo(),
             [
@@ -98,6 +117,8 @@ class XeroSyncLog(models.Model):
                     "res_id": job.res_id,
                     "xero_id": job.xero_id,
                     "outcome": outcome.get(job.state, "retry"),
+                    "failure_type": job.failure_type if job.state == "error" else False,
+                    "summary": self._xero_job_summary(job, names[job] or job.xero_id, moved),
                     "message": job.failure_reason or job.result,
                     "old_values": (job.changes or {}).get("old"),
                     "new_values": (job.changes or {}).get("new"),
@@ -108,6 +129,30 @@ class XeroSyncLog(models.Model):
         )
 
     @api.model
+    def _xero_job_summary(self, job, name, moved=True):
+        """What happened to the record of a job, in plain words."""
+        if job.state == "error":
+            failures = dict(job._fields["failure_type"]._description_selection(self.env))
+            label = failures.get(job.failure_type) or self.env._("Failed")
+            return self.env._("%(failure)s: %(record)s", failure=label, record=name)
+        if job.state == "pending":
+            return self.env._("%s will be tried again", name)
+        if job.state == "cancelled" or not moved:
+            return self.env._("%s: nothing to send", name) if job.direction == "out" else name
+        if job.direction == "in":
+            return self.env._("Read %s from Xero", name)
+        changes = job.changes or {}
+        if changes.get("new"):
+            return self.env._(
+                "Updated %(record)s in Xero: %(changes)s",
+                record=name,
+                changes=changes_text(self.env[job.res_model], changes.get("old"), changes["new"]),
+            )
+        if job.operation == "create":
+            return self.env._("Created %s in Xero", name)
+        return self.env._("Updated %s in Xero", name)
+
+    @api.model
     def _xero_log_change(self, connection, record, xero_id, old, new, message=None, direction="in"):
         """An overwrite of an Odoo record by Xero (or the reverse), old and new values."""
         return self.sudo().create(
@@ -115,6 +160,17 @@ class XeroSyncLog(models.Model):
                 "connection_id": connection.id,
                 "direction": direction,
                 "operation": "apply",
+                "summary": self.env._(
+                    "Updated %(record)s: %(changes)s",
+                    record=record.display_name,
+                    changes=changes_text(record, old, new),
+                )
+                if direction == "in"
+                else self.env._(
+                    "Updated %(record)s in Xero: %(changes)s",
+                    record=record.display_name,
+                    changes=changes_text(record, old, new),
+                ),
                 "res_model": record._name,
                 "res_id": record.id,
                 "xero_id": xero_id,
@@ -141,6 +197,7 @@ class XeroSyncLog(models.Model):
                     "xero_id": xero_id or False,
                     "outcome": "ok",
                     "message": message,
+                    "summary": message,
                 }
                 for res_id, xero_id, message in decisions
             ],

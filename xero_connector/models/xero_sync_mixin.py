@@ -39,14 +39,18 @@ class XeroSyncMixin(models.AbstractModel):
             connection, [e for key, e in by_id.items() if key not in links]
         )
         pushes = []
-        for xero_id, link in links.items():
-            record = by_record.get(link.res_id)
-            if not record:
-                outcomes[xero_id] = Done(self.env._("Its Odoo record was deleted."))
-                continue
-            outcomes[xero_id], push = record._xero_merge_inbound(connection, link, by_id[xero_id])
-            if push:
-                pushes.append(record.id)
+        # each record is written in a savepoint: the open forms are told once, at the end
+        with self.env["xero.link"]._xero_live_batch():
+            for xero_id, link in links.items():
+                record = by_record.get(link.res_id)
+                if not record:
+                    outcomes[xero_id] = Done(self.env._("Its Odoo record was deleted."))
+                    continue
+                outcomes[xero_id], push = record._xero_merge_inbound(
+                    connection, link, by_id[xero_id]
+                )
+                if push:
+                    pushes.append(record.id)
         self.browse(pushes)._xero_enqueue_push(connection)
         return outcomes
 

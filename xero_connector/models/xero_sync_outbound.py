@@ -6,7 +6,7 @@ from odoo.tools import groupby
 from ..const import PRIORITY
 from ..tools.actions import SOFT_RELOAD, notification
 from ..tools.bulk import insert_rows, write_rows
-from ..tools.outcomes import Done, Later, Refused, Send
+from ..tools.outcomes import Done, Later, Refused, Send, caught
 from ..tools.sync_rules import canonical, xero_datetime
 
 USER = "xero_connector.group_xero_user"
@@ -48,6 +48,13 @@ class XeroSyncOutboundMixin(models.AbstractModel):
     xero_last_sync = fields.Datetime("Last Xero sync", compute="_compute_xero_status", groups=USER)
     xero_last_error = fields.Text("Xero error", compute="_compute_xero_status", groups=USER)
     xero_url = fields.Char("Open in Xero", compute="_compute_xero_status", groups=USER)
+    xero_sync_queued = fields.Boolean(
+        "Sending to Xero",
+        compute="_compute_xero_sync_queued",
+        groups=USER,
+        help="A push of this record to the organisation of the current company is queued: "
+        "its last error, if any, is about to be replaced by what Xero answers.",
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -61,6 +68,14 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             record.xero_last_sync = link.last_sync_at if link else False
             record.xero_last_error = link.last_error if link else False
             record.xero_url = link.xero_url if link else False
+
+    @api.depends_context("company")
+    def _compute_xero_sync_queued(self):
+        connection = self.env.company.sudo()._xero_connection()
+        saved = self.browse([record_id for record_id in self.ids if record_id])
+        queued = saved._xero_pending_push(connection) if connection and saved else self.browse()
+        for record in self:
+            record.xero_sync_queued = record.id in queued.ids
 
     def _search_xero_sync_state(self, operator, value):
         """Records by their state with the organisation of the current company."""
@@ -223,16 +238,47 @@ class XeroSyncOutboundMixin(models.AbstractModel):
                 ]
             )
         )
-        for job in failed:
+        # a record whose error is not fixed would fail again: said now, not queued
+        blocked = self._xero_still_failing(failed, reasons)
+        for job in failed.filtered(lambda j: j.res_id not in blocked.ids):
             job._xero_requeue()
-        queued = self._xero_enqueue_push(connections, priority=PRIORITY["push"] - 5)
+        queued = (self - blocked)._xero_enqueue_push(connections, priority=PRIORITY["push"] - 5)
         if queued and not reasons:
             return self._xero_resync_notice(
                 self.env._("Queued for Xero: it is sent within seconds."), "info"
             )
         if queued:
             reasons.insert(0, self.env._("%s queued for Xero.", len(queued)))
+        elif blocked:
+            reasons.insert(0, self.env._("Not sent: it would fail again."))
         return self._xero_resync_notice(" ".join(reasons), "warning")
+
+    def _xero_still_failing(self, failed, reasons):
+        """Those records of the ``failed`` jobs that the push would refuse again, before
+        any call; their reasons are added to ``reasons``."""
+        blocked = self.browse()
+        for connection, jobs in failed.grouped("connection_id").items():
+            refusals = self.browse(jobs.mapped("res_id"))._xero_guard_rails(connection)
+            for record, refusal in refusals.items():
+                blocked |= record
+                reasons.append(refusal.reason)
+        return blocked
+
+    def _xero_guard_rails(self, connection):
+        """{record: Refused} of these records that the push would refuse before any call,
+        by the same checks (``_xero_refusals``), run now."""
+        records = self.with_company(connection.company_id).with_context(active_test=False)
+        links = self._xero_links(connection, ids=records.exists().ids)
+        checks = {}
+        for record in records.exists():
+            link = links.get(record.id)
+            if link and link.state == "excluded":
+                continue
+            payload = record._xero_outbound(connection, link)
+            if payload is not None:
+                checks[record.id] = (record, payload)
+        refusals = self._xero_refusals(connection, checks) if checks else {}
+        return {checks[key][0]: refusal for key, refusal in refusals.items()}
 
     def _xero_resync_notice(self, message, kind):
         title = self.env._("Xero")
@@ -262,15 +308,20 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             "res_model": self._name,
             "state": "pending",
         }
+        live = []  # the records whose form shows something new
         for res_id, values in values_by_id.items():
             if res_id in links:
                 rows[links[res_id].id] = values
+                if links[res_id]._xero_live_differs(values):
+                    live.append(res_id)
             else:
                 new.append(dict(defaults, res_id=res_id, **values))
+                live.append(res_id)
         links_sudo = self.env["xero.link"].sudo()
         write_rows(links_sudo, rows)
         for _fields, values_list in groupby(new, key=lambda vals: tuple(sorted(vals))):
             insert_rows(links_sudo, values_list)
+        links_sudo._xero_live_changed(connection.company_id, self._name, live)
 
     # ------------------------------------------------------------------ business: pushing (queue)
 
@@ -320,7 +371,9 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             for job_id, refusal in refusals.items()
         }
         self._xero_link_write(connection, errors)
-        return outcomes | self._xero_before_send(connection, jobs, outcomes, links)
+        outcomes |= self._xero_before_send(connection, jobs, outcomes, links)
+        # nothing was sent yet: a refusal here is Odoo's, not Xero's
+        return {job_id: caught(outcome) for job_id, outcome in outcomes.items()}
 
     @api.model
     def _xero_before_send(self, connection, jobs, outcomes, links):
@@ -476,6 +529,11 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------ hooks
+
+    def _xero_live_forms(self):
+        """The (model, id) of the forms that show these records' sync state: their own
+        (override: an order shows its invoices')."""
+        return [(self._name, record_id) for record_id in self.ids]
 
     def _xero_payload(self, connection, link=None, keys=None, xero_id=None):
         """This record in Xero's field names, each key in its canonical form (the keys

@@ -11,9 +11,11 @@ def notification(title, message, kind="info", sticky=False, then=None):
 
 
 def reopen(record):
-    """The window of a wizard, opened again on the same record (its next step)."""
+    """The window of a wizard, opened again on the same record (its next step), under
+    its own title."""
     return {
         "type": "ir.actions.act_window",
+        "name": record.env["ir.model"]._get(record._name).name,
         "res_model": record._name,
         "res_id": record.id,
         "view_mode": "form",

@@ -14,7 +14,7 @@ from .sync_rules import canonical
 # key: (label, Odoo fields whose change is that key's change)
 CONTACT_KEYS = {
     "Name": ("Name", ("name",)),
-    "EmailAddress": ("E-mail", ("email",)),
+    "EmailAddress": ("Email", ("email",)),
     "Phones": ("Phone", ("phone",)),
     "Addresses": (
         "Addresses",
@@ -60,7 +60,7 @@ def text(value):
 
 
 def email_key(value):
-    """An e-mail as matching compares it: trimmed, lower case."""
+    """An email as matching compares it: trimmed, lower case."""
     return text(value).lower()
 
 
@@ -137,7 +137,7 @@ def problems(payload):
         found.append(("The name is empty, and Xero needs one.", "Name"))
     email = payload.get("EmailAddress")
     if email and not EMAIL.match(email):
-        found.append((f"“{email}” is not an e-mail address Xero accepts.", "EmailAddress"))
+        found.append((f"“{email}” is not an email address Xero accepts.", "EmailAddress"))
     for key, value in _texts(payload):
         if len(value) > LIMITS[key]:
             found.append(
@@ -180,7 +180,7 @@ def as_partner(partner_id, email, ref, name):
 
 
 MATCH_RULES = (
-    ("e-mail", "email", email_key),
+    ("email", "email", email_key),
     ("account number", "account", text),
     ("contact number", "number", text),
     ("name", "name", text),
@@ -188,11 +188,11 @@ MATCH_RULES = (
 
 
 def match(probe, candidates, by_name=True):
-    """The candidates ``probe`` is, by the first rule that finds any: e-mail (trimmed,
+    """The candidates ``probe`` is, by the first rule that finds any: email (trimmed,
     case-insensitive), account number, contact number, exact name. Returns
     (rule, [candidates]): one is a match, several an ambiguity for a person.
 
-    A same-named candidate with another e-mail is another customer, not a match;
+    A same-named candidate with another email is another customer, not a match;
     ``by_name=False`` never matches by name."""
     for rule, key, norm in MATCH_RULES:
         wanted = norm(probe.get(key))
@@ -236,7 +236,7 @@ def decide(probe, candidates, taken=frozenset(), by_name=True, active_names=None
 
 
 class ContactIndex:
-    """Match rows (see ``as_contact``/``as_partner``) indexed by e-mail, numbers and name,
+    """Match rows (see ``as_contact``/``as_partner``) indexed by email, numbers and name,
     so that each probe is compared with its few possible candidates only."""
 
     def __init__(self, rows):

@@ -6,7 +6,7 @@ return ``{job id: outcome}``; only the queue turns outcomes into job states
 place.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,3 +66,10 @@ class Failed:
 def each(jobs, outcome):
     """The same outcome for every job of ``jobs``."""
     return dict.fromkeys(jobs.ids, outcome)
+
+
+def caught(outcome):
+    """``outcome``, a refusal found in Odoo before any call marked as such (not Xero's)."""
+    if isinstance(outcome, Refused) and outcome.failure == "validation":
+        return replace(outcome, failure="caught")
+    return outcome

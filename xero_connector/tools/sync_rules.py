@@ -120,7 +120,7 @@ COMMON_REFUSALS = (
     (
         r"Email address must be valid",
         "EmailAddress",
-        _lt("Xero does not accept this e-mail address. Correct it, then press Resync."),
+        _lt("Xero does not accept this email address. Correct it, then press Resync."),
     ),
     (
         (

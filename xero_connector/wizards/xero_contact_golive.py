@@ -19,11 +19,18 @@ class XeroContactGolive(models.TransientModel):
 
     _name = "xero.contact.golive"
     _inherit = ["xero.golive.mixin"]
-    _description = "Go live with Xero contact sync"
+    _description = "Go live with contacts"
 
     # ------------------------------------------------------------------ fields
 
     count_xero = fields.Integer("Contacts in Xero", readonly=True)
+    count_left = fields.Integer(
+        "Left as they are in Xero",
+        readonly=True,
+        help="Xero contacts nobody in Odoo matches and that are not created in Odoo: "
+        "archived, suppliers only, or creating in Odoo is off. The list says which.",
+    )
+    already_live = fields.Boolean(related="connection_id.sync_contacts")
     calls = fields.Integer("Calls to Xero", readonly=True)
     test_partner_ids = fields.Many2many(
         "res.partner",
@@ -45,6 +52,7 @@ class XeroContactGolive(models.TransientModel):
                 "state": "planned",
                 "calls": calls,
                 "count_xero": len(contacts),
+                "count_left": len(plan["left"]),
                 "preview": self._xero_preview(plan, contacts),
             }
         )
@@ -70,11 +78,13 @@ class XeroContactGolive(models.TransientModel):
         )
         return reopen(self)
 
-    def action_go_live(self):
-        """Do it all, and keep contacts in sync from now on."""
+    # ------------------------------------------------------------------ business: going live
+
+    def _xero_go_live(self):
+        """Do it all, and keep contacts in sync from now on (run in the background)."""
         self.ensure_one()
-        self._check_manager()
         contacts, calls, pulled_at = self._xero_pull()
+        self._xero_progress(50, self.env._("Read %s contacts from Xero", len(contacts)))
         plan = self._xero_plan(contacts)
         done = self._xero_apply(plan, contacts)
         connection_sudo = self.connection_id.sudo()
@@ -84,11 +94,15 @@ class XeroContactGolive(models.TransientModel):
         cursor._xero_start_at(pulled_at)
         self.write(
             self._xero_counts(plan)
-            | {"state": "live", "calls": calls, "result": self.env._("Live: %s.", done)}
+            | {
+                "state": "live",
+                "calls": calls,
+                "count_left": len(plan["left"]),
+                "preview": self._xero_preview(plan, contacts, done=True),
+                "result": self.env._("Live: %s.", done),
+            }
         )
-        return reopen(self)
-
-    # ------------------------------------------------------------------ business: the wizard
+        return self.result
 
     # ------------------------------------------------------------------ business: reading Xero
 
@@ -167,39 +181,49 @@ class XeroContactGolive(models.TransientModel):
                 plan["create_xero"].append(partner["id"])
         reviews = self.env["xero.contact.review"]
         by_id = {c["ContactID"].lower(): c for c in contacts}
-        plan["create_odoo"] = [
-            row["id"]
-            for row in unlinked
-            if row["id"] not in claimed
-            and reviews._xero_not_importable(connection_sudo, by_id[row["id"]]) is None
-        ]
+        plan["left"] = []
+        for row in unlinked:
+            if row["id"] in claimed:
+                continue
+            why = reviews._xero_not_importable(connection_sudo, by_id[row["id"]])
+            if why is None:
+                plan["create_odoo"].append(row["id"])
+            else:
+                plan["left"].append((row["id"], why.result))
         return plan
 
-    def _xero_preview(self, plan, contacts):
+    def _xero_preview(self, plan, contacts, done=False):
+        """The names under each heading: what a dry run would do, or what going live did."""
         partners = self.env["res.partner"].with_context(active_test=False)
         names = {c["ContactID"].lower(): c.get("Name") for c in contacts}
-
         section = self._xero_section
         return "".join(
             [
                 section(
-                    self.env._("Linked"),
+                    self.env._("Linked") if done else self.env._("To link"),
                     [
                         f"{partners.browse(p).display_name} ↔ {names[c]} ({rule})"
                         for p, c, rule in plan["link"]
                     ],
                 ),
                 section(
-                    self.env._("Created in Xero"),
+                    self.env._("Sent to Xero") if done else self.env._("To create in Xero"),
                     partners.browse(plan["create_xero"]).mapped("display_name"),
                 ),
-                section(self.env._("Created in Odoo"), [names[c] for c in plan["create_odoo"]]),
+                section(
+                    self.env._("Created in Odoo") if done else self.env._("To create in Odoo"),
+                    [names[c] for c in plan["create_odoo"]],
+                ),
                 section(
                     self.env._("To review"),
                     [
                         f"{partners.browse(p).display_name}: {', '.join(names[c] for c in ids)}"
                         for p, ids, _rule in plan["review"]
                     ],
+                ),
+                section(
+                    self.env._("Left as they are in Xero"),
+                    [f"{names[c]}: {why}" for c, why in plan["left"]],
                 ),
             ]
         )

@@ -3,6 +3,9 @@ import html
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..exceptions import XeroError
+from ..tools.actions import reopen
+
 PREVIEW = 20  # names shown per category in the dry run
 
 
@@ -22,15 +25,104 @@ class XeroGoliveMixin(models.AbstractModel):
         default=lambda self: self.env.company._xero_connection(),
     )
     state = fields.Selection(
-        [("draft", "Start"), ("planned", "Dry run done"), ("live", "Live")], default="draft"
+        [
+            ("draft", "Start"),
+            ("planned", "Dry run done"),
+            ("running", "Going live"),
+            ("live", "Live"),
+        ],
+        default="draft",
     )
+    progress = fields.Integer(readonly=True)
+    progress_note = fields.Char("Now", readonly=True)
+    requested_by_id = fields.Many2one("res.users", "Asked by", readonly=True)
     count_linked = fields.Integer("Already linked", readonly=True)
     count_link = fields.Integer("To link", readonly=True)
     count_create_xero = fields.Integer("To create in Xero", readonly=True)
     count_create_odoo = fields.Integer("To create in Odoo", readonly=True)
     count_review = fields.Integer("To review", readonly=True)
     preview = fields.Html(readonly=True, sanitize=True)
+    nothing_to_do = fields.Boolean(compute="_compute_nothing_to_do")
     result = fields.Text(readonly=True)
+
+    # ------------------------------------------------------------------ compute
+
+    @api.depends("count_link", "count_create_xero", "count_create_odoo", "count_review")
+    def _compute_nothing_to_do(self):
+        for wizard in self:
+            wizard.nothing_to_do = not (
+                wizard.count_link
+                or wizard.count_create_xero
+                or wizard.count_create_odoo
+                or wizard.count_review
+            )
+
+    # ------------------------------------------------------------------ actions
+
+    def action_go_live(self):
+        """Go live in the background: reading every Xero record and linking and creating
+        them takes minutes for tens of thousands; the window shows the progress and can
+        be closed, and the manager is notified when it is done."""
+        self.ensure_one()
+        self._check_manager()
+        self.write(
+            {
+                "state": "running",
+                "progress": 0,
+                "progress_note": self.env._("Waiting to start"),
+                "requested_by_id": self.env.uid,
+                "result": self.env._(
+                    "Going live in the background: you may close this window, you will be "
+                    "notified when it is done."
+                ),
+            }
+        )
+        self.env.ref("xero_connector.ir_cron_xero_golive")._trigger()
+        return reopen(self)
+
+    def action_refresh(self):
+        """Show where going live stands now."""
+        self.ensure_one()
+        return reopen(self)
+
+    # ------------------------------------------------------------------ business: background
+
+    @api.model
+    def _cron_xero_golive(self):
+        """Cron: the go-lives asked for, each done and committed in turn."""
+        cron = self.env["ir.cron"]
+        for wizard in self.search([("state", "=", "running")]):
+            cron._commit_progress(0)
+            try:
+                message, kind = wizard._xero_go_live(), "success"
+            except (UserError, XeroError) as error:
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                message = getattr(error, "message", None) or str(error)
+                wizard.write({"state": "planned", "progress": 0, "result": message})
+                kind = "danger"
+            else:
+                wizard._xero_progress(100, self.env._("Done"))
+            wizard._xero_notify(message, kind)
+            cron._commit_progress(1)
+
+    def _xero_progress(self, percent, note):
+        """Where going live stands, committed so the manager sees it move."""
+        self.write({"progress": percent, "progress_note": note})
+        self.env["ir.cron"]._commit_progress(0)
+
+    def _xero_notify(self, message, kind):
+        user = self.requested_by_id
+        if user:
+            user._bus_send(
+                "simple_notification",
+                {
+                    "title": self.env["ir.model"]._get(self._name).name,
+                    "message": message,
+                    "type": kind,
+                    "sticky": True,
+                },
+            )
 
     # ------------------------------------------------------------------ business
 

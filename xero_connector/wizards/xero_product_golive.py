@@ -18,7 +18,7 @@ class XeroProductGolive(models.TransientModel):
 
     _name = "xero.product.golive"
     _inherit = ["xero.golive.mixin"]
-    _description = "Go live with Xero product sync"
+    _description = "Go live with products"
 
     # ------------------------------------------------------------------ fields
 
@@ -62,11 +62,13 @@ class XeroProductGolive(models.TransientModel):
         )
         return reopen(self)
 
-    def action_go_live(self):
-        """Do it all, and keep products in sync from now on."""
+    # ------------------------------------------------------------------ business: going live
+
+    def _xero_go_live(self):
+        """Do it all, and keep products in sync from now on (run in the background)."""
         self.ensure_one()
-        self._check_manager()
         items, pulled_at = self._xero_pull()
+        self._xero_progress(50, self.env._("Read %s items from Xero", len(items)))
         plan = self._xero_plan(items)
         done = self._xero_apply(plan)
         connection_sudo = self.connection_id.sudo()
@@ -76,7 +78,7 @@ class XeroProductGolive(models.TransientModel):
         self.write(
             self._xero_counts(plan) | {"state": "live", "result": self.env._("Live: %s.", done)}
         )
-        return reopen(self)
+        return self.result
 
     # ------------------------------------------------------------------ business
 

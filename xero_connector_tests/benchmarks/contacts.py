@@ -86,6 +86,8 @@ class ContactBench:
         with self.registry.cursor() as cr:
             self.env(cr)["xero.contact.golive"].create({}).action_go_live()
         with self.registry.cursor() as cr:
+            self.env(cr)["xero.contact.golive"]._cron_xero_golive()
+        with self.registry.cursor() as cr:
             self.env(cr)["xero.sync.job"]._cron_process_queue()
         elapsed = time.perf_counter() - started
         created = sum(1 for c in self.books.contacts.values() if c["Name"].startswith(PUSH_PREFIX))
@@ -104,6 +106,8 @@ class ContactBench:
         started = time.perf_counter()
         with self.registry.cursor() as cr:
             self.env(cr)["xero.contact.golive"].create({}).action_go_live()
+        with self.registry.cursor() as cr:
+            self.env(cr)["xero.contact.golive"]._cron_xero_golive()
         elapsed = time.perf_counter() - started
         with self.registry.cursor() as cr:
             created = self.env(cr)["res.partner"].search_count(

@@ -547,7 +547,7 @@ def _head(*titles):
 
 
 INVOICE_HEAD = _head("Number", "Contact", "Status", "Due", "Total", "Due amount", "")
-CONTACT_HEAD = _head("Name", "E-mail", "Phones", "Status", "Outstanding", "Overdue", "")
+CONTACT_HEAD = _head("Name", "Email", "Phones", "Status", "Outstanding", "Overdue", "")
 LINE_HEAD = _head("Description", "Quantity", "Unit price", "Amount")
 PAYMENT_HEAD = _head("Date", "Document", "Contact", "Amount", "Account", "Status", "")
 OVERPAYMENT_HEAD = _head("Date", "Contact", "Total", "Remaining credit", "Status", "")

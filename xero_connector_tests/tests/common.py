@@ -165,6 +165,12 @@ class XeroSyncCase(XeroSandboxMixin):
     def run_queue(self):
         self.run_cron(self.queue_cron)
 
+    def go_live(self, wizard):
+        """The manager clicks Go live; the go-live runs in the background (its cron)."""
+        wizard.action_go_live()
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_golive"))
+        return wizard
+
     def time_passes(self):
         """Whatever the queue waits for (back-off, Retry-After, the minute's budget) is over:
         in Odoo and in the sandbox's rate-limit windows."""

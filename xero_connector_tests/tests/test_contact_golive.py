@@ -47,13 +47,62 @@ class TestGoLive(ContactCase, TransactionCase):
         ]
         self.assertEqual(self.wizard.count_create_odoo, len(customers) - 2 - 2)
         self.assertEqual(self.wizard.calls, 1)
-        self.assertIn("GL Alpha ↔ GL Alpha in Xero (e-mail)", self.wizard.preview)
+        self.assertIn("GL Alpha ↔ GL Alpha in Xero (email)", self.wizard.preview)
         self.assertIn("GL Zeta", self.wizard.preview)
         self.assertFalse(self.env["xero.link"].search([]))
         self.assertFalse(self.jobs.search([]))
         self.assertFalse(self.env["xero.contact.review"].search([]))
         self.assertEqual(self.env["res.partner"].search_count([]), partners)
         self.assertFalse(self.connection.sync_contacts)
+
+    def test_the_wizard_says_what_it_will_do_then_what_it_did(self):
+        action = self.wizard.action_dry_run()
+        self.assertEqual(action["name"], "Go live with contacts", "its title stays")
+        preview = self.wizard.preview
+        for heading in ("To link (2)", "To create in Xero (1)", "To review (1)"):
+            self.assertIn(heading, preview)
+        self.assertNotIn("Linked (", preview, "nothing is linked by a dry run")
+        # every Xero contact is accounted for: the archived one is left, and says why
+        self.assertIn("Left as they are in Xero", preview)
+        self.assertIn("GL Old: Archived in Xero", preview)
+        self.assertGreaterEqual(self.wizard.count_left, 1)
+        self.assertFalse(self.wizard.already_live)
+        self.go_live(self.wizard)
+        self.assertIn("Linked (2)", self.wizard.preview)
+        self.assertIn("Sent to Xero (1)", self.wizard.preview)
+        self.run_until_settled()
+        # a second go-live: contacts are live, and it says so
+        again = self.env["xero.contact.golive"].create({})
+        self.assertTrue(again.already_live)
+        again.action_dry_run()
+        self.assertEqual((again.count_link, again.count_create_xero), (0, 0))
+        self.assertFalse(again.nothing_to_do, "the customer to review is still there")
+
+    def test_going_live_runs_in_the_background_and_tells_the_manager(self):
+        self.wizard.action_dry_run()
+        action = self.wizard.action_go_live()
+        self.assertEqual(action["res_id"], self.wizard.id, "the window stays, with its progress")
+        self.assertEqual((self.wizard.state, self.wizard.progress), ("running", 0))
+        self.assertIn("in the background", self.wizard.result)
+        self.assertFalse(self.link_of(self.alpha), "nothing done in the manager's request")
+        bus = self.env["bus.bus"].sudo()
+        before = bus.search([], order="id desc", limit=1).id or 0
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_golive"))
+        self.assertEqual((self.wizard.state, self.wizard.progress), ("live", 100))
+        self.assertTrue(self.link_of(self.alpha))
+        [note] = bus.search([("id", ">", before), ("message", "like", "simple_notification")])
+        self.assertIn("Live: 2 linked", note.message)
+        self.assertIn(str(self.env.user.partner_id.id), note.channel)
+
+    def test_a_go_live_xero_refuses_says_why_and_can_be_run_again(self):
+        self.wizard.action_dry_run()
+        self.wizard.action_go_live()
+        self.connection.sudo().state = "needs_reauth"
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_golive"))
+        self.assertEqual(self.wizard.state, "planned", "back to where it was: Go live again")
+        self.assertTrue(self.wizard.result)
+        self.assertNotIn("in the background", self.wizard.result)
+        self.assertFalse(self.link_of(self.alpha))
 
     def test_a_test_batch_then_going_live(self):
         self.wizard.action_dry_run()
@@ -62,7 +111,7 @@ class TestGoLive(ContactCase, TransactionCase):
         self.run_queue()
         self.assertEqual(len(self.contacts_named("GL Zeta")), 1)
         self.assertFalse(self.link_of(self.alpha), "only the test batch")
-        self.wizard.action_go_live()
+        self.go_live(self.wizard)
         self.assertTrue(self.connection.sync_contacts)
         self.assertEqual(self.wizard.state, "live")
         self.run_queue()
@@ -81,12 +130,12 @@ class TestGoLive(ContactCase, TransactionCase):
         )
         self.assertTrue(cursor.modified_since)
         # going live again links and creates nothing more
-        self.env["xero.contact.golive"].create({}).action_go_live()
+        self.go_live(self.env["xero.contact.golive"].create({}))
         self.assertEqual(len(self.books.contacts), self.seeded + 1)
 
     def test_account_and_contact_numbers_link_in_the_dry_run_the_test_batch_and_going_live(self):
         """A Xero contact and a partner sharing only a number (not the name, not the
-        e-mail) are the same customer everywhere: never a second contact in Xero."""
+        email) are the same customer everywhere: never a second contact in Xero."""
         numbered = self.xero_contact(
             Name="GL Numbered Ltd", EmailAddress="accounts@numbered.example", AccountNumber="C042"
         )
@@ -109,7 +158,7 @@ class TestGoLive(ContactCase, TransactionCase):
         self.assertEqual(self.link_of(one).xero_id, numbered["ContactID"].lower())
         self.assertEqual(len(self.books.contacts), contacts, "the test batch created nothing")
 
-        self.env["xero.contact.golive"].create({}).action_go_live()
+        self.go_live(self.env["xero.contact.golive"].create({}))
         self.run_until_settled()
         self.assertEqual(self.link_of(two).xero_id, coded["ContactID"].lower())
         self.assertEqual(self.link_of(one).xero_id, numbered["ContactID"].lower())
@@ -120,7 +169,7 @@ class TestGoLive(ContactCase, TransactionCase):
         self.assertEqual(len(self.contacts_named("GL Zeta")), 1)
 
     def test_300_new_customers_after_going_live_cost_at_most_8_calls(self):
-        self.env["xero.contact.golive"].create({}).action_go_live()
+        self.go_live(self.env["xero.contact.golive"].create({}))
         self.run_until_settled()
         self.connection.sudo().contact_scope = "customers"
         before = len(self.api_calls())

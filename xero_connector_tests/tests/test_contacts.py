@@ -190,7 +190,7 @@ class TestContactMapping(ContactCase, TransactionCase):
         rules.filtered(lambda r: r.key == "Phones").direction = "none"
         self.accountant_edits(contact_id, EmailAddress="xero@example.com")
         self.poll()
-        self.assertEqual(partner.email, "one@example.com", "Xero's e-mail does not come back")
+        self.assertEqual(partner.email, "one@example.com", "Xero's email does not come back")
         partner.phone = "222"
         self.run_queue()
         phones = {
@@ -222,7 +222,7 @@ class TestContactMapping(ContactCase, TransactionCase):
         for partner in (first, second):
             job = self.jobs.search([("res_id", "=", partner.id)])
             self.assertEqual(job.state, "error")
-            self.assertIn("same e-mail address", job.failure_reason)
+            self.assertIn("same email address", job.failure_reason)
         self.assertFalse(self.sandbox.calls_to("/Contacts", method="PUT"))
         self.assertEqual(long_ref.xero_sync_state, "error")
 
@@ -289,7 +289,7 @@ class TestContactMatching(ContactCase, TransactionCase):
         decision = self.env["xero.sync.log"].search(
             [("operation", "=", "match"), ("res_id", "=", partners[0].id)]
         )
-        self.assertIn("e-mail", decision.message)
+        self.assertIn("email", decision.message)
         # the linked contacts are read and merged (Xero and Odoo differ on the name)
         self.run_queue()
         self.assertEqual(self.link_of(partners[0]).state, "synced")

@@ -691,7 +691,7 @@ class TestPayLink(InvoiceCase, TransactionCase):
         self.assertTrue(document["SentToContact"])
         self.assertEqual(len(self.sandbox.calls_to("/Email", method="POST")), 1)
         self.assertTrue(order.sudo().xero_invoice_ids.sent_to_contact)
-        self.assertIn("Xero e-mailed the invoice", order.message_ids[0].body)
+        self.assertIn("Xero emailed the invoice", order.message_ids[0].body)
 
     def test_odoo_emailing_the_order_offers_pay_now_and_marks_the_invoice_sent(self):
         self.connection.sudo().invoice_email = "mark_sent"

@@ -392,7 +392,7 @@ class TestProductGolive(ProductCase, TransactionCase):
     def test_going_live_links_creates_and_keeps_products_in_sync(self):
         self.connection.sudo().low_stock_threshold = 5
         self.wizard.action_dry_run()
-        self.wizard.action_go_live()
+        self.go_live(self.wizard)
         # the spirit level (2 in stock in Xero) is low as soon as it is in Odoo
         level = self.env["product.product"].search([("default_code", "=", "TOOL-LVL")])
         self.assertIn("Low stock in Xero", level.product_tmpl_id.activity_ids.summary)

@@ -41,7 +41,7 @@ class TestSyncAccess(XeroSyncCase, TransactionCase):
     def test_a_xero_user_sees_the_status_and_resyncs_but_not_the_queue(self):
         partner = self.partner.with_user(self.xero_user)
         self.assertEqual(partner.xero_sync_state, "error")
-        self.assertIn("e-mail address", partner.xero_last_error)
+        self.assertIn("email address", partner.xero_last_error)
         self.assertEqual(len(self.env["xero.link"].with_user(self.xero_user).search([])), 1)
         with self.assertRaises(AccessError):
             self.env["xero.sync.job"].with_user(self.xero_user).search([])

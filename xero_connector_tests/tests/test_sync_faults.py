@@ -27,9 +27,10 @@ class TestSyncFaults(XeroSyncCase, TransactionCase):
             self.assertEqual((link.xero_id, link.state), (contact["ContactID"], "synced"))
         failed = self.jobs.search([("state", "=", "error")])
         self.assertEqual(sorted(failed.mapped("res_id")), sorted(invalid.ids))
-        self.assertEqual(set(failed.mapped("failure_type")), {"validation"})
+        # the invalid emails never left Odoo
+        self.assertEqual(set(failed.mapped("failure_type")), {"caught"})
         for job in failed:
-            self.assertIn("e-mail address", job.failure_reason)
+            self.assertIn("email address", job.failure_reason)
             self.assertEqual(job.error_field, "Email")
         self.assertFalse(self.jobs.search([("state", "in", ("pending", "processing"))]))
         self.assertEqual(len([c for c in self.sandbox.calls if c["status"] == 429]), 1, "injected")

@@ -107,10 +107,10 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
         self.assertEqual(len(self.puts()), 1)
         for partner in good:
             self.assertEqual(self.link_of(partner).state, "synced")
-        # caught before sending: the bad e-mail never left Odoo
+        # caught before sending: the bad email never left Odoo
         job = self.jobs.search([("res_id", "=", bad_email.id)])
-        self.assertEqual((job.state, job.failure_type), ("error", "validation"))
-        self.assertIn("e-mail address", job.failure_reason)
+        self.assertEqual((job.state, job.failure_type), ("error", "caught"))
+        self.assertIn("email address", job.failure_reason)
         self.assertEqual(job.error_field, "Email")
         self.assertFalse(self.contacts_named(bad_email.name))
         self.assertEqual(bad_email.xero_sync_state, "error")

@@ -42,6 +42,19 @@ class TestXeroQueueTours(XeroSyncCase, HttpCase):
         [contact] = self.contacts_named(partner.name)
         self.assertEqual(contact["EmailAddress"], "tour.fixed@example.com")
 
+    def test_sync_now_shows_what_it_did_and_the_log_reads_in_plain_words(self):
+        self.run_cron(self.poll_cron)
+        self.sandbox.clock.advance(5)
+        self.run_cron(self.poll_cron)
+        self.run_queue()
+        partner = self.customers(1, prefix="Tour Sync Now")
+        self.start_tour(
+            "/odoo/action-xero_connector.action_xero_dashboard",
+            "xero_connector_tests.manager_syncs_now_and_reads_the_log",
+            login="admin",
+        )
+        self.assertEqual(self.link_of(partner).state, "synced")
+
     def test_a_xero_user_sees_the_status_and_a_salesperson_does_not(self):
         partner = self.customers(1, prefix="Tour Synced")
         self.run_queue()

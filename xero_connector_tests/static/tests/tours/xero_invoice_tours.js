@@ -118,7 +118,7 @@ registry.category("web_tour.tours").add("xero_connector_tests.manager_resyncs_th
 registry.category("web_tour.tours").add("xero_connector_tests.salesperson_sees_the_order_sent", {
     steps: () => [
         {
-            content: "Xero e-mailed the invoice: the order shows it sent",
+            content: "Xero emailed the invoice: the order shows it sent",
             trigger: ".o_field_widget[name='xero_payment_status']:contains('Sent')",
         },
         {

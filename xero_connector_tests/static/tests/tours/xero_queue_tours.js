@@ -14,12 +14,12 @@ registry.category("web_tour.tours").add("xero_connector_tests.manager_retries_a_
         {
             content: "The queue lists the refused customer with Xero's reason in plain words",
             trigger:
-                ".o_list_view .o_data_row:contains('e-mail address') td[name='record_name']:contains('Tour Bad Mail')",
+                ".o_list_view .o_data_row:contains('email address') td[name='record_name']:contains('Tour Bad Mail')",
             run: "click",
         },
         {
             content: "The job explains the refusal",
-            trigger: ".o_form_view .alert-danger:contains('e-mail address')",
+            trigger: ".o_form_view .alert-danger:contains('email address')",
         },
         {
             content: "... and names the field to fix",
@@ -37,10 +37,10 @@ registry.category("web_tour.tours").add("xero_connector_tests.manager_retries_a_
         {
             content: "The customer shows the Xero error and a Resync button",
             trigger:
-                ".o_form_view .alert-warning:contains('e-mail address') button[name='action_xero_resync']",
+                ".o_form_view .alert-warning:contains('email address') button[name='action_xero_resync']",
         },
         {
-            content: "Correct the e-mail address",
+            content: "Correct the email address",
             trigger: ".o_form_view div[name='email'] input",
             run: "edit tour.fixed@example.com",
         },
@@ -54,13 +54,9 @@ registry.category("web_tour.tours").add("xero_connector_tests.manager_retries_a_
             trigger: ".o_form_view .o_form_saved",
         },
         {
-            content: "Press Resync",
-            trigger: ".alert-warning button[name='action_xero_resync']",
-            run: "click",
-        },
-        {
-            content: "Odoo says it is queued",
-            trigger: ".o_notification:contains('Queued for Xero')",
+            content: "Saving was enough: the correction is being sent, no Resync to press",
+            trigger:
+                ".o_form_view:not(:has(.o_xero_sync_error)) .o_xero_sync_sending:contains('Sending')",
         },
     ],
 });

@@ -1,0 +1,121 @@
+import json
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.fields import Domain
+
+# hours of movement the Overview draws, one bar each
+GRAPH_HOURS = 24
+# failure reasons the Overview lists, most frequent first
+TOP_FAILURES = 5
+
+
+class XeroConnection(models.Model):
+    """The Overview of each organisation: what moved, calls used, failures, the queue's
+    age, what an administrator checks in the morning. Every figure is one grouped query
+    over the sync log or the queue, whatever their size."""
+
+    _inherit = "xero.connection"
+
+    # ------------------------------------------------------------------ fields
+
+    dashboard_out_graph = fields.Text(compute="_compute_dashboard_moved")
+    dashboard_in_graph = fields.Text(compute="_compute_dashboard_moved")
+    dashboard_moved_out = fields.Integer("Sent to Xero (24 h)", compute="_compute_dashboard_moved")
+    dashboard_moved_in = fields.Integer("Read from Xero (24 h)", compute="_compute_dashboard_moved")
+    dashboard_calls_used = fields.Integer("Calls used today", compute="_compute_dashboard_queue")
+    dashboard_failures = fields.Json(compute="_compute_dashboard_queue")
+    dashboard_queue_age = fields.Char("Oldest waiting work", compute="_compute_dashboard_queue")
+
+    # ------------------------------------------------------------------ compute
+
+    def _compute_dashboard_moved(self):
+        """Records moved each hour of the last day, each way (log lines of a record)."""
+        now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+        start = now - timedelta(hours=GRAPH_HOURS - 1)
+        # grouped by the hours of UTC, as stored (the labels are in the user's time)
+        groups = (
+            self.env["xero.sync.log"]
+            .sudo()
+            .with_context(tz="UTC")
+            ._read_group(
+                Domain("connection_id", "in", self.ids)
+                & Domain("create_date", ">=", start)
+                & Domain("res_model", "!=", False)
+                & Domain("outcome", "=", "ok"),
+                ["connection_id", "direction", "create_date:hour"],
+                ["__count"],
+            )
+        )
+        counts = {
+            (connection.id, direction, hour): count for connection, direction, hour, count in groups
+        }
+        hours = [start + timedelta(hours=n) for n in range(GRAPH_HOURS)]
+        for connection in self:
+            for direction, graph, total in (
+                ("out", "dashboard_out_graph", "dashboard_moved_out"),
+                ("in", "dashboard_in_graph", "dashboard_moved_in"),
+            ):
+                values = [counts.get((connection.id, direction, hour), 0) for hour in hours]
+                connection[total] = sum(values)
+                connection[graph] = json.dumps(
+                    [
+                        {
+                            "key": direction,
+                            "values": [
+                                {
+                                    "label": fields.Datetime.context_timestamp(
+                                        connection, hour
+                                    ).strftime("%H:00"),
+                                    "value": value,
+                                    "type": "past",
+                                }
+                                for hour, value in zip(hours, values, strict=True)
+                            ],
+                        }
+                    ]
+                )
+
+    def _compute_dashboard_queue(self):
+        """Calls used today against the day's budget, failures by reason, and how long the
+        oldest pending job has waited."""
+        jobs = self.env["xero.sync.job"].sudo()
+        failures = jobs._read_group(
+            [("connection_id", "in", self.ids), ("state", "=", "error")],
+            ["connection_id", "failure_type"],
+            ["__count"],
+        )
+        reasons = dict(jobs._fields["failure_type"]._description_selection(self.env))
+        oldest = dict(
+            jobs._read_group(
+                [("connection_id", "in", self.ids), ("state", "=", "pending")],
+                ["connection_id"],
+                ["create_date:min"],
+            )
+        )
+        now = fields.Datetime.now()
+        for connection in self:
+            connection.dashboard_calls_used = max(
+                connection.day_limit - connection.day_calls_left, 0
+            )
+            mine = sorted(
+                ((count, kind) for owner, kind, count in failures if owner == connection),
+                reverse=True,
+            )[:TOP_FAILURES]
+            connection.dashboard_failures = [
+                {"reason": reasons.get(kind) or self.env._("Other"), "count": count}
+                for count, kind in mine
+            ]
+            since = oldest.get(connection)
+            connection.dashboard_queue_age = (
+                _age(self.env, now - since) if since else self.env._("Nothing waiting")
+            )
+
+
+def _age(env, delta):
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return env._("Under a minute")
+    if minutes < 120:
+        return env._("%s min", minutes)
+    return env._("%s h", minutes // 60)
