@@ -165,6 +165,16 @@ class XeroSyncCase(XeroSandboxMixin):
     def run_queue(self):
         self.run_cron(self.queue_cron)
 
+    def refused_customers(self):
+        """(a customer whose email Odoo catches before sending, one in euros, a currency
+        the organisation does not use, that Xero refuses)."""
+        bad_email = self.customers(1, prefix="Bad mail", email="not-an-email")
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        pricelist = self.env["product.pricelist"].create({"name": "Euro", "currency_id": euro.id})
+        foreign = self.customers(1, prefix="Euro", property_product_pricelist=pricelist.id)
+        return bad_email, foreign
+
     def go_live(self, wizard):
         """The manager clicks Go live; the go-live runs in the background (its cron)."""
         wizard.action_go_live()

@@ -185,11 +185,7 @@ class TestPlainWords(XeroSyncCase, TransactionCase):
         self.assertEqual(read.summary, "Read 1 changed contact")
 
     def test_caught_before_sending_is_told_apart_from_refused_by_xero(self):
-        bad_email = self.customers(1, prefix="Bad mail", email="not-an-email")
-        euro = self.env.ref("base.EUR")
-        euro.active = True
-        pricelist = self.env["product.pricelist"].create({"name": "Euro", "currency_id": euro.id})
-        foreign = self.customers(1, prefix="Euro", property_product_pricelist=pricelist.id)
+        bad_email, foreign = self.refused_customers()
         self.run_queue()
         caught = self.jobs.search([("res_id", "=", bad_email.id)])
         refused = self.jobs.search([("res_id", "=", foreign.id)])

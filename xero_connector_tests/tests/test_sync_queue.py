@@ -98,11 +98,7 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
 
     def test_refused_elements_fail_alone_with_a_plain_reason_and_the_field(self):
         good = self.customers(3)
-        bad_email = self.customers(1, prefix="Bad mail", email="not-an-email")
-        euro = self.env.ref("base.EUR")
-        euro.active = True
-        pricelist = self.env["product.pricelist"].create({"name": "Euro", "currency_id": euro.id})
-        foreign = self.customers(1, prefix="Euro", property_product_pricelist=pricelist.id)
+        bad_email, foreign = self.refused_customers()
         self.run_queue()
         self.assertEqual(len(self.puts()), 1)
         for partner in good:
