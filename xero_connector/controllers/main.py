@@ -1,5 +1,4 @@
 import html
-import json
 import logging
 
 from odoo import http
@@ -9,6 +8,7 @@ from odoo.tools import verify_hash_signed
 
 from ..exceptions import XeroError
 from ..models.xero_order_invoice import PAY_SCOPE
+from ..tools.webhook_events import read_delivery
 
 _logger = logging.getLogger(__name__)
 SETTINGS = "/odoo/action-xero_connector.action_xero_config_settings"
@@ -44,17 +44,20 @@ class XeroController(http.Controller):
     )
     def xero_webhook(self, **_kwargs):
         """Xero's webhook: 200 for a delivery signed with a connection's webhook key,
-        401 otherwise, an empty body either way, and no work beyond queueing jobs."""
+        whatever it holds, 401 otherwise, an empty body either way, and no work beyond
+        queueing jobs for its well-formed events."""
         body = request.httprequest.get_data()
         signature = request.httprequest.headers.get("x-xero-signature", "")
         connections = request.env["xero.connection"].sudo()._xero_webhook_signers(body, signature)
         if not connections:
             return request.make_response(b"", status=401)
-        try:
-            events = json.loads(body or b"{}").get("events") or []
-        except (ValueError, AttributeError):
-            _logger.warning("Xero webhook: a signed delivery was not JSON; ignored")
-            events = []
+        events, dropped = read_delivery(body)
+        if dropped:
+            _logger.warning(
+                "Xero webhook: %d part(s) of a signed delivery ignored (%s)",
+                len(dropped),
+                "; ".join(dropped[:5]),
+            )
         if events:
             request.env["xero.sync.job"].sudo()._xero_intake(connections, events)
         return request.make_response(b"", status=200)

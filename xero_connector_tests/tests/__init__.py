@@ -29,5 +29,6 @@ from . import (
     test_sync_queue,
     test_translations,
     test_ui,
+    test_webhook_bodies,
     test_xero_money,
 )
