@@ -72,7 +72,10 @@ class XeroController(http.Controller):
     )
     def xero_pay(self, token, **_kwargs):
         """The pay link Odoo gives customers: the first visit of someone outside the
-        company marks the invoice viewed, then Xero's online invoice opens."""
+        company marks the invoice viewed, then Xero's online invoice opens.
+
+        Only a GET counts: werkzeug routes HEAD here too, and a HEAD comes from mail
+        scanners and link previews, not from the customer."""
         try:
             invoice_id = verify_hash_signed(request.env(su=True), PAY_SCOPE, token)
         except (ValueError, TypeError):
@@ -82,7 +85,7 @@ class XeroController(http.Controller):
         invoice = request.env["xero.order.invoice"].sudo().browse(invoice_id).exists()
         if not invoice.online_url:
             raise request.not_found()
-        if not request.env.user._is_internal():
+        if request.httprequest.method == "GET" and not request.env.user._is_internal():
             invoice._xero_viewed_by_link()
         return request.redirect(invoice.online_url, local=False)
 

@@ -1,5 +1,6 @@
 """Signed webhook deliveries of any shape are acknowledged and only their well-formed
-events queued."""
+events queued; the pay link opened by a HEAD request (a mail scanner, a link preview)
+marks nothing."""
 
 import base64
 import hashlib
@@ -12,6 +13,7 @@ from odoo.tests import BaseCase, HttpCase, tagged
 from odoo.addons.xero_connector.tools.webhook_events import read_delivery
 
 from .common import XeroSyncCase
+from .test_invoice_payments import PaymentCase
 
 TENANT = "c2b1a7e4-0000-4000-8000-000000000001"
 RESOURCE = "5F0C1B3E-9A7D-4E2B-8C61-0D2E3F4A5B6C"
@@ -205,3 +207,26 @@ class TestWebhookBodies(XeroSyncCase, HttpCase):
             answer = self.post(json.dumps({"events": [self.event()]}).encode(), key=key)
             self.assertEqual((answer.status_code, answer.content), (401, b""))
         self.assertFalse(self.fetch_jobs())
+
+
+@tagged("post_install", "-at_install")
+class TestPayLinkHead(PaymentCase, HttpCase):
+    def test_a_head_request_on_the_pay_link_marks_nothing(self):
+        order, _document = self.invoiced_order()
+        invoice = order.sudo().xero_invoice_ids
+        path = order.xero_pay_url.split("://", 1)[1].split("/", 1)[1]
+        messages = order.message_ids
+        self.env.flush_all()
+        self.authenticate(None, None)
+        answer = self.url_open(f"/{path}", method="HEAD", allow_redirects=False)
+        self.assertIn(answer.status_code, (302, 303))
+        self.assertEqual(answer.headers["Location"], invoice.online_url)
+        self.env.invalidate_all()
+        self.assertFalse(invoice.xero_invoice_id.viewed_at)
+        self.assertNotEqual(order.xero_payment_status, "viewed")
+        self.assertEqual(order.message_ids, messages, "nothing posted on the order")
+        # the customer's browser then opens it
+        self.url_open(f"/{path}", allow_redirects=False)
+        self.env.invalidate_all()
+        self.assertEqual(invoice.xero_invoice_id.viewed_source, "link")
+        self.assertEqual(order.xero_payment_status, "viewed")
