@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write the addon's translation template, ``xero_connector/i18n/xero_connector.pot``.
 
-    python3 setup/pot.py -c .run/demo.conf           rewrite it from that database
-    python3 setup/pot.py -c CONFIG -d DB --check      fail when it is out of date
+    python3 setup/pot.py -c .run/demo-xero_demo.conf   rewrite it from that database
+    python3 setup/pot.py -c CONFIG -d DB --check        fail when it is out of date
 
 The terms come from Odoo's own exporter (``odoo i18n export``), run on a database
 where the addon is installed and up to date with this checkout: field labels,

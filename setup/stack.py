@@ -658,11 +658,16 @@ def command_test(pytest_args):
     return conclude(phases)
 
 
+def config_name(kind, db):
+    """The name of a database's configuration file: ``.run/<kind>-<db>.conf``."""
+    return f"{kind}-" + re.sub(r"[^\w.-]", "_", db)
+
+
 def write_test_config(odoo_path, db):
     """One configuration per test database, with an HTTP port of its own for the test
     server (HttpCase, tours): several suites can run at once on one machine."""
     return write_config(
-        "test-" + re.sub(r"[^\w.-]", "_", db),
+        config_name("test", db),
         odoo_path,
         db_name=db,
         max_cron_threads=0,
@@ -783,7 +788,7 @@ def command_demo(args):
                 "--port/--sandbox-port."
             )
     vpython, odoo_path = prepare()
-    config, data_dir = write_config("demo", odoo_path, db_name=args.db, dbfilter=f"^{args.db}$")
+    config, data_dir = write_demo_config(odoo_path, args.db, args.port)
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     sandbox_state = Path(data_dir) / f"sandbox-{args.db}.state"
     if args.reset:
@@ -803,6 +808,18 @@ def command_demo(args):
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
+
+
+def write_demo_config(odoo_path, db, port):
+    """One configuration per demo database (``.run/demo-<db>.conf``), serving only that
+    database on its port: demos of other databases run beside it on other ports."""
+    return write_config(
+        config_name("demo", db),
+        odoo_path,
+        db_name=db,
+        dbfilter=f"^{re.escape(db)}$",
+        http_port=port,
+    )
 
 
 def prepare_demo_database(vpython, config, db, data_dir):

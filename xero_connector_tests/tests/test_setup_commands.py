@@ -138,6 +138,25 @@ def test_each_test_database_has_its_configuration_and_http_port(stack_module, tm
     assert all(stack_module.free_port(port) for port in ports)
 
 
+def test_each_demo_database_has_its_configuration(stack_module, tmp_path):
+    """A second demo (another database, another port) leaves the first's configuration."""
+    odoo_path = tmp_path / "odoo"
+    first = stack_module.write_demo_config(odoo_path, "xero_demo", 8069)[0]
+    before = first.read_text()
+    second = stack_module.write_demo_config(odoo_path, "other demo/2", 8080)[0]
+    assert first == tmp_path / "run" / "demo-xero_demo.conf"
+    assert second == tmp_path / "run" / "demo-other_demo_2.conf"
+    assert first.read_text() == before
+    options = [
+        dict(re.findall(r"^(\w+) = (.*)$", c.read_text(), re.MULTILINE)) for c in (first, second)
+    ]
+    assert [o["db_name"] for o in options] == ["xero_demo", "other demo/2"]
+    assert [o["http_port"] for o in options] == ["8069", "8080"]
+    assert re.fullmatch(options[0]["dbfilter"], "xero_demo")
+    assert re.fullmatch(options[1]["dbfilter"], "other demo/2")
+    assert not re.fullmatch(options[1]["dbfilter"], "xero_demo")
+
+
 def test_failed_odoo_tests_fail_the_run_and_say_so(stack_module, capsys):
     stack = stack_module
     report = "1 failed, 2 error(s) of 40 tests"
