@@ -54,3 +54,47 @@ MINUTE_RESERVE = {"link": 0.25, "history": 0.5}
 PRIORITY = {"push": 10, "invoice": 15, "fetch": 20}
 # days the audit log is kept (system parameter xero_connector.log_days)
 LOG_DAYS = 90
+
+
+# ---------------------------------------------------------------- who sees what
+
+# sees Xero's figures (statuses, balances, invoices, payments) on customers and orders
+GROUP_USER = "xero_connector.group_xero_user"
+# runs the connection, the maps, the queue and the logs
+GROUP_MANAGER = "xero_connector.group_xero_manager"
+# Odoo's system administrators: alone see secrets and say where Odoo connects to
+GROUP_SYSTEM = "base.group_system"
+
+
+# ---------------------------------------------------------------- Xero's documents
+
+# the statuses of an invoice or a credit note in Xero
+DOCUMENT_STATUSES = [
+    ("DRAFT", "Draft"),
+    ("SUBMITTED", "Awaiting approval"),
+    ("AUTHORISED", "Awaiting payment"),
+    ("PAID", "Paid"),
+    ("VOIDED", "Voided"),
+    ("DELETED", "Deleted"),
+]
+# ... those in which it still asks for money or for approval
+OPEN = ("AUTHORISED", "SUBMITTED")
+# ... those in which it counts as posted
+POSTED = ("AUTHORISED", "PAID")
+# ... those after which it no longer counts
+GONE = ("VOIDED", "DELETED")
+# ... those it reaches when Xero moves the stock of its tracked items
+STOCK_MOVING = ("AUTHORISED", "PAID", "VOIDED")
+# where Xero invoices stand (an order's, or one), the most pressing first
+PAYMENT_STATUSES = [
+    ("draft", "Draft in Xero"),
+    ("submitted", "Awaiting approval"),
+    ("awaiting", "Awaiting payment"),
+    ("sent", "Sent"),
+    ("viewed", "Viewed"),
+    ("partial", "Part-paid"),
+    ("overdue", "Overdue"),
+    ("paid", "Paid"),
+    ("credited", "Credited"),
+    ("voided", "Voided"),
+]

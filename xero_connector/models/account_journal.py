@@ -1,5 +1,6 @@
 from odoo import fields, models
 
+from ..const import GROUP_USER
 from .payment_provider import BANK_ACCOUNTS
 
 
@@ -12,7 +13,7 @@ class AccountJournal(models.Model):
         "xero.account",
         "Xero account",
         domain=BANK_ACCOUNTS,
-        groups="xero_connector.group_xero_user",
+        groups=GROUP_USER,
         help="The Xero bank account where payments recorded in this journal go; the Xero "
         "connection's default when empty.",
     )

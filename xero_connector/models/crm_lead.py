@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.fields import Command
 
-from .sale_order import USER
-from .xero_invoice import PAYMENT_STATUSES, payment_status
+from ..const import GROUP_USER, PAYMENT_STATUSES
 
 
 class CrmLead(models.Model):
@@ -21,15 +20,17 @@ class CrmLead(models.Model):
         PAYMENT_STATUSES,
         "Xero payment",
         compute="_compute_xero_payment",
-        groups=USER,
+        groups=GROUP_USER,
         help="Where the Xero invoices of the opportunity's confirmed orders stand.",
     )
-    xero_currency_id = fields.Many2one("res.currency", compute="_compute_xero_payment", groups=USER)
+    xero_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_xero_payment", groups=GROUP_USER
+    )
     xero_amount_due = fields.Monetary(
         "Due in Xero",
         compute="_compute_xero_payment",
         currency_field="xero_currency_id",
-        groups=USER,
+        groups=GROUP_USER,
         help="What the invoices of the opportunity's orders still owe, in the organisation's "
         "currency.",
     )
@@ -52,7 +53,7 @@ class CrmLead(models.Model):
         by_lead = invoices.grouped(lambda i: i.order_id.opportunity_id)
         for lead in self:
             mirrors = by_lead.get(lead, invoices.browse()).xero_invoice_id
-            lead.xero_payment_status = payment_status(mirrors, today)
+            lead.xero_payment_status = mirrors._xero_payment_status(today)
             lead.xero_currency_id = (
                 mirrors.base_currency_id[:1] or lead.company_id.currency_id or lead.company_currency
             )

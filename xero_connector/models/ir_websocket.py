@@ -1,8 +1,8 @@
 from odoo import models
 
+from ..const import GROUP_USER
 from .xero_link import LIVE_CHANNEL
 
-USER = "xero_connector.group_xero_user"
 # the channel a form asks for: the user's companies' channels are given instead
 LIVE_REQUEST = "xero_connector.sync_state"
 
@@ -17,6 +17,6 @@ class IrWebsocket(models.AbstractModel):
         if LIVE_REQUEST in channels:
             channels.remove(LIVE_REQUEST)
             user = self.env.user
-            if user._is_internal() and user.has_group(USER):
+            if user._is_internal() and user.has_group(GROUP_USER):
                 channels.extend((company, LIVE_CHANNEL) for company in user.company_ids)
         return super()._build_bus_channel_list(channels)

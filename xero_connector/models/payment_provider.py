@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..const import GROUP_USER
+
 BANK_ACCOUNTS = (
     "[('company_id', '=', company_id), ('status', '=', 'ACTIVE'), '|', "
     "('account_type', '=', 'BANK'), ('enable_payments', '=', True)]"
@@ -15,7 +17,7 @@ class PaymentProvider(models.Model):
         "xero.account",
         "Xero account",
         domain=BANK_ACCOUNTS,
-        groups="xero_connector.group_xero_user",
+        groups=GROUP_USER,
         help="The Xero bank (or clearing) account where the payments collected by this "
         "provider are recorded; the journal's, or the Xero connection's default, when empty.",
     )

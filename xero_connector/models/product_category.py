@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-MANAGER = "xero_connector.group_xero_manager"
+from ..const import GROUP_MANAGER
 
 
 class ProductCategory(models.Model):
@@ -13,7 +13,7 @@ class ProductCategory(models.Model):
         company_dependent=True,
         domain="[('status', '=', 'ACTIVE'), ('xero_class', '=', 'REVENUE'), "
         "('company_id', '=', current_company_id)]",
-        groups=MANAGER,
+        groups=GROUP_MANAGER,
         help="Sales lines of this category's products go to this Xero account (instead of "
         "the connection's default); a product may name its own.",
     )

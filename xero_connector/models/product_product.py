@@ -9,7 +9,6 @@ from ..tools.outcomes import Done, Refused
 from ..tools.sync_rules import canonical, quoted
 
 _logger = logging.getLogger(__name__)
-USER = "xero_connector.group_xero_user"
 # Xero's refusal of an item code another item has
 CODE_TAKEN = "already exists"
 # Xero's item keys, their labels and default directions
@@ -522,7 +521,7 @@ class ProductProduct(models.Model):
     @api.model
     def _xero_pushed(self, jobs, elements, payloads):
         outcomes = super()._xero_pushed(jobs, elements, payloads)
-        good = [e for e in elements if e.get("StatusAttributeString") != "ERROR"]
+        good = [e for e in elements if self._xero_accepted(e)]
         self.env["xero.item"].sudo()._xero_store(jobs.connection_id, good)
         return outcomes
 

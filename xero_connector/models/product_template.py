@@ -1,10 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..const import GROUP_MANAGER, GROUP_USER
 from .xero_sync_outbound import SYNC_STATES
 
-MANAGER = "xero_connector.group_xero_manager"
-USER = "xero_connector.group_xero_user"
 # the variant's Xero fields a template with one variant shows as its own
 VARIANT_FIELDS = (
     "xero_tracked",
@@ -29,13 +28,13 @@ class ProductTemplate(models.Model):
         company_dependent=True,
         domain="[('status', '=', 'ACTIVE'), ('xero_class', '=', 'REVENUE'), "
         "('company_id', '=', current_company_id)]",
-        groups=MANAGER,
+        groups=GROUP_MANAGER,
         help="Overrides the account of the product's category and the connection's default.",
     )
     xero_track_inventory = fields.Boolean(
         "Track stock in Xero",
         company_dependent=True,
-        groups=MANAGER,
+        groups=GROUP_MANAGER,
         help="Xero keeps this item's quantity and value; it needs the inventory asset and "
         "cost of goods sold accounts of Settings > Xero > Products.",
     )
@@ -61,18 +60,20 @@ class ProductTemplate(models.Model):
     xero_stock_updated = fields.Datetime("Stock read from Xero", compute="_compute_xero_variant")
     xero_stock_note = fields.Char("Two stock figures", compute="_compute_xero_variant")
     xero_sync_state = fields.Selection(
-        SYNC_STATES, "Xero sync", compute="_compute_xero_variant", groups=USER
+        SYNC_STATES, "Xero sync", compute="_compute_xero_variant", groups=GROUP_USER
     )
-    xero_last_sync = fields.Datetime("Last Xero sync", compute="_compute_xero_variant", groups=USER)
-    xero_last_error = fields.Text("Xero error", compute="_compute_xero_variant", groups=USER)
-    xero_url = fields.Char("Open in Xero", compute="_compute_xero_variant", groups=USER)
+    xero_last_sync = fields.Datetime(
+        "Last Xero sync", compute="_compute_xero_variant", groups=GROUP_USER
+    )
+    xero_last_error = fields.Text("Xero error", compute="_compute_xero_variant", groups=GROUP_USER)
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_variant", groups=GROUP_USER)
 
     # ------------------------------------------------------------------ compute
 
     @api.depends_context("company")
     @api.depends("product_variant_ids")
     def _compute_xero_variant(self):
-        user = self.env.user.has_group(USER)
+        user = self.env.user.has_group(GROUP_USER)
         names = [n for n in VARIANT_FIELDS if user or not self._fields[n].groups]
         for template in self:
             variant = (

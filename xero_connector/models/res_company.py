@@ -19,17 +19,15 @@ class ResCompany(models.Model):
     # ------------------------------------------------------------------ business
 
     def _xero_ensure_connection(self):
-        """Every company has its (draft) Xero connection: the settings edit it in place."""
+        """Every company has its (draft) Xero connection: the settings edit it in place.
+        Made when a company is created or the addon installed, and by the settings'
+        buttons for a company whose connection was archived; never on reading."""
         connections_sudo = self.env["xero.connection"].sudo()
         for company in self:
             if not connections_sudo.search_count([("company_id", "=", company.id)], limit=1):
                 connections_sudo.create({"company_id": company.id})
 
     def _xero_connection(self):
-        """The company's active connection (created in draft if a company still lacks one)."""
+        """The company's active connection, or an empty recordset: reading never creates."""
         self.ensure_one()
-        connection = self.env["xero.connection"].search([("company_id", "=", self.id)], limit=1)
-        if not connection:
-            self._xero_ensure_connection()
-            connection = self.env["xero.connection"].search([("company_id", "=", self.id)], limit=1)
-        return connection
+        return self.env["xero.connection"].search([("company_id", "=", self.id)], limit=1)

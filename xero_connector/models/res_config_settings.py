@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-SECRET = "base.group_system"
+from ..const import GROUP_SYSTEM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -12,10 +12,10 @@ class ResConfigSettings(models.TransientModel):
     xero_mode = fields.Selection(related="xero_connection_id.mode", readonly=False)
     xero_sandbox_url = fields.Char(related="xero_connection_id.sandbox_url", readonly=False)
     xero_client_id = fields.Char(
-        related="xero_connection_id.client_id", readonly=False, groups=SECRET
+        related="xero_connection_id.client_id", readonly=False, groups=GROUP_SYSTEM
     )
     xero_client_secret = fields.Char(
-        related="xero_connection_id.client_secret", readonly=False, groups=SECRET
+        related="xero_connection_id.client_secret", readonly=False, groups=GROUP_SYSTEM
     )
     xero_state = fields.Selection(related="xero_connection_id.state")
     xero_tenant_name = fields.Char(related="xero_connection_id.tenant_name")
@@ -31,13 +31,7 @@ class ResConfigSettings(models.TransientModel):
     xero_day_limit = fields.Integer(related="xero_connection_id.day_limit", readonly=False)
     xero_webhook_url = fields.Char(related="xero_connection_id.webhook_url")
     xero_webhook_key = fields.Char(
-        related="xero_connection_id.webhook_key", readonly=False, groups=SECRET
-    )
-    xero_sync_paused = fields.Boolean(
-        "Pause all sync",
-        config_parameter="xero_connector.paused",
-        help="Nothing is sent to or read from Xero; changes keep being queued and are "
-        "sent when the sync is resumed.",
+        related="xero_connection_id.webhook_key", readonly=False, groups=GROUP_SYSTEM
     )
     xero_log_days = fields.Integer(
         "Keep the log (days)", config_parameter="xero_connector.log_days", default=90
@@ -50,33 +44,41 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.xero_connection_id = settings.company_id._xero_connection()
 
-    # ------------------------------------------------------------------ CRUD
-
-    def set_values(self):
-        paused = self.env["xero.sync.job"].sudo()._xero_paused()
-        result = super().set_values()
-        if paused and not self.xero_sync_paused:
-            self.env["xero.sync.job"]._xero_wake_up()
-        return result
-
     # ------------------------------------------------------------------ actions
 
     def action_xero_open_connection(self):
         return {
             "type": "ir.actions.act_window",
             "res_model": "xero.connection",
-            "res_id": self.xero_connection_id.id,
+            "res_id": self._xero_ensured_connection().id,
             "view_mode": "form",
         }
 
     def action_xero_connect(self):
-        return self.xero_connection_id.action_xero_connect()
+        return self._xero_ensured_connection().action_xero_connect()
 
     def action_xero_test(self):
-        return self.xero_connection_id.action_xero_test()
+        return self._xero_ensured_connection().action_xero_test()
 
     def action_xero_disconnect(self):
-        return self.xero_connection_id.action_xero_disconnect()
+        return self._xero_ensured_connection().action_xero_disconnect()
 
     def action_xero_use_sandbox(self):
-        return self.xero_connection_id.action_xero_use_sandbox()
+        return self._xero_ensured_connection().action_xero_use_sandbox()
+
+    def action_xero_pause(self):
+        return self._xero_ensured_connection().action_xero_pause()
+
+    def action_xero_resume(self):
+        return self._xero_ensured_connection().action_xero_resume()
+
+    # ------------------------------------------------------------------ business
+
+    def _xero_ensured_connection(self):
+        """The company's connection, made first if it was archived (a button was
+        clicked: reading the settings never makes one)."""
+        self.ensure_one()
+        if not self.xero_connection_id:
+            self.company_id._xero_ensure_connection()
+            self.invalidate_recordset(["xero_connection_id"])
+        return self.xero_connection_id

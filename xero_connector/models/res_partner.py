@@ -4,12 +4,12 @@ from collections.abc import Iterable
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..const import GROUP_USER
 from ..exceptions import XeroError
 from ..tools import contact_mapping as cm
 from ..tools.outcomes import Failed, Refused, Send, each
 from ..tools.sync_rules import canonical, quoted, xero_datetime
 
-USER = "xero_connector.group_xero_user"
 NAME_CLASH = "is already assigned to another contact"
 # what matching compares of a contact (see xero.contact)
 IDENTITY_KEYS = {"Name", "EmailAddress", "AccountNumber", "ContactNumber", "ContactStatus"}
@@ -67,51 +67,53 @@ class ResPartner(models.Model):
         "Xero ContactID",
         compute="_compute_xero_contact_id",
         search="_search_xero_contact_id",
-        groups=USER,
+        groups=GROUP_USER,
         help="The Xero contact of this partner in the organisation of your current company.",
     )
     xero_in_scope = fields.Boolean(
         "Syncs with Xero",
         compute="_compute_xero_in_scope",
         search="_search_xero_in_scope",
-        groups=USER,
+        groups=GROUP_USER,
         help="Within what the company sends to Xero (its contact scope): contact persons, "
         "users and partners outside the scope never sync.",
     )
     xero_scope_note = fields.Char(
-        "Why not in Xero", compute="_compute_xero_scope_note", groups=USER
+        "Why not in Xero", compute="_compute_xero_scope_note", groups=GROUP_USER
     )
     # what Xero says the customer owes, in the organisation's base currency
-    xero_currency_id = fields.Many2one("res.currency", compute="_compute_xero_finance", groups=USER)
+    xero_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_xero_finance", groups=GROUP_USER
+    )
     xero_amount_due = fields.Monetary(
         "Outstanding in Xero",
         compute="_compute_xero_finance",
         currency_field="xero_currency_id",
-        groups=USER,
+        groups=GROUP_USER,
     )
     xero_amount_overdue = fields.Monetary(
         "Overdue in Xero",
         compute="_compute_xero_finance",
         currency_field="xero_currency_id",
-        groups=USER,
+        groups=GROUP_USER,
     )
     xero_overdue = fields.Boolean(
         "Has overdue Xero invoices",
         compute="_compute_xero_finance",
         search="_search_xero_overdue",
-        groups=USER,
+        groups=GROUP_USER,
     )
     xero_invoice_ids = fields.Many2many(
         "xero.invoice",
         string="Invoices in Xero",
         compute="_compute_xero_finance",
-        groups=USER,
+        groups=GROUP_USER,
     )
     xero_payment_ids = fields.Many2many(
         "xero.invoice.payment",
         string="Payments in Xero",
         compute="_compute_xero_finance",
-        groups=USER,
+        groups=GROUP_USER,
     )
 
     # ------------------------------------------------------------------ compute
@@ -131,6 +133,8 @@ class ResPartner(models.Model):
             partner.xero_in_scope = partner in in_scope
 
     def _search_xero_in_scope(self, operator, value):
+        # a search method is not checked against the field's groups by the ORM
+        self._check_field_access(self._fields["xero_in_scope"], "read")
         if operator != "in":
             return NotImplemented
         connection = self.env.company.sudo()._xero_connection()
@@ -204,6 +208,7 @@ class ResPartner(models.Model):
         return result
 
     def _search_xero_contact_id(self, operator, value):
+        self._check_field_access(self._fields["xero_contact_id"], "read")
         connection = self.env.company.sudo()._xero_connection()
         domain = [("connection_id", "=", connection.id), ("res_model", "=", self._name)]
         links_sudo = self.env["xero.link"].sudo()
@@ -219,6 +224,7 @@ class ResPartner(models.Model):
         return [("id", "in", links.subselect("res_id"))]
 
     def _search_xero_overdue(self, operator, value):
+        self._check_field_access(self._fields["xero_overdue"], "read")
         connection = self.env.company.sudo()._xero_connection()
         overdue = self.env["xero.invoice"]._xero_overdue_contacts(connection)
         links = self._xero_links(connection, xero_ids=overdue)
@@ -230,7 +236,7 @@ class ResPartner(models.Model):
     def action_view_partner_invoices(self):
         """The customer's invoices in Xero, for a company that invoices there."""
         connection = self.env.company.sudo()._xero_connection()
-        if not (connection and connection.sync_invoices and self.env.user.has_group(USER)):
+        if not (connection and connection.sync_invoices and self.env.user.has_group(GROUP_USER)):
             return super().action_view_partner_invoices()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -250,7 +256,7 @@ class ResPartner(models.Model):
         """ "Ridgeway Builders owes $ 690.00 overdue in Xero." when this customer (its
         company) has an overdue balance in Xero, in the organisation's base currency; False
         otherwise, and for those who may not see Xero's figures."""
-        if len(self) != 1 or not self.env.user.has_group(USER):
+        if len(self) != 1 or not self.env.user.has_group(GROUP_USER):
             return False
         customer = self.commercial_partner_id
         if not customer.xero_amount_overdue:
@@ -632,7 +638,7 @@ class ResPartner(models.Model):
             [
                 element
                 for job, element in zip(jobs, elements, strict=False)
-                if element.get("StatusAttributeString") != "ERROR"
+                if self._xero_accepted(element)
                 and (job.operation == "create" or IDENTITY_KEYS & set(payloads[job.id]))
             ],
         )

@@ -2,12 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..const import PRIORITY
+from ..const import GONE, GROUP_MANAGER, GROUP_USER, PAYMENT_STATUSES, PRIORITY
 from ..tools.actions import SOFT_RELOAD, notification
-from .xero_invoice import PAYMENT_STATUSES, payment_status
-
-USER = "xero_connector.group_xero_user"
-MANAGER = "xero_connector.group_xero_manager"
 
 
 class SaleOrder(models.Model):
@@ -26,23 +22,29 @@ class SaleOrder(models.Model):
         help="The company invoices its orders in Xero.",
     )
     xero_invoice_ids = fields.One2many(
-        "xero.order.invoice", "order_id", "Xero invoices", groups=USER, copy=False
+        "xero.order.invoice", "order_id", "Xero invoices", groups=GROUP_USER, copy=False
     )
     xero_invoice_count = fields.Integer(
-        "Xero invoice count", compute="_compute_xero_invoice_count", groups=USER
+        "Xero invoice count", compute="_compute_xero_invoice_count", groups=GROUP_USER
     )
     xero_payment_status = fields.Selection(
         PAYMENT_STATUSES,
         "Xero payment",
         compute="_compute_xero_payment",
-        groups=USER,
+        groups=GROUP_USER,
         help="Where the order's Xero invoices stand, as Xero last said.",
     )
     xero_amount_paid = fields.Monetary(
-        "Paid in Xero", compute="_compute_xero_payment", groups=USER, currency_field="currency_id"
+        "Paid in Xero",
+        compute="_compute_xero_payment",
+        groups=GROUP_USER,
+        currency_field="currency_id",
     )
     xero_amount_due = fields.Monetary(
-        "Due in Xero", compute="_compute_xero_payment", groups=USER, currency_field="currency_id"
+        "Due in Xero",
+        compute="_compute_xero_payment",
+        groups=GROUP_USER,
+        currency_field="currency_id",
     )
     xero_paid_on = fields.Date(
         "Paid in full in Xero",
@@ -51,13 +53,13 @@ class SaleOrder(models.Model):
         help="Every Xero invoice of the order is paid: fulfilment may start.",
     )
     xero_fulfilment_asked = fields.Boolean(
-        "Fulfilment asked", readonly=True, copy=False, groups=USER
+        "Fulfilment asked", readonly=True, copy=False, groups=GROUP_USER
     )
     xero_promised_date = fields.Date(
         "Promised payment date",
         copy=False,
         tracking=True,
-        groups=USER,
+        groups=GROUP_USER,
         help="The date the customer promised to pay: Xero's Expected payment date of the "
         "order's unpaid invoices.",
     )
@@ -65,10 +67,10 @@ class SaleOrder(models.Model):
         "xero.invoice.payment",
         string="Xero payments",
         compute="_compute_xero_payment",
-        groups=USER,
+        groups=GROUP_USER,
     )
     xero_payment_count = fields.Integer(
-        "Xero payment count", compute="_compute_xero_payment", groups=USER
+        "Xero payment count", compute="_compute_xero_payment", groups=GROUP_USER
     )
     xero_pay_url = fields.Char(
         "Pay online",
@@ -155,8 +157,8 @@ class SaleOrder(models.Model):
         today = invoices.connection_id._xero_today()
         for order in self:
             mirrors = invoices.filtered(lambda i, order=order: i.order_id == order).xero_invoice_id
-            order.xero_payment_status = payment_status(mirrors, today)
-            counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
+            order.xero_payment_status = mirrors._xero_payment_status(today)
+            counting = mirrors.filtered(lambda m: m.status not in GONE)
             order.xero_amount_paid = sum(counting.mapped("amount_paid"))
             order.xero_amount_due = sum(counting.filtered("is_open").mapped("amount_due"))
             order.xero_payment_ids = mirrors.payment_ids
@@ -304,7 +306,7 @@ class SaleOrder(models.Model):
         """Approve despite overdue: a Xero manager lets these orders be confirmed although
         their customer's overdue balance in Xero is above the credit hold (who and when
         is kept, and logged on the order)."""
-        if not self.env.user.has_group(MANAGER):
+        if not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only a Xero manager can approve an order despite overdue invoices.")
             )
@@ -395,7 +397,7 @@ class SaleOrder(models.Model):
         connections = {company: company._xero_connection() for company in self.sudo().company_id}
         for order in self.sudo():
             mirrors = order.xero_invoice_ids.xero_invoice_id.filtered(
-                lambda m: m.status not in ("VOIDED", "DELETED")
+                lambda m: m.status not in GONE
             )
             paid = bool(mirrors) and all(m.status == "PAID" for m in mirrors)
             paid_on = False
@@ -620,7 +622,7 @@ class SaleOrder(models.Model):
         customer = self.partner_id.commercial_partner_id.name
         if not excess:
             return ""
-        if not self.env.user.has_group(USER):
+        if not self.env.user.has_group(GROUP_USER):
             return self.env._("%s has overdue invoices in Xero above the credit hold.", customer)
         overdue, threshold, currency = excess
         return self.env._(

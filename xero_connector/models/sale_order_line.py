@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from ..const import GROUP_USER
+
 # changes of a confirmed order's line that its Xero invoice follows
 # what makes a Xero document count, or no longer count, in what a line invoiced
 DOCUMENT_STATES = (
@@ -25,7 +27,7 @@ class SaleOrderLine(models.Model):
         "xero.order.invoice.line",
         "sale_line_id",
         "Xero invoice lines",
-        groups="xero_connector.group_xero_user",
+        groups=GROUP_USER,
         copy=False,
     )
 

@@ -35,6 +35,7 @@ class XeroConnectionBudget(models.Model):
     connection_id = fields.Many2one(
         "xero.connection", required=True, index=True, ondelete="cascade"
     )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
     recent_calls = fields.Json(help="Times (epoch seconds) of the calls of the last minute.")
     day = fields.Char(help="UTC date the day's count belongs to.")
     day_used = fields.Integer("Calls made today")
@@ -125,7 +126,7 @@ class XeroConnectionBudget(models.Model):
 
         def make(env):
             budgets_sudo = env["xero.connection.budget"].sudo()
-            row = {"connection_id": connection.id}
+            row = {"connection_id": connection.id, "company_id": connection.company_id.id}
             insert_rows(budgets_sudo, [row], unique=("connection_id",))
             return budgets_sudo.search([("connection_id", "=", connection.id)]).id
 

@@ -10,6 +10,7 @@ class XeroContactCandidate(models.Model):
     # ------------------------------------------------------------------ fields
 
     review_id = fields.Many2one("xero.contact.review", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="review_id.company_id", store=True)
     partner_id = fields.Many2one("res.partner", "Customer", ondelete="cascade")
     xero_id = fields.Char("Xero ContactID")
     name = fields.Char()

@@ -6,38 +6,13 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..const import DOCUMENT_STATUSES, GONE, OPEN, PAYMENT_STATUSES, POSTED, STOCK_MOVING
 from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
 from ..tools.bulk import insert_rows, write_rows
 from ..tools.outcomes import Done
 from ..tools.sync_rules import xero_datetime
 
 _logger = logging.getLogger(__name__)
-
-# Xero's statuses of a sales document
-STATUSES = [
-    ("DRAFT", "Draft"),
-    ("SUBMITTED", "Awaiting approval"),
-    ("AUTHORISED", "Awaiting payment"),
-    ("PAID", "Paid"),
-    ("VOIDED", "Voided"),
-    ("DELETED", "Deleted"),
-]
-OPEN = ("AUTHORISED", "SUBMITTED")
-# where Xero invoices stand (an order's, or one), the most pressing first (see payment_status)
-PAYMENT_STATUSES = [
-    ("draft", "Draft in Xero"),
-    ("submitted", "Awaiting approval"),
-    ("awaiting", "Awaiting payment"),
-    ("sent", "Sent"),
-    ("viewed", "Viewed"),
-    ("partial", "Part-paid"),
-    ("overdue", "Overdue"),
-    ("paid", "Paid"),
-    ("credited", "Credited"),
-    ("voided", "Voided"),
-]
-# the statuses a document reaches when Xero moves the stock of its tracked items
-STOCK_MOVING = ("AUTHORISED", "PAID", "VOIDED")
 
 
 class XeroInvoice(models.Model):
@@ -72,7 +47,7 @@ class XeroInvoice(models.Model):
     reference = fields.Char(readonly=True)
     date = fields.Date(readonly=True)
     due_date = fields.Date(readonly=True)
-    status = fields.Selection(STATUSES, readonly=True)
+    status = fields.Selection(DOCUMENT_STATUSES, readonly=True)
     currency_code = fields.Char("Currency code", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     base_currency_id = fields.Many2one(related="connection_id.base_currency_id")
@@ -139,7 +114,7 @@ class XeroInvoice(models.Model):
     def _compute_payment_status(self):
         today = self.connection_id._xero_today()
         for invoice in self:
-            invoice.payment_status = payment_status(invoice, today)
+            invoice.payment_status = invoice._xero_payment_status(today)
 
     # ------------------------------------------------------------------ business: the rules
 
@@ -147,6 +122,27 @@ class XeroInvoice(models.Model):
     def _xero_overdue_domain(self, today):
         """The one overdue rule: approved, not fully paid, due before ``today``."""
         return Domain([("status", "in", OPEN), ("amount_due", ">", 0), ("due_date", "<", today)])
+
+    def _xero_payment_status(self, today):
+        """One status for these invoices (an order's, or one): the most pressing."""
+        counting = self.filtered(lambda m: m.status not in GONE)
+        if not counting:
+            return "voided" if self else False
+        approved = counting.filtered(lambda m: m.status == "AUTHORISED")
+        if any(m._xero_is_overdue(today) for m in approved):
+            return "overdue"
+        if all(m.status == "PAID" for m in counting):
+            # settled by credit notes alone (an order cancelled once paid, say): credited
+            return "paid" if any(m.amount_paid for m in counting) else "credited"
+        if any(m.amount_paid or m.amount_credited for m in approved):
+            return "partial"
+        if approved.filtered("viewed_at"):
+            return "viewed"
+        if approved.filtered("sent_to_contact"):
+            return "sent"
+        if approved:
+            return "awaiting"
+        return "submitted" if counting.filtered(lambda m: m.status == "SUBMITTED") else "draft"
 
     def _xero_is_overdue(self, today):
         self.ensure_one()
@@ -329,7 +325,7 @@ class XeroInvoice(models.Model):
         """{Xero ContactID: untaxed total of its approved invoices, in the organisation's
         base currency} (the invoices of the history the mirror keeps)."""
         groups = self.sudo()._read_group(
-            [("connection_id", "=", connection.id), ("status", "in", ("AUTHORISED", "PAID"))],
+            [("connection_id", "=", connection.id), ("status", "in", POSTED)],
             ["xero_contact_id"],
             ["sub_total_base:sum"],
         )
@@ -438,10 +434,9 @@ class XeroInvoice(models.Model):
 def _moves_stock(before, after):
     """Whether Xero moved the stock of a document's tracked items: approved (from a draft,
     or first seen approved) or voided; a payment (approved to paid) moves nothing."""
-    approved = ("AUTHORISED", "PAID")
     if after not in STOCK_MOVING or after == before:
         return False
-    return not (after in approved and before in approved)
+    return not (after in POSTED and before in POSTED)
 
 
 def _is_view(record):
@@ -455,25 +450,3 @@ def _is_view(record):
 def _date(value):
     moment = xero_datetime(value)
     return moment.date() if moment else False
-
-
-def payment_status(mirrors, today):
-    """One status for an order's Xero invoices (their mirrors): the most pressing."""
-    counting = mirrors.filtered(lambda m: m.status not in ("VOIDED", "DELETED"))
-    if not counting:
-        return "voided" if mirrors else False
-    approved = counting.filtered(lambda m: m.status == "AUTHORISED")
-    if any(m._xero_is_overdue(today) for m in approved):
-        return "overdue"
-    if all(m.status == "PAID" for m in counting):
-        # settled by credit notes alone (an order cancelled once paid, say): credited
-        return "paid" if any(m.amount_paid for m in counting) else "credited"
-    if any(m.amount_paid or m.amount_credited for m in approved):
-        return "partial"
-    if approved.filtered("viewed_at"):
-        return "viewed"
-    if approved.filtered("sent_to_contact"):
-        return "sent"
-    if approved:
-        return "awaiting"
-    return "submitted" if counting.filtered(lambda m: m.status == "SUBMITTED") else "draft"

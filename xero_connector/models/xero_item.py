@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..const import GROUP_USER
 from ..tools.sync_rules import xero_datetime
 
 
@@ -27,7 +28,7 @@ class XeroItem(models.Model):
     quantity_on_hand = fields.Float("On hand in Xero", digits=(16, 4))
     quantity_available = fields.Float("Available in Xero", digits=(16, 4))
     quantity_on_back_order = fields.Float("On back order in Xero", digits=(16, 4))
-    total_cost_pool = fields.Float("Stock value in Xero", digits=(16, 2))
+    total_cost_pool = fields.Float("Stock value in Xero", digits=(16, 2), groups=GROUP_USER)
     updated_at = fields.Datetime("Updated in Xero")
     low_stock_since = fields.Datetime(
         help="When the low stock was announced; empty once the stock recovered."

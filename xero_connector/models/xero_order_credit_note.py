@@ -2,13 +2,11 @@ from dataclasses import replace
 
 from odoo import api, fields, models
 
-from ..const import PRIORITY
+from ..const import DOCUMENT_STATUSES, GONE, POSTED, PRIORITY
 from ..exceptions import XeroError
 from ..tools import xero_money as xm
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done
-from .xero_invoice import STATUSES
-from .xero_order_document import GONE, POSTED
 
 
 class XeroOrderCreditNote(models.Model):
@@ -37,7 +35,7 @@ class XeroOrderCreditNote(models.Model):
     )
     reason = fields.Char(readonly=True)
     number = fields.Char(readonly=True)
-    xero_status = fields.Selection(STATUSES, "Xero status", readonly=True)
+    xero_status = fields.Selection(DOCUMENT_STATUSES, "Xero status", readonly=True)
     allocated = fields.Monetary(
         "Allocated to the invoice", readonly=True, help="Of this credit, what pays the invoice."
     )

@@ -1,15 +1,10 @@
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
-from ..const import PRIORITY
+from ..const import GONE, PRIORITY
 from ..tools import xero_money as xm
 from ..tools.outcomes import Later, Refused, Send
-from ..tools.sync_rules import quoted
 
-# Xero statuses after which a document no longer counts
-GONE = ("VOIDED", "DELETED")
-# ... and those in which it counts as posted
-POSTED = ("AUTHORISED", "PAID")
 # a rounding line above this many cents per line is not rounding: the send is refused
 ROUNDING_CENTS_PER_LINE = 2
 
@@ -36,6 +31,7 @@ class XeroOrderDocument(models.AbstractModel):
     _xero_look_before_resending = True
     # what tells apart the documents one order made: their reference (unique per order)
     _xero_match_key = "Reference"
+    _xero_gone_statuses = GONE
     _xero_field_map = {
         "Contact": "partner_id",
         "CurrencyCode": "currency_id",
@@ -362,17 +358,6 @@ class XeroOrderDocument(models.AbstractModel):
             return Later(self.env._("Waits for its products to be sent to Xero."), 3)
         return None
 
-    @api.model
-    def _xero_created_elements(self, elements):
-        """Xero's answers for the documents it accepted."""
-        return [
-            element
-            for element in elements
-            if element.get("StatusAttributeString") != "ERROR"
-            and not element.get("ValidationErrors")
-            and element.get(self._xero_id_key)
-        ]
-
     # ------------------------------------------------------------------ business: lost answers
 
     @api.model
@@ -388,28 +373,6 @@ class XeroOrderDocument(models.AbstractModel):
         return {
             job.id: found[job.payload[key]] for job in jobs if (job.payload or {}).get(key) in found
         }
-
-    @api.model
-    def _xero_by_reference(self, jobs):
-        """The documents of Xero (not voided or deleted) with the references of these
-        creates: what a create whose answer was lost may have made."""
-        references = {(job.payload or {}).get("Reference") for job in jobs} - {None}
-        if not references:
-            return []
-        answer = jobs.connection_id._xero_call_json(
-            f"get_{self._xero_sdk}",
-            where=" OR ".join(f"Reference=={quoted(r)}" for r in sorted(references)),
-            purpose="push",
-            log={
-                "direction": "in",
-                "message": self.env._("%s that may exist already", self._description),
-            },
-        )
-        return [
-            document
-            for document in answer.get(self._xero_plural) or []
-            if document.get("Status") not in GONE
-        ]
 
     # ------------------------------------------------------------------ business: what counts
 
@@ -434,6 +397,9 @@ class XeroOrderDocumentLine(models.Model):
     credit_note_id = fields.Many2one(
         "xero.order.credit.note", index="btree_not_null", ondelete="cascade"
     )
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, precompute=True, index=True
+    )
     sale_line_id = fields.Many2one(
         "sale.order.line", "Order line", index="btree_not_null", ondelete="set null"
     )
@@ -453,6 +419,11 @@ class XeroOrderDocumentLine(models.Model):
     is_down_payment = fields.Boolean(readonly=True)
 
     # ------------------------------------------------------------------ compute
+
+    @api.depends("invoice_id.company_id", "credit_note_id.company_id")
+    def _compute_company_id(self):
+        for line in self:
+            line.company_id = line.invoice_id.company_id or line.credit_note_id.company_id
 
     @api.depends("invoice_id.currency_id", "credit_note_id.currency_id")
     def _compute_currency_id(self):

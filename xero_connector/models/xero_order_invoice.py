@@ -3,11 +3,10 @@ from dataclasses import replace
 from odoo import api, fields, models
 from odoo.tools import hash_sign
 
-from ..const import PRIORITY
+from ..const import GONE, POSTED, PRIORITY
 from ..exceptions import XeroError
 from ..tools.bulk import write_rows
 from ..tools.outcomes import Done, Failed, Refused, Send
-from .xero_order_document import GONE, POSTED
 
 # what Xero lets change on an invoice with a payment or a credit allocated to it
 EDITABLE_WHEN_PAID = (
@@ -268,7 +267,7 @@ class XeroOrderInvoice(models.Model):
         the order is told."""
         outcomes = super()._xero_pushed(jobs, elements, payloads)
         connection = jobs.connection_id
-        created = self._xero_created_elements(elements)
+        created = [element for element in elements if self._xero_accepted(element)]
         mirrors = self.env["xero.invoice"].sudo()
         mirrors._xero_apply_inbound(connection, created)
         found = {

@@ -6,7 +6,7 @@ from odoo.tools.translate import LazyTranslate
 from ..const import PRIORITY
 from ..tools import xero_money as xm
 from ..tools.outcomes import Done, Later, Refused, Send
-from ..tools.sync_rules import COMMON_REFUSALS, digest, explain, quoted
+from ..tools.sync_rules import COMMON_REFUSALS, digest, explain
 
 _lt = LazyTranslate(__name__)
 
@@ -76,6 +76,7 @@ class XeroOrderPayment(models.Model):
     # Xero records a second payment of the same amount without a word: a payment whose
     # answer was lost is looked up by its Reference before it is sent again
     _xero_look_before_resending = True
+    _xero_gone_statuses = ("DELETED",)
     _xero_field_map = {"Amount": "amount", "Date": "date", "Invoice": "order_id"}
 
     # ------------------------------------------------------------------ fields
@@ -510,7 +511,7 @@ class XeroOrderPayment(models.Model):
             parts = sends[job.id]
             answers = elements[position : position + len(parts)]
             position += len(parts)
-            accepted = [e for e in answers if _accepted(e)]
+            accepted = [e for e in answers if self._xero_accepted(e)]
             messages = [
                 error.get("Message")
                 for element in answers
@@ -665,19 +666,11 @@ class XeroOrderPayment(models.Model):
         by_reference = {
             job.payload["Reference"]: job for job in jobs if (job.payload or {}).get("Reference")
         }
-        if not by_reference:
-            return {}
         connection = jobs.connection_id
-        answer = connection._xero_call_json(
-            "get_payments",
-            where=" OR ".join(f"Reference=={quoted(r)}" for r in sorted(by_reference)),
-            purpose="push",
-            log={"direction": "in", "message": self.env._("Payments that may exist already")},
-        )
         found = {}
-        for element in answer.get("Payments") or []:
+        for element in self._xero_by_reference(jobs):
             job = by_reference.get(element.get("Reference"))
-            if job and element.get("Status") != "DELETED" and element.get("PaymentID"):
+            if job:
                 found.setdefault(job, []).append(element)
         lines = self.env["xero.order.payment.line"]
         for job, elements in found.items():
@@ -742,14 +735,6 @@ def _collected(tx):
         and tx.operation != "validation"
         and tx.amount > 0
         and not tx.child_transaction_ids.filtered(lambda child: child.state in ("done", "cancel"))
-    )
-
-
-def _accepted(element):
-    return (
-        element.get("StatusAttributeString") != "ERROR"
-        and not element.get("ValidationErrors")
-        and element.get("PaymentID")
     )
 
 

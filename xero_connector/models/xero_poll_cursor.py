@@ -1,7 +1,10 @@
 import logging
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..const import PAGE_SIZE
 from ..exceptions import XeroAuthError, XeroError, XeroRateLimitError
@@ -9,6 +12,9 @@ from ..tools.bulk import insert_rows
 from ..tools.sync_rules import xero_datetime
 
 _logger = logging.getLogger(__name__)
+# how a poll of an organisation or a collection ended: read to its end; stopped by the
+# organisation's budget or access; left to another worker reading it at the same time
+DONE, STOP, BUSY = "done", "stop", "busy"
 
 
 class XeroPollCursor(models.Model):
@@ -107,24 +113,41 @@ class XeroPollCursor(models.Model):
 
     @api.model
     def _cron_xero_poll(self):
-        """Cron: read what changed in Xero for every connected organisation, one
-        collection after the other, a page per step; each page is committed."""
+        """Cron: read what changed in Xero for every connected organisation (a paused one
+        waits), one collection after the other, a page per step; each page is committed."""
+        self._xero_poll_connections(
+            self.env["xero.connection"].sudo().search([("state", "=", "connected")])
+        )
+
+    @api.model
+    def _xero_poll_connections(self, connections):
+        """Poll these organisations (the connected ones); returns those polled to the end,
+        not those whose collections another worker was reading at the same time."""
+        polled = connections.browse()
+        for connection in connections.filtered(lambda c: c.state == "connected"):
+            if self._xero_poll_one(connection) != BUSY:
+                polled |= connection
+        return polled
+
+    @api.model
+    def _xero_poll_one(self, connection):
+        """Poll one organisation: Xero's reference data, then each collection; DONE, STOP
+        (its budget or access says so) or BUSY (another worker was reading it)."""
         jobs_sudo = self.env["xero.sync.job"].sudo()
-        if jobs_sudo._xero_paused():
-            return
-        connections = self.env["xero.connection"].sudo().search([("state", "=", "connected")])
-        for connection in connections:
-            if not self.sudo()._xero_refresh_reference(connection):
+        if not self.sudo()._xero_refresh_reference(connection):
+            return STOP
+        outcome = DONE
+        for model in jobs_sudo._xero_synced_models():
+            if not model._xero_polled or not model._xero_enabled(connection):
                 continue
-            for model in jobs_sudo._xero_synced_models():
-                if not model._xero_polled or not model._xero_enabled(connection):
-                    continue
-                if not self.sudo()._xero_sweep(connection, model):
-                    break  # the organisation's budget or access says stop
-            if connection.sync_invoices:
-                # Xero's date as this poll saw it may have made invoices overdue
-                self.env["xero.order.invoice"].sudo()._xero_overdue_alerts(connection)
-                self.env["ir.cron"]._commit_progress(0)
+            outcome = self.sudo()._xero_sweep(connection, model)
+            if outcome != DONE:
+                break
+        if connection.sync_invoices:
+            # Xero's date as this poll saw it may have made invoices overdue
+            self.env["xero.order.invoice"].sudo()._xero_overdue_alerts(connection)
+            self.env["ir.cron"]._commit_progress(0)
+        return outcome
 
     @api.model
     def _xero_refresh_reference(self, connection):
@@ -146,7 +169,8 @@ class XeroPollCursor(models.Model):
 
     @api.model
     def _xero_sweep(self, connection, model):
-        """Poll one collection to its end; False when the organisation must be left alone."""
+        """Poll one collection to its end: DONE, STOP (the organisation must be left
+        alone) or BUSY (another worker is reading it)."""
         try:
             return self._xero_sweep_pages(connection, model)
         finally:
@@ -160,16 +184,40 @@ class XeroPollCursor(models.Model):
             # renewed between pages, never during one (see _xero_take_batch)
             connection._xero_ensure_token()
             cron._commit_progress(0)
+            if not cursor._xero_take_turn():
+                return BUSY
             try:
                 more = model._xero_poll(connection, cursor)
             except (XeroRateLimitError, XeroAuthError) as error:
                 _logger.info("Xero poll of %s stopped: %s", model._name, error.message)
                 cron._commit_progress(0)
-                return False
+                return STOP
             except XeroError as error:
                 _logger.warning("Xero poll of %s failed: %s", model._name, error.message)
                 cron._commit_progress(0)
-                return True
+                return DONE
             cron._commit_progress(1)
             if not more:
-                return True
+                return DONE
+
+    def _xero_take_turn(self):
+        """Whether this worker reads the collection's next page: the cursor is locked for
+        the page's transaction, unless another worker (the scheduler, Sync now) holds it
+        or moved it on since this transaction began; either way that one reads it."""
+        self.ensure_one()
+        self.env.flush_all()
+        query = SQL(
+            "SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+            SQL.identifier(self._table),
+            self.id,
+        )
+        try:
+            self.env.cr.execute(query, log_exceptions=False)
+        except psycopg2.errors.SerializationFailure:
+            # the transaction only began: nothing of this worker is lost
+            self.env.cr.rollback()
+            return False
+        if not self.env.cr.fetchone():
+            return False
+        self.invalidate_recordset()  # what the other worker wrote, read afresh
+        return True

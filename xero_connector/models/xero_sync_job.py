@@ -1,6 +1,7 @@
 import json
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 import psycopg2
@@ -32,7 +33,6 @@ KEY_MEMORY_HOURS = 12
 READY_COUNT_LIMIT = 1000
 # times in a row a worker may find the queue changed under it before leaving it to others
 MAX_CONFLICTS = 20
-PAUSE_PARAM = "xero_connector.paused"
 FAILURE_TYPES = [
     ("network", "No answer from Xero"),
     ("unavailable", "Xero unavailable"),
@@ -356,24 +356,13 @@ class XeroSyncJob(models.Model):
     # ------------------------------------------------------------------ business: the queue's state
 
     @api.model
-    def _xero_paused(self):
-        return self.env["ir.config_parameter"].sudo().get_param(PAUSE_PARAM) == "True"
-
-    @api.model
-    def _xero_set_paused(self, paused):
-        """Pause or resume all sync (changes keep being queued while paused)."""
-        self.env["ir.config_parameter"].sudo().set_param(PAUSE_PARAM, str(bool(paused)))
-        if not paused:
-            self._xero_wake_up()
-
-    @api.model
-    def _xero_ready_domain(self):
-        """Jobs that may be sent now: due, of a connected organisation that is not
-        waiting for Xero's rate limit."""
+    def _xero_ready_domain(self, connections=None):
+        """Jobs that may be sent now: due, of a connected organisation (not paused) that
+        is not waiting for Xero's rate limit; of ``connections`` only, when given."""
         now = fields.Datetime.now()
         budgets_sudo = self.env["xero.connection.budget"].sudo()
         waiting = budgets_sudo.search([("wait_until", ">", now)]).connection_id
-        return Domain(
+        domain = Domain(
             [
                 ("state", "=", "pending"),
                 ("next_attempt_at", "<=", now),
@@ -381,19 +370,23 @@ class XeroSyncJob(models.Model):
                 ("connection_id", "not in", waiting.ids),
             ]
         )
+        if connections is not None:
+            domain &= Domain("connection_id", "in", connections.ids)
+        return domain
 
     @api.model
-    def _xero_ready_count(self, limit=READY_COUNT_LIMIT):
+    def _xero_ready_count(self, limit=READY_COUNT_LIMIT, connections=None):
         """Jobs ready now (counted up to ``limit``: enough to tell the cron to go on)."""
-        if self._xero_paused():
-            return 0
-        return self.sudo().search_count(self._xero_ready_domain(), limit=limit)
+        return self.sudo().search_count(self._xero_ready_domain(connections), limit=limit)
 
     @api.model
-    def _xero_requeue_stale(self):
+    def _xero_requeue_stale(self, connections=None):
         """Jobs left "processing" by a worker that died: try them again, as uncertain."""
         limit = fields.Datetime.now() - timedelta(seconds=STALE_AFTER)
-        stale = self.sudo().search([("state", "=", "processing"), ("started_at", "<", limit)])
+        domain = Domain([("state", "=", "processing"), ("started_at", "<", limit)])
+        if connections is not None:
+            domain &= Domain("connection_id", "in", connections.ids)
+        stale = self.sudo().search(domain)
         stale = stale.try_lock_for_update()
         stale.write(
             {
@@ -413,7 +406,13 @@ class XeroSyncJob(models.Model):
 
     @api.model
     def _cron_process_queue(self):
-        """Cron: send what is ready, batch after batch, until done or out of time.
+        """Cron: send what is ready, batch after batch, until done or out of time."""
+        self._xero_process_queue()
+
+    @api.model
+    def _xero_process_queue(self, only=None, seconds=None):
+        """Send what is ready (of the connections ``only``, when given), batch after
+        batch, until done or out of time (the cron's, or ``seconds``).
 
         Each batch is marked processing and committed before Xero hears of it, so a
         crashed worker leaves a trace (the job is retried as uncertain); its results
@@ -422,19 +421,18 @@ class XeroSyncJob(models.Model):
         # one run of the queue, over many transactions (what it read of Xero is shared)
         jobs_sudo = self.sudo().with_context(xero_queue_run=secrets.token_hex(8))
         cron = self.env["ir.cron"]
-        jobs_sudo._xero_requeue_stale()
-        if jobs_sudo._xero_paused():
-            return
+        deadline = time.monotonic() + seconds if seconds else None
+        jobs_sudo._xero_requeue_stale(only)
         connections = jobs_sudo.env["xero.connection"]
         conflicts = 0
         try:
-            while conflicts < MAX_CONFLICTS:
+            while conflicts < MAX_CONFLICTS and not (deadline and time.monotonic() > deadline):
                 # a token about to expire is renewed before the batch's own transaction: a
                 # renewal during it would change the connection under that transaction
-                if jobs_sudo._xero_renew_tokens():
+                if jobs_sudo._xero_renew_tokens(only):
                     cron._commit_progress(0)
                 try:
-                    batch = jobs_sudo._xero_lock_batch()
+                    batch = jobs_sudo._xero_lock_batch(only)
                 except psycopg2.errors.SerializationFailure:
                     # another worker took or finished jobs meanwhile: look again afresh
                     self.env.cr.rollback()
@@ -459,17 +457,18 @@ class XeroSyncJob(models.Model):
                 except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
                     self.env.cr.rollback()
                     done = todo._xero_crashed(error)
-                if not cron._commit_progress(done, remaining=jobs_sudo._xero_ready_count()):
+                remaining = jobs_sudo._xero_ready_count(connections=only)
+                if not cron._commit_progress(done, remaining=remaining):
                     break
         finally:
             for connection in connections:
                 self.env["xero.connection.budget"]._xero_flush(connection)
 
     @api.model
-    def _xero_lock_batch(self):
+    def _xero_lock_batch(self, connections=None):
         """Lock a batch of ready jobs of one connection and kind and prepare it: the jobs
         that need a call are marked processing, the others are finished already."""
-        ready = self._xero_ready_domain()
+        ready = self._xero_ready_domain(connections)
         lead = self._xero_lock_ready(ready, 1)
         if not lead:
             return lead
@@ -486,15 +485,14 @@ class XeroSyncJob(models.Model):
         return batch
 
     @api.model
-    def _xero_renew_tokens(self):
-        """Renew the access tokens about to expire of the connected organisations;
-        returns whether any was."""
+    def _xero_renew_tokens(self, connections=None):
+        """Renew the access tokens about to expire of the connected organisations (of
+        ``connections``, when given); returns whether any was."""
         soon = fields.Datetime.now() + timedelta(seconds=TOKEN_MARGIN)
-        connections = (
-            self.env["xero.connection"]
-            .sudo()
-            .search([("state", "=", "connected"), ("token_expires_at", "<", soon)])
-        )
+        domain = Domain([("state", "=", "connected"), ("token_expires_at", "<", soon)])
+        if connections is not None:
+            domain &= Domain("id", "in", connections.ids)
+        connections = self.env["xero.connection"].sudo().search(domain)
         for connection in connections:
             connection._xero_ensure_token()
         return bool(connections)

@@ -3,13 +3,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import groupby
 
-from ..const import PRIORITY
+from ..const import GROUP_USER, PRIORITY
 from ..tools.actions import SOFT_RELOAD, notification
 from ..tools.bulk import insert_rows, write_rows
 from ..tools.outcomes import Done, Later, Refused, Send, caught
-from ..tools.sync_rules import canonical, xero_datetime
+from ..tools.sync_rules import canonical, quoted, xero_datetime
 
-USER = "xero_connector.group_xero_user"
 SYNC_STATES = [
     ("none", "Not linked"),
     ("pending", "Waiting to sync"),
@@ -34,24 +33,29 @@ class XeroSyncOutboundMixin(models.AbstractModel):
     _description = "Record pushed to Xero"
 
     _xero_synced_fields = ()  # fields whose change is pushed
+    _xero_gone_statuses = ()  # Xero's statuses of an object that no longer counts
 
     # ------------------------------------------------------------------ fields
 
-    xero_link_ids = fields.One2many("xero.link", "res_id", "Xero links", groups=USER, copy=False)
+    xero_link_ids = fields.One2many(
+        "xero.link", "res_id", "Xero links", groups=GROUP_USER, copy=False
+    )
     xero_sync_state = fields.Selection(
         SYNC_STATES,
         "Xero sync",
         compute="_compute_xero_status",
         search="_search_xero_sync_state",
-        groups=USER,
+        groups=GROUP_USER,
     )
-    xero_last_sync = fields.Datetime("Last Xero sync", compute="_compute_xero_status", groups=USER)
-    xero_last_error = fields.Text("Xero error", compute="_compute_xero_status", groups=USER)
-    xero_url = fields.Char("Open in Xero", compute="_compute_xero_status", groups=USER)
+    xero_last_sync = fields.Datetime(
+        "Last Xero sync", compute="_compute_xero_status", groups=GROUP_USER
+    )
+    xero_last_error = fields.Text("Xero error", compute="_compute_xero_status", groups=GROUP_USER)
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_status", groups=GROUP_USER)
     xero_sync_queued = fields.Boolean(
         "Sending to Xero",
         compute="_compute_xero_sync_queued",
-        groups=USER,
+        groups=GROUP_USER,
         help="A push of this record to the organisation of the current company is queued: "
         "its last error, if any, is about to be replaced by what Xero answers.",
     )
@@ -79,6 +83,8 @@ class XeroSyncOutboundMixin(models.AbstractModel):
 
     def _search_xero_sync_state(self, operator, value):
         """Records by their state with the organisation of the current company."""
+        # a search method is not checked against the field's groups by the ORM
+        self._check_field_access(self._fields["xero_sync_state"], "read")
         if operator not in ("=", "!=", "in", "not in"):
             raise UserError(self.env._("Unsupported search on the Xero sync state."))
         states = {value} if isinstance(value, str) else set(value)
@@ -204,7 +210,7 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         """Resync with ``connections`` (by default the current company's): failed jobs are
         tried again, a record out of scope is brought into it when it can be, and the
         user is told plainly what happens."""
-        if not self.env.user.has_group(USER):
+        if not self.env.user.has_group(GROUP_USER):
             raise AccessError(self.env._("Only Xero users can resync records with Xero."))
         self.check_access("read")
         if connections is None:
@@ -452,7 +458,7 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         links, outcomes = {}, {}
         for job, element in zip(jobs, elements, strict=False):
             messages = [e.get("Message") for e in element.get("ValidationErrors") or []]
-            if element.get("StatusAttributeString") == "ERROR" or messages:
+            if not self._xero_accepted(element):
                 explanation, field = self._xero_explain(messages)
                 outcomes[job.id] = Refused(explanation, tuple(messages), field)
                 links[job.res_id] = {"state": "error", "last_error": explanation}
@@ -511,6 +517,38 @@ class XeroSyncOutboundMixin(models.AbstractModel):
 
         By default nothing is found: only the Idempotency-Key protects the create."""
         return {}
+
+    @api.model
+    def _xero_accepted(self, element):
+        """Whether Xero accepted this element of a batch: no error, and its id."""
+        return (
+            element.get("StatusAttributeString") != "ERROR"
+            and not element.get("ValidationErrors")
+            and bool(element.get(self._xero_id_key))
+        )
+
+    @api.model
+    def _xero_by_reference(self, jobs):
+        """What Xero holds with the References of these creates, except what is gone
+        (``_xero_gone_statuses``): what a create whose answer was lost may have made."""
+        references = {(job.payload or {}).get("Reference") for job in jobs} - {None}
+        if not references:
+            return []
+        answer = jobs.connection_id._xero_call_json(
+            f"get_{self._xero_sdk}",
+            where=" OR ".join(f"Reference=={quoted(r)}" for r in sorted(references)),
+            purpose="push",
+            log={
+                "direction": "in",
+                "message": self.env._("%s that may exist already", self._description),
+            },
+        )
+        return [
+            element
+            for element in answer.get(self._xero_plural) or []
+            if element.get("Status") not in self._xero_gone_statuses
+            and element.get(self._xero_id_key)
+        ]
 
     @api.model
     def _xero_relink(self, jobs, found):

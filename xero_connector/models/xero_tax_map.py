@@ -2,10 +2,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 
+from ..const import GROUP_MANAGER
 from ..exceptions import XeroError
 from ..tools import tax_mapping as tm
 
-MANAGER = "xero_connector.group_xero_manager"
 LOOKUPS = "xero_connector.tax_lookups"  # the transaction's answers of _xero_lookup
 
 
@@ -381,6 +381,6 @@ class XeroTaxMap(models.Model):
         )
 
     def _check_manager(self):
-        if not self.env.user.has_group(MANAGER):
+        if not self.env.user.has_group(GROUP_MANAGER):
             raise UserError(self.env._("Only Xero managers can change the tax map."))
         self.check_access("write")

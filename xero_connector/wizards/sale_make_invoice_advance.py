@@ -1,9 +1,8 @@
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..const import GROUP_USER
 from ..tools.actions import SOFT_RELOAD, notification
-
-USER = "xero_connector.group_xero_user"
 
 
 class SaleAdvancePaymentInv(models.TransientModel):
@@ -19,7 +18,7 @@ class SaleAdvancePaymentInv(models.TransientModel):
             return super().create_invoices()
         self._check_amount_is_positive()
         invoices = self._create_invoices(self.sale_order_ids)
-        if self.env.user.has_group(USER) and len(self.sale_order_ids) == 1:
+        if self.env.user.has_group(GROUP_USER) and len(self.sale_order_ids) == 1:
             return self.sale_order_ids.action_xero_view_invoices()
         return notification(
             self.env._("Xero"),

@@ -8,13 +8,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import consteq, hash_sign, verify_hash_signed
 
-from ..const import CUSTOM_CONNECTION_SCOPES, SCOPES, STATE_MINUTES
+from ..const import CUSTOM_CONNECTION_SCOPES, GROUP_SYSTEM, SCOPES, STATE_MINUTES
 from ..exceptions import XeroAuthError
 from ..tools import local_sandbox
 from ..tools.actions import SOFT_RELOAD, reopen
 
 STATE_SCOPE = "xero_connector.oauth"
-SECRET = "base.group_system"
 
 
 class XeroConnect(models.TransientModel):
@@ -46,8 +45,8 @@ class XeroConnect(models.TransientModel):
         domain="[('wizard_id', '=', id)]",
     )
     # the OAuth exchange in flight
-    oauth_nonce = fields.Char(groups=SECRET)
-    oauth_verifier = fields.Char(groups=SECRET)
+    oauth_nonce = fields.Char(groups=GROUP_SYSTEM)
+    oauth_verifier = fields.Char(groups=GROUP_SYSTEM)
 
     # ------------------------------------------------------------------ actions
 
@@ -69,9 +68,11 @@ class XeroConnect(models.TransientModel):
         return {"type": "ir.actions.act_url", "url": self._xero_authorize_url(), "target": "self"}
 
     def action_use_sandbox(self):
-        """One click: use the local sandbox's app and connect its first organisation."""
+        """One click: use the local sandbox's app and connect its first organisation (it
+        changes where Odoo connects: system administrators only)."""
         self.ensure_one()
         self._check_manager()
+        self.connection_id._check_xero_system()
         connection_sudo = self.connection_id.sudo()
         base = (connection_sudo.sandbox_url or local_sandbox.DEFAULT_URL).rstrip("/")
         timeout = connection_sudo._xero_timeout()[1]
@@ -236,6 +237,7 @@ class XeroConnectTenant(models.TransientModel):
     _order = "name"
 
     wizard_id = fields.Many2one("xero.connect", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="wizard_id.company_id", store=True)
     name = fields.Char("Organisation", required=True)
     xero_tenant_id = fields.Char("Organisation ID", required=True)
-    connection_ref = fields.Char("Xero connection id", groups=SECRET)
+    connection_ref = fields.Char("Xero connection id", groups=GROUP_SYSTEM)

@@ -24,6 +24,7 @@ class XeroGoliveMixin(models.AbstractModel):
         required=True,
         default=lambda self: self.env.company._xero_connection(),
     )
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
     state = fields.Selection(
         [
             ("draft", "Start"),

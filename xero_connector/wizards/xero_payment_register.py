@@ -2,9 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare
 
+from ..const import GROUP_USER
 from ..tools.actions import SOFT_RELOAD, notification
-
-USER = "xero_connector.group_xero_user"
 
 
 class XeroPaymentRegister(models.TransientModel):
@@ -110,7 +109,7 @@ class XeroPaymentRegister(models.TransientModel):
     def _check_recordable(self):
         """Refuse at once what Xero would refuse: no invoice to pay, more than is due, no
         Xero bank account."""
-        if not self.env.user.has_group(USER):
+        if not self.env.user.has_group(GROUP_USER):
             raise AccessError(self.env._("Only Xero users can record payments in Xero."))
         self.order_id.check_access("read")
         payments = self.env["xero.order.payment"]

@@ -17,6 +17,7 @@ class XeroTaxMatrix(models.TransientModel):
     # ------------------------------------------------------------------ fields
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
     position_id = fields.Many2one("account.fiscal.position", "Fiscal position")
     position_name = fields.Char("Customers")
     tax_id = fields.Many2one("account.tax", "Product tax")

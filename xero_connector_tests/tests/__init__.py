@@ -5,6 +5,7 @@
 # pytest, whose fixtures are in ../conftest.py.
 from . import (
     test_access,
+    test_company_isolation,
     test_connection_access,
     test_connection_client,
     test_connection_oauth,

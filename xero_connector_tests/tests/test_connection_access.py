@@ -1,8 +1,12 @@
-"""Who may see and use a Xero connection: tokens for system administrators only, companies apart."""
+"""Who may see and use a Xero connection: tokens for system administrators only, companies apart,
+and secrets only ever sent where a system administrator said."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -106,6 +110,102 @@ class TestConnectionAccess(ConnectionFixture, TransactionCase):
             connection.access_token or connection.refresh_token or connection.client_secret
         )
         self.assertEqual(draft.state, "draft")
+
+
+class Listener:
+    """A web server of someone who would like Odoo's secrets: it keeps what reaches it."""
+
+    def __init__(self):
+        heard = self.heard = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                heard.append((self.path, dict(self.headers), body))
+                self.send_response(400)
+                self.end_headers()
+
+            do_GET = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@tagged("post_install", "-at_install")
+class TestWhereSecretsGo(ConnectionFixture, TransactionCase):
+    """Where Odoo connects (the mode, the sandbox's address, the way it connects there)
+    decides where the app's secret and the tokens go: only system administrators set it,
+    and tokens never follow the connection to another address."""
+
+    def setUp(self):
+        super().setUp()
+        self.listener = Listener()
+        self.addCleanup(self.listener.close)
+
+    def test_a_xero_manager_cannot_point_the_connection_elsewhere(self):
+        connection = self.connection.with_user(self.manager)
+        for values in (
+            {"mode": "sandbox"},
+            {"sandbox_url": self.listener.url},
+            {"sandbox_client_credentials": True},
+        ):
+            with self.assertRaisesRegex(AccessError, "system administrators", msg=values):
+                connection.write(values)
+        other = self.env["res.company"].create({"name": "Shell Company"})
+        with self.assertRaises(AccessError):
+            self.env["xero.connection"].with_user(self.manager).create(
+                {"company_id": other.id, "active": False, "sandbox_url": self.listener.url}
+            )
+        with self.assertRaises(AccessError):
+            connection.action_xero_use_sandbox()
+        # what stays the manager's: the connection's own settings
+        connection.write({"sync_contacts": True, "day_limit": 1000})
+        self.assertEqual(self.connection.sandbox_url, "http://127.0.0.1:8070")
+
+    def test_connect_never_sends_the_app_secret_where_a_manager_said(self):
+        connection = self.connection.with_user(self.manager)
+        with self.assertRaises(AccessError):
+            connection.write(
+                {
+                    "mode": "sandbox",
+                    "sandbox_url": self.listener.url,
+                    "sandbox_client_credentials": True,
+                }
+            )
+        action = connection.action_xero_connect()
+        self.assertTrue(action["url"].startswith("https://login.xero.com/"), action["url"])
+        self.assertEqual(self.listener.heard, [], "nothing reached the manager's server")
+
+    def test_tokens_are_dropped_when_a_system_administrator_changes_the_address(self):
+        admin = self.env.ref("base.user_admin")
+        connection = self.connection.with_user(admin)
+        connection.write({"mode": "sandbox", "sandbox_url": self.listener.url})
+        connection_sudo = self.connection.sudo()
+        self.assertEqual(connection_sudo.state, "draft")
+        self.assertFalse(connection_sudo.access_token or connection_sudo.refresh_token)
+        self.assertTrue(
+            connection.message_ids.filtered(
+                lambda m: "tokens of the previous address were dropped" in (m.body or "")
+            )
+        )
+        # nothing to renew: nothing is sent, the manager is told to connect
+        with self.assertRaisesRegex(UserError, "not connected"):
+            self.connection.with_user(self.manager).action_xero_test()
+        self.assertEqual(self.listener.heard, [])
+
+    def test_the_sandbox_address_is_a_web_address(self):
+        admin = self.env.ref("base.user_admin")
+        for url in ("file:///etc/passwd", "gopher://127.0.0.1:70/", "127.0.0.1:8070"):
+            with self.assertRaises(ValidationError, msg=url):
+                self.connection.with_user(admin).write({"mode": "sandbox", "sandbox_url": url})
 
 
 @tagged("post_install", "-at_install")

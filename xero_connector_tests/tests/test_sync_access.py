@@ -77,3 +77,50 @@ class TestSyncAccess(XeroSyncCase, TransactionCase):
         for model in ("xero.sync.job", "xero.sync.log", "xero.link"):
             self.assertTrue(self.env[model].search([]), model)
             self.assertFalse(self.env[model].with_user(manager).search([]), model)
+
+    def test_a_salesperson_cannot_search_on_what_xero_says(self):
+        """Searching is reading: the searches the addon computes refuse who may not read
+        the field, as a stored field's would."""
+        partners, products = (
+            self.env["res.partner"].with_user(self.seller),
+            self.env["product.product"].with_user(self.seller),
+        )
+        for model, domain in (
+            (partners, [("xero_overdue", "=", True)]),
+            (partners, [("xero_contact_id", "!=", False)]),
+            (partners, [("xero_in_scope", "=", True)]),
+            (partners, [("xero_sync_state", "=", "error")]),
+            (products, [("xero_sync_state", "=", "error")]),
+        ):
+            with self.assertRaises(AccessError, msg=domain):
+                model.search(domain)
+        # Xero users search as before
+        found = (
+            self.env["res.partner"]
+            .with_user(self.xero_user)
+            .search([("xero_sync_state", "=", "error")])
+        )
+        self.assertEqual(found, self.partner)
+        self.env["res.partner"].with_user(self.xero_user).search([("xero_overdue", "=", True)])
+
+    def test_stock_value_in_xero_is_for_xero_users_only(self):
+        self.env["xero.item"].create(
+            {
+                "connection_id": self.connection.id,
+                "xero_id": "f0f0f0f0-0000-4000-8000-000000000001",
+                "code": "VAL-1",
+                "tracked": True,
+                "quantity_on_hand": 4,
+                "total_cost_pool": 1234.5,
+            }
+        )
+        items = self.env["xero.item"].with_user(self.seller)
+        self.assertEqual(items.search([("code", "=", "VAL-1")]).quantity_on_hand, 4)
+        with self.assertRaises(AccessError):
+            items.search_read([("code", "=", "VAL-1")], ["total_cost_pool"])
+        rows = (
+            self.env["xero.item"]
+            .with_user(self.xero_user)
+            .search_read([("code", "=", "VAL-1")], ["total_cost_pool"])
+        )
+        self.assertEqual(rows[0]["total_cost_pool"], 1234.5)

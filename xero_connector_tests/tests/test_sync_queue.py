@@ -272,13 +272,13 @@ class TestSyncQueue(XeroSyncCase, CronMixinCase, TransactionCase):
     # ------------------------------------------------------------------ managers
 
     def test_pause_keeps_changes_queued_and_resume_sends_them(self):
-        self.connection.action_xero_pause_sync()
+        self.connection.action_xero_pause()
         partner = self.customers(1)
         calls = len(self.api_calls())
         self.run_queue()
         self.assertEqual(len(self.api_calls()), calls)
         self.assertEqual(self.jobs.search([("res_id", "=", partner.id)]).state, "pending")
-        self.connection.action_xero_resume_sync()
+        self.connection.action_xero_resume()
         self.run_queue()
         self.assertEqual(self.link_of(partner).state, "synced")
 
