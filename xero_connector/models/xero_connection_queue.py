@@ -66,17 +66,11 @@ class XeroConnection(models.Model):
             connection_sudo._xero_check_usable()
         except XeroAuthError as error:
             raise UserError(error.message) from None
-        logs_sudo = self.env["xero.sync.log"].sudo()
-        cursors = self.env["xero.poll.cursor"].sudo().search([("connection_id", "=", self.id)])
-        since = max(filter(None, cursors.mapped("last_poll_at")), default=False)
-        last_line = logs_sudo.search([], limit=1).id
-        polled = self._xero_sync_now_run()
+        # as the scheduler runs them: on a cursor of their own, each step committing its
+        # progress; what they did is read on it too (this request's snapshot predates it)
+        with self.env.registry.cursor() as cr:
+            message = self.with_env(self.env(cr=cr, su=True))._xero_sync_now_run()
         self.env.invalidate_all()
-        message = self._xero_sync_report(last_line, since)
-        if not polled:
-            # a worker is polling this organisation right now: what it reads is its own
-            message = self.env._("%s The scheduler was syncing at the same time.", message)
-        logs_sudo._xero_insert_calls(self, [{"operation": "sync_now", "summary": message}])
         return notification(self.env._("Xero"), message, "success", then=SOFT_RELOAD)
 
     def action_open_pending_jobs(self):
@@ -100,16 +94,21 @@ class XeroConnection(models.Model):
     # ------------------------------------------------------------------ business: Sync now
 
     def _xero_sync_now_run(self):
-        """The poll and the queue of this organisation, as the scheduler runs them: on a
-        cursor of their own, each step committing its progress. Returns whether it was
-        polled (not while another worker was reading it)."""
+        """Poll this organisation and send what waits for it; returns what happened in
+        words, also kept in the sync log."""
         self.ensure_one()
-        with self.env.registry.cursor() as cr:
-            env = self.env(cr=cr, su=True)
-            connection = env["xero.connection"].browse(self.id)
-            polled = env["xero.poll.cursor"]._xero_poll_connections(connection)
-            env["xero.sync.job"]._xero_process_queue(connection, seconds=SYNC_NOW_SECONDS)
-        return bool(polled)
+        logs = self.env["xero.sync.log"]
+        cursors = self.env["xero.poll.cursor"].search([("connection_id", "=", self.id)])
+        since = max(filter(None, cursors.mapped("last_poll_at")), default=False)
+        last_line = logs.search([], limit=1).id
+        polled = self.env["xero.poll.cursor"]._xero_poll_connections(self)
+        self.env["xero.sync.job"]._xero_process_queue(self, seconds=SYNC_NOW_SECONDS)
+        message = self._xero_sync_report(last_line, since)
+        if not polled:
+            # a worker was reading this organisation at the same time: what it read is its own
+            message = self.env._("%s The scheduler was syncing at the same time.", message)
+        logs._xero_insert_calls(self, [{"operation": "sync_now", "summary": message}])
+        return message
 
     def _xero_sync_report(self, last_line, since):
         """What a run of the poll and the queue did, from the sync log lines after
