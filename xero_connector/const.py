@@ -38,8 +38,10 @@ BATCH_SIZE = 50
 PAGE_SIZE = 1000
 # seconds to wait after the 1st, 2nd... transient failure of a job; then it is an error
 RETRY_SCHEDULE = (30, 120, 600, 1800, 7200, 21600)
-# a job still "processing" after this many seconds was lost with its worker
-STALE_AFTER = 15 * 60
+# seconds after which a job "processing" that no worker holds was left by a dead worker
+# (a live worker holds its batch's rows from the moment it marked them until Xero's answer
+# is recorded, bar the instant between the two transactions)
+DEAD_AFTER = 30
 # Xero's limits per organisation and app (the daily one is 1,000 on the Starter tier)
 MINUTE_LIMIT = 60
 DAY_LIMIT = 5000

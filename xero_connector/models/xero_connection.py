@@ -403,17 +403,21 @@ class XeroConnection(models.Model):
         return True
 
     def _xero_notify_managers(self, message):
-        summary = self.env._("Reconnect %s to Xero", self.company_id.name)
+        self._xero_tell_managers(
+            self.env._("Reconnect %s to Xero", self.company_id.name),
+            self.env._("%s Open Settings > Xero and click Connect.", message),
+        )
+
+    def _xero_tell_managers(self, summary, note):
+        """A to-do for each Xero manager of the company, once (not while one is open)."""
+        self.ensure_one()
         managers = self.env.ref(GROUP_MANAGER).all_user_ids.filtered(
             lambda user: self.company_id in user.company_ids and not user.share
         )
         open_for = self.activity_ids.filtered(lambda a: a.summary == summary).user_id
         for user in managers - open_for:
             self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=summary,
-                note=self.env._("%s Open Settings > Xero and click Connect.", message),
-                user_id=user.id,
+                "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
             )
 
     def _xero_ensure_field_rules(self):

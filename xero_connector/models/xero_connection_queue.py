@@ -1,11 +1,17 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 from ..exceptions import XeroAuthError
 from ..tools.actions import SOFT_RELOAD, notification
 
 # seconds Sync now sends for before it leaves the rest to the scheduler
 SYNC_NOW_SECONDS = 60
+# minutes work may wait, ready to go, before the queue is said not to move (a moving
+# queue takes ready work within seconds: the cron is woken whenever work is queued)
+STALL_MINUTES = 10
 
 
 class XeroConnection(models.Model):
@@ -20,6 +26,11 @@ class XeroConnection(models.Model):
     job_error_count = fields.Integer("Failed", compute="_compute_job_counts")
     job_waiting_count = fields.Integer("Waiting for the rate limit", compute="_compute_job_counts")
     last_sync_at = fields.Datetime("Last successful sync", compute="_compute_job_counts")
+    queue_stalled_since = fields.Datetime(
+        "Queue not moving since",
+        compute="_compute_queue_stalled_since",
+        help="Work ready to be sent or read has waited since then: the queue is not moving.",
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -52,6 +63,19 @@ class XeroConnection(models.Model):
             connection.job_waiting_count = mine.get(("pending", "rate_limit"), 0)
             moments = [m for m in (last.get(connection), polled.get(connection)) if m]
             connection.last_sync_at = max(moments, default=False)
+
+    def _compute_queue_stalled_since(self):
+        jobs_sudo = self.env["xero.sync.job"].sudo()
+        limit = fields.Datetime.now() - timedelta(minutes=STALL_MINUTES)
+        oldest = dict(
+            jobs_sudo._read_group(
+                jobs_sudo._xero_ready_domain(self) & Domain("next_attempt_at", "<", limit),
+                ["connection_id"],
+                ["next_attempt_at:min"],
+            )
+        )
+        for connection in self:
+            connection.queue_stalled_since = oldest.get(connection, False)
 
     # ------------------------------------------------------------------ actions
 
@@ -180,3 +204,30 @@ class XeroConnection(models.Model):
         action["domain"] = [("connection_id", "in", self.ids), *domain]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------ business: the watch
+
+    @api.model
+    def _cron_xero_watch_queue(self):
+        """Cron: tell the Xero managers when an organisation's queue has not moved for
+        minutes while work waits (a stuck worker, a job Odoo keeps failing on...), once,
+        and close the to-do when it moves again."""
+        for connection in self.sudo().search([("state", "=", "connected")]):
+            connection._xero_watch_queue()
+
+    def _xero_watch_queue(self):
+        self.ensure_one()
+        summary = self.env._("The Xero queue of %s is not moving", self.company_id.name)
+        if self.queue_stalled_since:
+            self._xero_tell_managers(
+                summary,
+                self.env._(
+                    "Work ready for Xero has waited since %(since)s. Open Xero > Overview: the "
+                    "failed jobs and the server log say why; Sync now tries at once.",
+                    since=self._xero_clock(self.queue_stalled_since),
+                ),
+            )
+        else:
+            self.activity_ids.filtered(lambda a: a.summary == summary).action_feedback(
+                feedback=self.env._("The queue moves again.")
+            )

@@ -1,3 +1,4 @@
+import contextlib
 import json
 import logging
 import secrets
@@ -12,7 +13,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..const import BATCH_SIZE, PRIORITY, STALE_AFTER, TOKEN_MARGIN
+from ..const import BATCH_SIZE, DEAD_AFTER, PRIORITY, TOKEN_MARGIN
 from ..exceptions import (
     XeroAuthError,
     XeroError,
@@ -381,16 +382,20 @@ class XeroSyncJob(models.Model):
 
     @api.model
     def _xero_requeue_stale(self, connections=None):
-        """Jobs left "processing" by a worker that died: try them again, as uncertain."""
-        limit = fields.Datetime.now() - timedelta(seconds=STALE_AFTER)
+        """Jobs left "processing" by a worker that died (no worker holds them): try them
+        again at once, as uncertain. A live worker's jobs are locked, and left alone."""
+        limit = fields.Datetime.now() - timedelta(seconds=DEAD_AFTER)
         domain = Domain([("state", "=", "processing"), ("started_at", "<", limit)])
         if connections is not None:
             domain &= Domain("connection_id", "in", connections.ids)
-        stale = self.sudo().search(domain)
-        stale = stale.try_lock_for_update()
-        stale.write(
+        try:
+            stale = self._xero_lock_ready(domain, None)
+        except psycopg2.errors.SerializationFailure:
+            # a worker finished some of them meanwhile: the next run looks again
+            self.env.cr.rollback()
+            return self.browse()
+        stale._xero_set_pending(
             {
-                "state": "pending",
                 "uncertain": True,
                 "next_attempt_at": fields.Datetime.now(),
                 "failure_type": "network",
@@ -401,6 +406,61 @@ class XeroSyncJob(models.Model):
             }
         )
         return stale
+
+    def _xero_set_pending(self, values):
+        """Back to pending, with ``values``. A record has one pending job at most: when it
+        was queued again meanwhile, the newer job carries on instead, no earlier than this
+        one would have and uncertain when this one's request may have reached Xero, and
+        this one is cancelled as merged into it."""
+        twins = self._xero_pending_twins()
+        (self - self.browse(job.id for job in twins)).write(values | {"state": "pending"})
+        now = fields.Datetime.now()
+        at = values.get("next_attempt_at")
+        uncertain = bool(values.get("uncertain"))
+        for job, twin in twins.items():
+            twin.write(
+                {
+                    "next_attempt_at": max(twin.next_attempt_at, at or twin.next_attempt_at),
+                    "uncertain": twin.uncertain or job.uncertain or uncertain,
+                }
+            )
+            job.write(
+                {
+                    "state": "cancelled",
+                    "done_at": now,
+                    "result": self.env._("Merged into job %s, queued since.", twin.id),
+                }
+            )
+
+    def _xero_pending_twins(self):
+        """{job: the other pending job of the same record} for these jobs."""
+        others = self.search(
+            [
+                ("dedup_key", "in", list(set(self.mapped("dedup_key")))),
+                ("state", "=", "pending"),
+                ("id", "not in", self.ids),
+            ]
+        )
+        by_key = {twin.dedup_key: twin for twin in others}
+        return {job: by_key[job.dedup_key] for job in self if job.dedup_key in by_key}
+
+    def _xero_set_aside_broken(self, error):
+        """Odoo fails on these jobs (a bug, or data it cannot handle): they land in the error
+        log with the reason, so that the rest of the queue goes on."""
+        _logger.error("Xero sync jobs %s set aside: Odoo failed on them", self.ids, exc_info=error)
+        self.write(
+            {
+                "state": "error",
+                "done_at": fields.Datetime.now(),
+                "failure_type": "internal",
+                "failure_reason": self.env._(
+                    "Odoo failed on this job (%s) and set it aside so that the rest of the "
+                    "queue goes on; the server log has the details. Press Retry once it is "
+                    "fixed.",
+                    str(error)[:200] or type(error).__name__,
+                ),
+            }
+        )
 
     # ------------------------------------------------------------------ business: processing
 
@@ -423,6 +483,7 @@ class XeroSyncJob(models.Model):
         cron = self.env["ir.cron"]
         deadline = time.monotonic() + seconds if seconds else None
         jobs_sudo._xero_requeue_stale(only)
+        cron._commit_progress(0)
         connections = jobs_sudo.env["xero.connection"]
         conflicts = 0
         try:
@@ -438,6 +499,12 @@ class XeroSyncJob(models.Model):
                     self.env.cr.rollback()
                     conflicts += 1
                     continue
+                except Exception as error:  # noqa: BLE001 - set aside below, the run goes on
+                    self.env.cr.rollback()
+                    if not jobs_sudo._xero_set_aside_unprepared(only, error):
+                        break
+                    cron._commit_progress(0)
+                    continue
                 if not batch:
                     break
                 conflicts = 0
@@ -449,14 +516,7 @@ class XeroSyncJob(models.Model):
                 cron._commit_progress(len(batch - todo))
                 if not todo:
                     continue
-                try:
-                    done = todo._xero_run()
-                    # Xero's answer is recorded with what it changed in Odoo (invoiced
-                    # quantities...): another worker may have changed the same rows
-                    self.env.flush_all()
-                except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
-                    self.env.cr.rollback()
-                    done = todo._xero_crashed(error)
+                done = todo._xero_send()
                 remaining = jobs_sudo._xero_ready_count(connections=only)
                 if not cron._commit_progress(done, remaining=remaining):
                     break
@@ -468,6 +528,13 @@ class XeroSyncJob(models.Model):
     def _xero_lock_batch(self, connections=None):
         """Lock a batch of ready jobs of one connection and kind and prepare it: the jobs
         that need a call are marked processing, the others are finished already."""
+        batch = self._xero_lock_next(connections)
+        batch._xero_settle(batch._xero_prepare())
+        return batch
+
+    @api.model
+    def _xero_lock_next(self, connections=None):
+        """The next batch of ready jobs of one connection and kind, locked."""
         ready = self._xero_ready_domain(connections)
         lead = self._xero_lock_ready(ready, 1)
         if not lead:
@@ -480,9 +547,32 @@ class XeroSyncJob(models.Model):
             mates &= Domain("idempotency_key", "=", lead.idempotency_key)
         else:
             mates &= Domain("uncertain", "=", False)
-        batch = lead | self._xero_lock_ready(mates & Domain("id", "!=", lead.id), BATCH_SIZE - 1)
-        batch._xero_settle(batch._xero_prepare())
-        return batch
+        return lead | self._xero_lock_ready(mates & Domain("id", "!=", lead.id), BATCH_SIZE - 1)
+
+    @api.model
+    def _xero_set_aside_unprepared(self, connections, error):
+        """Preparing the next batch failed in Odoo: the jobs that fail alone are set
+        aside (the first one, when none does alone); returns whether the run may go on."""
+        try:
+            batch = self._xero_lock_next(connections)
+            broken = {}
+            for job in batch:
+                # each one alone, rolled back whatever it did
+                try:
+                    with contextlib.closing(self.env.cr.savepoint()):
+                        job._xero_prepare()
+                        self.env.flush_all()
+                except Exception as failure:  # noqa: BLE001 - that is what is looked for
+                    broken[job] = failure
+                finally:
+                    self.env.invalidate_all(flush=False)
+            for job, failure in broken.items() or [(batch[:1], error)]:
+                job._xero_set_aside_broken(failure)
+        except Exception:
+            _logger.exception("Xero sync: a job Odoo fails on could not be set aside")
+            self.env.cr.rollback()
+            return False
+        return bool(batch)
 
     @api.model
     def _xero_renew_tokens(self, connections=None):
@@ -515,6 +605,28 @@ class XeroSyncJob(models.Model):
         if self[:1].direction == "out":
             return self._xero_model()._xero_prepare_push(self)
         return each(self, Send("fetch"))
+
+    def _xero_send(self):
+        """Send a prepared batch; returns the jobs finished. Its rows are held meanwhile,
+        so that no worker takes them for a dead worker's; whatever fails in Odoo, the run
+        goes on."""
+        try:
+            self._xero_lock_ready(Domain("id", "in", self.ids), None)
+            done = self._xero_run()
+            # Xero's answer is recorded with what it changed in Odoo (invoiced
+            # quantities...): another worker may have changed the same rows
+            self.env.flush_all()
+            return done
+        except Exception as error:  # noqa: BLE001 - the batch is retried, the run goes on
+            self.env.cr.rollback()
+            crash = error
+        try:
+            return self._xero_crashed(crash)
+        except Exception as failure:  # noqa: BLE001 - set aside, the run goes on
+            self.env.cr.rollback()
+            self.invalidate_recordset()
+            self.exists()._xero_set_aside_broken(failure)
+            return len(self)
 
     def _xero_run(self):
         """Send the prepared batch and settle each job's outcome; returns jobs finished."""
@@ -556,36 +668,50 @@ class XeroSyncJob(models.Model):
             return each(self, Failed(error))
 
     def _xero_crashed(self, error):
-        """After an unexpected error in Odoo (rolled back): try again later, as uncertain.
-        Returns 0, the number of jobs finished."""
-        concurrent = isinstance(error, psycopg2.errors.SerializationFailure)
-        if concurrent:
+        """After an unexpected error in Odoo (rolled back): try again, as uncertain; a
+        batch Odoo keeps failing on is set aside once the retries are spent. Returns the
+        number of jobs finished."""
+        self.invalidate_recordset()
+        jobs = self.exists().filtered(lambda j: j.state == "processing")
+        if isinstance(error, psycopg2.errors.SerializationFailure):
             # the connection changed meanwhile (its token renewed, or it was stopped), or
             # another worker changed what recording Xero's answer changes: the same
             # request is sent again at once, and Xero replays its answer
             _logger.info("Xero sync batch %s met a concurrent change; retried", self.ids)
-        else:
-            _logger.error("Xero sync batch %s failed in Odoo", self.ids, exc_info=error)
-        self.invalidate_recordset()
-        self.exists().filtered(lambda j: j.state == "processing").write(
-            {
-                "state": "pending",
-                "uncertain": True,
-                "next_attempt_at": fields.Datetime.now()
-                + (timedelta(seconds=1) if concurrent else timedelta(minutes=1)),
-                "failure_type": "internal",
-                "failure_reason": self.env._(
-                    "Another worker changed the same records while Xero's answer was recorded; "
-                    "the job is sent again at once (Xero answers it as before)."
-                )
-                if concurrent
-                else self.env._(
-                    "Odoo failed while recording Xero's answer; the job is checked in Xero and "
-                    "tried again. The server log has the details."
-                ),
-            }
-        )
-        return 0
+            jobs._xero_set_pending(
+                {
+                    "uncertain": True,
+                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=1),
+                    "failure_type": "internal",
+                    "failure_reason": self.env._(
+                        "Another worker changed the same records while Xero's answer was "
+                        "recorded; the job is sent again at once (Xero answers it as before)."
+                    ),
+                }
+            )
+            return 0
+        _logger.error("Xero sync batch %s failed in Odoo", self.ids, exc_info=error)
+        finished = 0
+        for attempts, same in jobs.grouped(lambda j: j.attempts + 1).items():
+            delay = retry_delay(attempts)
+            if delay is None:
+                same._xero_set_aside_broken(error)
+                finished += len(same)
+                continue
+            same._xero_set_pending(
+                {
+                    "attempts": attempts,
+                    "uncertain": True,
+                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
+                    "failure_type": "internal",
+                    "failure_reason": self.env._(
+                        "Odoo failed while recording Xero's answer; the job is checked in "
+                        "Xero and tried again. The server log has the details."
+                    ),
+                }
+            )
+            self._xero_wake_up(fields.Datetime.now() + timedelta(seconds=delay))
+        return finished
 
     # ------------------------------------------------------------------ business: outcomes
 
@@ -733,20 +859,15 @@ class XeroSyncJob(models.Model):
     def _xero_defer(self, later):
         """Not now: the jobs are tried again in a few seconds, without counting a failure."""
         at = fields.Datetime.now() + timedelta(seconds=later.seconds)
-        self.write({"state": "pending", "next_attempt_at": at, "result": later.reason})
+        self._xero_set_pending({"next_attempt_at": at, "result": later.reason})
         if self:
             self._xero_wake_up(at)
 
     def _xero_wait(self, error):
         """Xero's rate limit (or our own budget): come back exactly when it allows."""
         at = fields.Datetime.now() + timedelta(seconds=error.retry_after)
-        self.write(
-            {
-                "state": "pending",
-                "next_attempt_at": at,
-                "failure_type": "rate_limit",
-                "failure_reason": error.message,
-            }
+        self._xero_set_pending(
+            {"next_attempt_at": at, "failure_type": "rate_limit", "failure_reason": error.message}
         )
         if error.status == 429:
             for connection in self.connection_id:
@@ -755,7 +876,7 @@ class XeroSyncJob(models.Model):
 
     def _xero_hold(self, error):
         """The connection cannot work: keep the jobs pending until it is reconnected."""
-        self.write({"state": "pending", "failure_type": "auth", "failure_reason": error.message})
+        self._xero_set_pending({"failure_type": "auth", "failure_reason": error.message})
 
     def _xero_retry_later(self, error):
         """No answer or Xero unavailable: the request may have arrived, so it is uncertain."""
@@ -782,9 +903,8 @@ class XeroSyncJob(models.Model):
                 )
                 continue
             at = fields.Datetime.now() + timedelta(seconds=delay)
-            jobs.write(
-                values
-                | {"state": "pending", "next_attempt_at": at, "failure_reason": error.message}
+            jobs._xero_set_pending(
+                values | {"next_attempt_at": at, "failure_reason": error.message}
             )
             self._xero_wake_up(at)
 

@@ -24,6 +24,7 @@ from . import (
     test_payment_alerts,
     test_plain_words,
     test_products,
+    test_queue_resilience,
     test_sync_access,
     test_sync_faults,
     test_sync_inbound,

@@ -25,6 +25,8 @@ from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 from odoo.tools import config
 
+from odoo.addons.xero_connector.const import DEAD_AFTER
+
 from .common import forget_xero_data
 
 COUNT = 120
@@ -81,12 +83,13 @@ def named(port, tenant_id, prefix):
 
 
 def settle_after_the_crash(registry):
-    """The queue's patience with the killed worker is over: its jobs are taken again
-    (as uncertain), and the queue runs until nothing is left."""
+    """The killed worker holds nothing: once DEAD_AFTER seconds have passed since it
+    took its batch (moved back here rather than waited for), its jobs are taken again (as
+    uncertain), and the queue runs until nothing is left."""
     with registry.cursor() as cr:
         cr.execute(
             "UPDATE xero_sync_job SET started_at = %s WHERE state = 'processing'",
-            (fields.Datetime.now() - timedelta(hours=1),),
+            (fields.Datetime.now() - timedelta(seconds=DEAD_AFTER + 1),),
         )
     for _run in range(10):
         with registry.cursor() as cr:
