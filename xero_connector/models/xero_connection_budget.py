@@ -1,17 +1,21 @@
 import math
+import threading
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 
 from ..const import DAY_LIMIT, DAY_RESERVE, MINUTE_LIMIT, MINUTE_RESERVE
+from ..exceptions import XeroError
 from ..tools.aside import commit_aside, run_aside
 from ..tools.bulk import insert_rows
 from ..tools.xero_client import rate_limits
 
-# (database, connection) -> {"left": what the last answer said is left, "lines": the
-# sync log's lines of the calls since}: written with the next reservation (one
-# committed write per call instead of three), or when a run of calls ends; kept by
-# the process, as a run of calls spans many transactions
+# (database, connection, thread) -> {"left": what the last answer said is left, "lines":
+# the sync log's lines of the calls since}: written with the next reservation (one
+# committed write per call instead of three), or when a run of calls ends; kept by the
+# process, as a run of calls spans many transactions, and per thread, so that no worker
+# writes (or loses) the lines of another
 _PENDING = {}
 
 
@@ -61,29 +65,37 @@ class XeroConnectionBudget(models.Model):
             budget._write_pending(pending)
             return budget._reserve_one(purpose)
 
-        wait = self._xero_locked(connection, reserve)
-        if wait is None:
-            self._xero_keep_pending(connection, pending)
-            return 5
-        return wait
+        wait = self._xero_written(connection, pending, reserve)
+        return 5 if wait is None else wait
 
     @api.model
     def _xero_answered(self, connection, line, headers, ok, later=False):
         """A call's log line and what Xero's answer said is left: with ``later``, written
         with the next reservation (or ``_xero_flush``), otherwise now."""
         answered = {"left": (rate_limits(headers), ok), "lines": [line]}
-        if (
-            later
-            or self._xero_locked(connection, lambda budget: budget._write_pending(answered)) is None
-        ):
+        if later:
             self._xero_keep_pending(connection, answered)
+        else:
+            self._xero_written(connection, answered, lambda b: b._write_pending(answered))
+
+    @contextmanager
+    def _xero_flushing(self, connection):
+        """A run of calls, then what they left to write written (``_xero_flush``): also
+        when Xero failed, not when Odoo did (that error is the one to see, and the
+        transaction is gone): the lines are then written with the next call."""
+        try:
+            yield
+        except XeroError:
+            self._xero_flush(connection)
+            raise
+        self._xero_flush(connection)
 
     @api.model
     def _xero_flush(self, connection):
         """Write what the last calls left to write (at the end of a run of calls)."""
         pending = self._xero_pop_pending(connection)
-        if pending and self._xero_locked(connection, lambda b: b._write_pending(pending)) is None:
-            self._xero_keep_pending(connection, pending)
+        if pending:
+            self._xero_written(connection, pending, lambda b: b._write_pending(pending))
 
     @api.model
     def _xero_hold(self, connection, seconds):
@@ -91,17 +103,35 @@ class XeroConnectionBudget(models.Model):
         self._xero_locked(connection, lambda budget: budget._hold_for(seconds))
 
     @api.model
+    def _xero_written(self, connection, pending, step):
+        """``step(budget)`` on the locked row (see ``_xero_locked``), which writes
+        ``pending``: kept for the next write when the row could not be had, or the step
+        failed. Returns what the step returned, or None."""
+        try:
+            result = self._xero_locked(connection, step)
+        except Exception:
+            self._xero_keep_pending(connection, pending)
+            raise
+        if result is None:
+            self._xero_keep_pending(connection, pending)
+        return result
+
+    @api.model
     def _xero_pop_pending(self, connection):
-        return _PENDING.pop((self.env.cr.dbname, connection.id), None)
+        return _PENDING.pop(self._xero_pending_key(connection), None)
 
     @api.model
     def _xero_keep_pending(self, connection, pending):
         """Keep ``pending`` for the next write, after what is already kept."""
         if not pending:
             return
-        kept = _PENDING.setdefault((self.env.cr.dbname, connection.id), {"left": None, "lines": []})
+        kept = _PENDING.setdefault(self._xero_pending_key(connection), {"left": None, "lines": []})
         kept["left"] = pending["left"] or kept["left"]
         kept["lines"] = kept["lines"] + pending["lines"]
+
+    @api.model
+    def _xero_pending_key(self, connection):
+        return (self.env.cr.dbname, connection.id, threading.get_ident())
 
     @api.model
     def _xero_locked(self, connection, step, wait=True):

@@ -263,6 +263,10 @@ class XeroInvoice(models.Model):
         # ... and a payment Xero recorded (or deleted) is told to the order's salesperson
         of_orders._xero_payments_received(received)
         of_orders._xero_payments_reversed(reversed_)
+        # the order forms open show where their invoices stand now
+        self.env["xero.link"]._xero_live_changed(
+            connection.company_id, "sale.order", of_orders.order_id.ids
+        )
         if moved:
             # an approved or voided document may have moved tracked stock
             self.env["product.product"]._xero_stock_moved(connection)
@@ -350,16 +354,15 @@ class XeroInvoice(models.Model):
             invoices = self.sudo()._xero_unviewed(connection, per_run)
             cron._commit_progress(remaining=len(invoices))
             try:
-                for invoice in invoices:
-                    connection._xero_ensure_token()
-                    invoice._xero_read_view(connection)
-                    cron._commit_progress(1)
+                with self.env["xero.connection.budget"]._xero_flushing(connection):
+                    for invoice in invoices:
+                        connection._xero_ensure_token()
+                        invoice._xero_read_view(connection)
+                        cron._commit_progress(1)
             except (XeroRateLimitError, XeroAuthError) as error:
                 _logger.info("Xero history reads stopped: %s", error.message)
             except XeroError as error:
                 _logger.warning("Xero history read failed: %s", error.message)
-            finally:
-                self.env["xero.connection.budget"]._xero_flush(connection)
             cron._commit_progress(0)
 
     @api.model

@@ -156,14 +156,13 @@ class XeroPollCursor(models.Model):
         cron = self.env["ir.cron"]
         connection._xero_ensure_token()
         try:
-            self.env["xero.reference.mixin"]._xero_refresh_all(connection)
+            with self.env["xero.connection.budget"]._xero_flushing(connection):
+                self.env["xero.reference.mixin"]._xero_refresh_all(connection)
         except (XeroRateLimitError, XeroAuthError) as error:
             _logger.info("Xero reference refresh stopped: %s", error.message)
             return False
         except XeroError as error:
             _logger.warning("Xero reference refresh failed: %s", error.message)
-        finally:
-            self.env["xero.connection.budget"]._xero_flush(connection)
         cron._commit_progress(0)
         return True
 
@@ -171,10 +170,8 @@ class XeroPollCursor(models.Model):
     def _xero_sweep(self, connection, model):
         """Poll one collection to its end: DONE, STOP (the organisation must be left
         alone) or BUSY (another worker is reading it)."""
-        try:
+        with self.env["xero.connection.budget"]._xero_flushing(connection):
             return self._xero_sweep_pages(connection, model)
-        finally:
-            self.env["xero.connection.budget"]._xero_flush(connection)
 
     @api.model
     def _xero_sweep_pages(self, connection, model):

@@ -486,43 +486,42 @@ class XeroSyncJob(models.Model):
         cron._commit_progress(0)
         connections = jobs_sudo.env["xero.connection"]
         conflicts = 0
-        try:
-            while conflicts < MAX_CONFLICTS and not (deadline and time.monotonic() > deadline):
-                # a token about to expire is renewed before the batch's own transaction: a
-                # renewal during it would change the connection under that transaction
-                if jobs_sudo._xero_renew_tokens(only):
-                    cron._commit_progress(0)
-                try:
-                    batch = jobs_sudo._xero_lock_batch(only)
-                except psycopg2.errors.SerializationFailure:
-                    # another worker took or finished jobs meanwhile: look again afresh
-                    self.env.cr.rollback()
-                    conflicts += 1
-                    continue
-                except Exception as error:  # noqa: BLE001 - set aside below, the run goes on
-                    self.env.cr.rollback()
-                    if not jobs_sudo._xero_set_aside_unprepared(only, error):
-                        break
-                    cron._commit_progress(0)
-                    continue
-                if not batch:
+        while conflicts < MAX_CONFLICTS and not (deadline and time.monotonic() > deadline):
+            # a token about to expire is renewed before the batch's own transaction: a
+            # renewal during it would change the connection under that transaction
+            if jobs_sudo._xero_renew_tokens(only):
+                cron._commit_progress(0)
+            try:
+                batch = jobs_sudo._xero_lock_batch(only)
+            except psycopg2.errors.SerializationFailure:
+                # another worker took or finished jobs meanwhile: look again afresh
+                self.env.cr.rollback()
+                conflicts += 1
+                continue
+            except Exception as error:  # noqa: BLE001 - set aside below, the run goes on
+                self.env.cr.rollback()
+                if not jobs_sudo._xero_set_aside_unprepared(only, error):
                     break
-                conflicts = 0
-                connections |= batch.connection_id
-                # what needed no call is finished, the rest marked processing: both are
-                # committed before Xero hears of the batch
-                todo = batch.filtered(lambda job: job.state == "processing")
-                jobs_sudo.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
-                cron._commit_progress(len(batch - todo))
-                if not todo:
-                    continue
-                done = todo._xero_send()
-                remaining = jobs_sudo._xero_ready_count(connections=only)
-                if not cron._commit_progress(done, remaining=remaining):
-                    break
-        finally:
-            for connection in connections:
-                self.env["xero.connection.budget"]._xero_flush(connection)
+                cron._commit_progress(0)
+                continue
+            if not batch:
+                break
+            conflicts = 0
+            connections |= batch.connection_id
+            # what needed no call is finished, the rest marked processing: both are
+            # committed before Xero hears of the batch
+            todo = batch.filtered(lambda job: job.state == "processing")
+            jobs_sudo.env["xero.sync.log"]._xero_log_jobs(batch - todo, moved=False)
+            cron._commit_progress(len(batch - todo))
+            if not todo:
+                continue
+            done = todo._xero_send()
+            remaining = jobs_sudo._xero_ready_count(connections=only)
+            if not cron._commit_progress(done, remaining=remaining):
+                break
+        # what the calls left to write (not when Odoo failed: written with the next call)
+        for connection in connections:
+            self.env["xero.connection.budget"]._xero_flush(connection)
 
     @api.model
     def _xero_lock_batch(self, connections=None):

@@ -113,27 +113,26 @@ class XeroContactGolive(models.TransientModel):
         connection_sudo = self.connection_id.sudo()
         contacts, page, pulled_at = [], 1, None
         try:
-            while True:
-                answer = connection_sudo._xero_call_json(
-                    "get_contacts",
-                    page=page,
-                    page_size=PAGE_SIZE,
-                    include_archived=True,
-                    order="ContactID ASC",
-                    purpose="push",
-                    log={"direction": "in", "message": self.env._("Going live: every contact")},
-                )
-                if page == 1:
-                    pulled_at = answer.get("DateTimeUTC")
-                rows = answer.get("Contacts") or []
-                contacts += rows
-                if len(rows) < PAGE_SIZE:
-                    break
-                page += 1
+            with self.env["xero.connection.budget"]._xero_flushing(connection_sudo):
+                while True:
+                    answer = connection_sudo._xero_call_json(
+                        "get_contacts",
+                        page=page,
+                        page_size=PAGE_SIZE,
+                        include_archived=True,
+                        order="ContactID ASC",
+                        purpose="push",
+                        log={"direction": "in", "message": self.env._("Going live: every contact")},
+                    )
+                    if page == 1:
+                        pulled_at = answer.get("DateTimeUTC")
+                    rows = answer.get("Contacts") or []
+                    contacts += rows
+                    if len(rows) < PAGE_SIZE:
+                        break
+                    page += 1
         except XeroError as error:
             raise UserError(error.message) from None
-        finally:
-            self.env["xero.connection.budget"]._xero_flush(connection_sudo)
         directory = self.env["xero.contact"]
         directory._xero_store(connection_sudo, contacts)
         directory._xero_start_at(connection_sudo, pulled_at)

@@ -87,16 +87,15 @@ class XeroProductGolive(models.TransientModel):
         connection_sudo = self.connection_id.sudo()
         products = self.env["product.product"]
         try:
-            answer = connection_sudo._xero_call_json(
-                "get_items",
-                purpose="push",
-                log={"direction": "in", "message": self.env._("Going live: every item")},
-                **products._xero_call_options(),
-            )
+            with self.env["xero.connection.budget"]._xero_flushing(connection_sudo):
+                answer = connection_sudo._xero_call_json(
+                    "get_items",
+                    purpose="push",
+                    log={"direction": "in", "message": self.env._("Going live: every item")},
+                    **products._xero_call_options(),
+                )
         except XeroError as error:
             raise UserError(error.message) from None
-        finally:
-            self.env["xero.connection.budget"]._xero_flush(connection_sudo)
         items = [i for i in answer.get("Items") or [] if i.get("ItemID")]
         self.env["xero.item"].sudo()._xero_store(connection_sudo, items)
         return items, answer.get("DateTimeUTC")

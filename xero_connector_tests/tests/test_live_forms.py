@@ -37,6 +37,21 @@ class LiveMessagesMixin:
 
 
 @tagged("post_install", "-at_install")
+class TestLivePayments(LiveMessagesMixin, InvoiceCase, TransactionCase):
+    def test_a_payment_read_from_xero_is_told_to_the_order_form(self):
+        self.run_until_settled()
+        order = self.order([(self.drill, 1)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        before = self.last_bus_id()
+        self.pay(document)  # read by the poll
+        self.assertEqual(order.xero_payment_status, "paid")
+        named = set().union(*self.live_messages(self.env.company, after=before))
+        self.assertIn(("sale.order", order.id), named)
+
+
+@tagged("post_install", "-at_install")
 class TestLiveFormMessages(LiveMessagesMixin, XeroSyncCase, TransactionCase):
     """The bus messages the queue sends: one per transaction and company."""
 
