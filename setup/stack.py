@@ -574,8 +574,23 @@ def write_config(name, odoo_path, **options):
     return path, data_dir
 
 
+# Odoo's command line as its own launcher runs it: with --workers, Odoo starts its
+# websocket (gevent) process by running the same script again, which "python -m odoo"
+# cannot do (its __main__ is not a script)
+LAUNCHER = "import odoo.cli\n\nif __name__ == '__main__':\n    odoo.cli.main()\n"
+
+
+def odoo_launcher():
+    """The launcher script in the run folder (written once)."""
+    RUN_DIR.mkdir(exist_ok=True)
+    path = RUN_DIR / "odoo"
+    if not path.is_file() or path.read_text() != LAUNCHER:
+        path.write_text(LAUNCHER)
+    return path
+
+
 def odoo_cmd(vpython, config, *args):
-    return [vpython, "-m", "odoo", *args, "-c", config]
+    return [vpython, odoo_launcher(), *args, "-c", config]
 
 
 def prepare(with_browser=False):

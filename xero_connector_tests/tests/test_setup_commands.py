@@ -183,3 +183,20 @@ def test_odoo_runner_counts_only_with_its_report_and_some_tests(stack_module):
     assert (crashed.ok, crashed.summary) == (False, "ended without its test report (exit 255)")
     failed = stack.pytest_phase(fake_runner("=== 1 failed, 3 passed in 0.50s ===", 1))
     assert (failed.ok, failed.failed, failed.passed) == (False, 1, 3)
+
+
+def test_odoo_runs_from_a_script_it_can_run_again_for_its_websocket(stack_module):
+    """With --workers, Odoo starts its websocket (gevent) process by running its own
+    script again: "python -m odoo" cannot be run that way, the launcher can."""
+    command = stack_module.odoo_cmd(sys.executable, "odoo.conf", "--workers=2")
+    launcher = command[1]
+    assert command[:2] == [sys.executable, launcher] and "-m" not in command
+    again = subprocess.run(
+        [sys.executable, str(launcher), "gevent", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "Odoo Server 19.0" in again.stdout
