@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+# the decimals Xero keeps of a unit price (with unitdp=4), a quantity, a discount rate
+UNIT_DECIMALS, QUANTITY_DECIMALS, DISCOUNT_DECIMALS = 4, 4, 2
 # Xero's LineAmountTypes
 EXCLUSIVE, INCLUSIVE, NO_TAX = "Exclusive", "Inclusive", "NoTax"
 
@@ -23,6 +25,21 @@ def decimal(value):
 def cents(value):
     """Half-up to the cent, as Xero rounds every amount it stores."""
     return decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_places(value, places):
+    """Half-up to ``places`` decimals, as Xero keeps a unit price, a quantity or a rate."""
+    return decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def held(quantity, unit_amount, discount_rate=0):
+    """(quantity, unit amount, discount rate) as Xero keeps them: 4, 4 (unitdp=4) and 2
+    decimals."""
+    return (
+        to_places(quantity, QUANTITY_DECIMALS),
+        to_places(unit_amount, UNIT_DECIMALS),
+        to_places(discount_rate, DISCOUNT_DECIMALS),
+    )
 
 
 def line_amount(quantity, unit_amount, discount_rate=None):

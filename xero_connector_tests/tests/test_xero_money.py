@@ -40,3 +40,19 @@ class TestXeroMoney(BaseCase):
         lines = [{"LineAmount": "10.00", "Rate": 15}, {"LineAmount": "5.00", "Rate": 0}]
         self.assertEqual(xm.totals(lines, xm.NO_TAX)["Total"], Decimal("15.00"))
         self.assertEqual(xm.totals(lines)["TotalTax"], Decimal("1.50"))
+
+    def test_xero_keeps_4_decimals_of_a_price_and_a_quantity_and_2_of_a_discount(self):
+        self.assertEqual(
+            xm.held("1.5", "95.7702", "12.5"),
+            (Decimal("1.5000"), Decimal("95.7702"), Decimal("12.50")),
+        )
+        # half-up, as Xero rounds, not to the even digit
+        self.assertEqual(
+            xm.held("2.00005", "10.00005", "7.125"),
+            (Decimal("2.0001"), Decimal("10.0001"), Decimal("7.13")),
+        )
+        # a line's amount from what Xero holds is not always its exact amount
+        quantity, price, _discount = xm.held(150, "10.00005")
+        self.assertEqual(xm.line_amount(150, "10.00005"), Decimal("1500.01"))
+        self.assertEqual(xm.line_amount(quantity, price), Decimal("1500.02"))
+        self.assertEqual(xm.to_places(100 / 12, 4), Decimal("8.3333"))
