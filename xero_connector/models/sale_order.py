@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 from ..const import GONE, GROUP_MANAGER, GROUP_USER, PAYMENT_STATUSES, PRIORITY
 from ..tools.actions import SOFT_RELOAD, notification
@@ -455,27 +455,26 @@ class SaleOrder(models.Model):
         if not invoices:
             return credit_notes
         quantities, lines = {}, self.env["xero.order.invoice.line"]
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
         for line in self.order_line.filtered(
             lambda ol: not ol.display_type and not ol.is_downpayment
         ):
             invoiced = invoices.line_ids.filtered(lambda il, line=line: il.sale_line_id == line)
             if not invoiced:
                 continue
-            repriced = invoiced.filtered(
-                lambda il, line=line: (
-                    (il.price_unit, il.discount, il.tax_ids)
-                    != (line.price_unit, line.discount, line.tax_ids)
-                )
-            )
+            repriced = invoiced.filtered(lambda il, line=line: not il._xero_priced_as(line))
             if repriced:
                 lines |= repriced
                 quantities |= {il: il.quantity for il in repriced}
                 continue
             excess = -line._xero_quantity_to_invoice()
-            if excess > 0:
+            if float_compare(excess, 0.0, precision_digits=digits) > 0:
                 last = invoiced.sorted("id")[-1]
                 lines |= last
-                quantities[last] = excess
+                # in the unit it was invoiced in
+                quantities[last] = line.product_uom_id._compute_quantity(
+                    excess, last._xero_own_unit(), round=False
+                )
         if not lines:
             return credit_notes
         return credit_notes._xero_credit(

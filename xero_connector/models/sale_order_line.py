@@ -12,7 +12,15 @@ DOCUMENT_STATES = (
     "xero_invoice_line_ids.credit_note_id.xero_status",
     "xero_invoice_line_ids.credit_note_id.state",
 )
-XERO_EDITS = {"product_uom_qty", "price_unit", "discount", "tax_ids", "name", "product_id"}
+XERO_EDITS = {
+    "product_uom_qty",
+    "product_uom_id",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "name",
+    "product_id",
+}
 
 
 class SaleOrderLine(models.Model):
@@ -117,13 +125,19 @@ class SaleOrderLine(models.Model):
     def _xero_invoiced(self, posted=False, field="quantity"):
         """{line: what the order's Xero documents invoiced of it}: invoices add, credit
         notes take off; voided, deleted or cancelled ones do not count, nor (``posted``)
-        the ones not approved in Xero."""
+        the ones not approved in Xero. Quantities are in the line's unit."""
         lines = self.sudo().filtered("id")
         result = defaultdict(float)
         for document_line in lines.xero_invoice_line_ids:
             sign = document_line._xero_sign(posted)
-            if sign:
-                result[self.browse(document_line.sale_line_id.id)] += sign * document_line[field]
+            if not sign:
+                continue
+            line = document_line.sale_line_id
+            if field == "quantity":
+                value = document_line._xero_quantity_and_price(line.product_uom_id)[0]
+            else:
+                value = document_line[field]
+            result[self.browse(line.id)] += sign * value
         return result
 
     def _xero_quantity_to_invoice(self):
@@ -143,8 +157,9 @@ class SaleOrderLine(models.Model):
 
     def _xero_invoice_line_values(self, quantity, amounts=None, values=None):
         """The values of the Xero document line of ``quantity`` of this line, with
-        Odoo's (subtotal, total) of it; ``values``: the price, discount and taxes when
-        not the line's own (a credit of what was invoiced at another price)."""
+        Odoo's (subtotal, total) of it; ``values``: the unit, price, discount and taxes
+        when not the line's own (a credit of what was invoiced at another price), the
+        price exactly as the line holds it."""
         self.ensure_one()
         subtotal, total = amounts or (0.0, 0.0)
         values = values or {}
@@ -158,6 +173,7 @@ class SaleOrderLine(models.Model):
             "display_type": display_type or False,
             "name": self.name,
             "product_id": self.product_id.id,
+            "product_uom_id": values.get("product_uom_id", self.product_uom_id).id,
             "quantity": quantity,
             "price_unit": values.get("price_unit", self.price_unit),
             "discount": values.get("discount", self.discount),

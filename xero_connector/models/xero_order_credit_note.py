@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 from odoo import api, fields, models
+from odoo.tools import float_is_zero
 
 from ..const import DOCUMENT_STATUSES, GONE, POSTED, PRIORITY
 from ..exceptions import XeroError
@@ -60,14 +61,16 @@ class XeroOrderCreditNote(models.Model):
     @api.model
     def _xero_credit(self, invoice, lines, reason, quantities=None):
         """A credit note of ``lines`` of ``invoice`` (each for its whole quantity, or the
-        quantity ``quantities`` gives per line), at the prices they were invoiced at;
-        queued for Xero."""
+        quantity ``quantities`` gives per line), exactly as they were invoiced: in the
+        same unit, at the same price; queued for Xero."""
         order = invoice.order_id
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
         entries = [
             (
                 line.sale_line_id,
                 quantities.get(line, 0.0) if quantities else line.quantity,
                 {
+                    "product_uom_id": line._xero_own_unit(),
                     "price_unit": line.price_unit,
                     "discount": line.discount,
                     "tax_ids": line.tax_ids,
@@ -75,7 +78,9 @@ class XeroOrderCreditNote(models.Model):
             )
             for line in lines.filtered(lambda dl: dl.sale_line_id and not dl.display_type)
         ]
-        entries = [entry for entry in entries if entry[1]]
+        entries = [
+            entry for entry in entries if not float_is_zero(entry[1], precision_digits=digits)
+        ]
         if not entries:
             return self
         summary, commands = self._xero_amounts(order, entries)

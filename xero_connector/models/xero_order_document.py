@@ -1,12 +1,16 @@
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
+from odoo.tools import float_compare
 
 from ..const import GONE, PRIORITY
 from ..tools import xero_money as xm
 from ..tools.outcomes import Later, Refused, Send
 
-# a rounding line above this many cents per line is not rounding: the send is refused
+# a rounding line above this many cents per line is not rounding: the send is refused;
+# nor is a line that Xero's decimals alone change by more
 ROUNDING_CENTS_PER_LINE = 2
+# what a line in Xero's terms carries for Xero's arithmetic, and is not sent
+PRIVATE_KEYS = ("Rate", "Exact")
 
 
 class XeroOrderDocument(models.AbstractModel):
@@ -282,10 +286,10 @@ class XeroOrderDocument(models.AbstractModel):
             problem = line._xero_problem(connection)
             if problem:
                 return problem, self.env._("Lines")
-        if connection.rounding_account_id:
-            gap = self._xero_rounding_of(connection, payload)
-        else:  # no account to recognise the rounding line by
-            gap = document._xero_mapped_lines(connection)[2]
+        _amount_type, lines, gap = document._xero_mapped_lines(connection)
+        problem = document._xero_decimals_problem(lines)
+        if problem:
+            return problem, self.env._("Lines")
         if not gap:
             return None
         limit = ROUNDING_CENTS_PER_LINE * len(document.line_ids) / 100
@@ -311,6 +315,65 @@ class XeroOrderDocument(models.AbstractModel):
                 self.env._("Rounding account"),
             )
         return None
+
+    def _xero_decimals_problem(self, lines):
+        """Why Xero cannot hold ``lines`` (in Xero's terms) to the cent, in plain words, or
+        None: a line whose amount Xero's decimals change by more than rounding."""
+        self.ensure_one()
+        limit = xm.cents(ROUNDING_CENTS_PER_LINE / 100)
+        beyond = [(line, gap) for line, gap in _inexact(lines) if abs(gap) > limit]
+        if not beyond:
+            return None
+        problem = self.env._(
+            "Xero keeps 4 decimals of a unit price (in the product's unit) and of a quantity: "
+            "%(lines)s, more than rounding. Give the line a unit price of 4 decimals at most "
+            "on %(order)s (or sell it in the product's unit): its invoice follows.",
+            lines=self._xero_said(beyond),
+            order=self.order_id.name,
+        )
+        if not self._xero_discounts:
+            problem += " " + self.env._(
+                "Xero takes no discount on a credit note: a discounted line goes at its "
+                "discounted unit price."
+            )
+        return problem
+
+    def _xero_rounding_note(self):
+        """What the rounding line of this document carries, in plain words ("" without
+        one)."""
+        self.ensure_one()
+        if not self.rounding_amount:
+            return ""
+        document = self.sudo()
+        inexact = _inexact(document._xero_mapped_lines(document.connection_id)[1])
+        if not inexact:
+            return self.env._(
+                "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s): Xero "
+                "rounds tax per line.",
+                gap=self.rounding_amount,
+                total=self.amount_total,
+            )
+        return self.env._(
+            "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s): Xero "
+            "keeps 4 decimals of a unit price and of a quantity (%(lines)s), and rounds tax "
+            "per line.",
+            gap=self.rounding_amount,
+            total=self.amount_total,
+            lines=self._xero_said(inexact),
+        )
+
+    def _xero_said(self, inexact):
+        """Lines Xero's decimals change, in words: "Widget: 10.00 in Odoo, 10.01 in
+        Xero"."""
+        return "; ".join(
+            self.env._(
+                "%(line)s: %(odoo)s in Odoo, %(xero)s in Xero",
+                line=line["Description"].splitlines()[0][:80],
+                odoo=line["Exact"],
+                xero=line["LineAmount"],
+            )
+            for line, _gap in inexact
+        )
 
     @api.model
     def _xero_before_send(self, connection, jobs, outcomes, links):
@@ -410,8 +473,11 @@ class XeroOrderDocumentLine(models.Model):
     )
     name = fields.Text("Description", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
+    # as Odoo's order and invoice lines hold them: the price whole (Odoo's price
+    # precision is for display), the quantity and the price in the line's unit
+    product_uom_id = fields.Many2one("uom.uom", "Unit", readonly=True)
     quantity = fields.Float(digits="Product Unit", readonly=True)
-    price_unit = fields.Float("Unit price", digits="Product Price", readonly=True)
+    price_unit = fields.Float("Unit price", min_display_digits="Product Price", readonly=True)
     discount = fields.Float("Discount (%)", digits="Discount", readonly=True)
     tax_ids = fields.Many2many("account.tax", string="Taxes", readonly=True)
     price_subtotal = fields.Monetary("Subtotal", readonly=True)
@@ -505,56 +571,127 @@ class XeroOrderDocumentLine(models.Model):
             )
         return None
 
+    def _xero_own_unit(self):
+        """The unit of the line's quantity and price (the order line's, for a line made
+        before lines kept their unit)."""
+        self.ensure_one()
+        return self.product_uom_id or self.sale_line_id.product_uom_id
+
+    def _xero_unit(self):
+        """The unit Xero counts this line's item in: the product's, when the line's unit
+        converts to it (Xero's items have no units, and its stock counts the product's),
+        else the line's own."""
+        self.ensure_one()
+        unit, product_unit = self._xero_own_unit(), self.product_id.uom_id
+        if (
+            unit
+            and product_unit
+            and unit != product_unit
+            and unit._has_common_reference(product_unit)
+        ):
+            return product_unit
+        return unit
+
+    def _xero_quantity_and_price(self, unit=None):
+        """(quantity, unit price) of this line in ``unit`` (Xero's unit of its item by
+        default), exact, as Odoo converts them."""
+        self.ensure_one()
+        own = self._xero_own_unit()
+        unit = unit if unit is not None else self._xero_unit()
+        quantity, price = self.quantity, self.price_unit
+        if unit and own and unit != own:
+            quantity = own._compute_quantity(quantity, unit, round=False)
+            price = own._compute_price(price, unit)
+        return quantity, price
+
+    def _xero_priced_as(self, sale_line):
+        """Whether this line was priced as ``sale_line`` is now: the same unit price (in
+        the product's unit), discount and taxes."""
+        self.ensure_one()
+        unit = sale_line.product_id.uom_id
+        price = sale_line.product_uom_id._compute_price(sale_line.price_unit, unit)
+        digits = max(self.env["decimal.precision"].precision_get("Product Price"), xm.UNIT_DECIMALS)
+        return (
+            float_compare(self._xero_quantity_and_price(unit)[1], price, precision_digits=digits)
+            == 0
+            and float_compare(
+                self.discount,
+                sale_line.discount,
+                precision_digits=self.env["decimal.precision"].precision_get("Discount"),
+            )
+            == 0
+            and self.tax_ids == sale_line.tax_ids
+        )
+
     def _xero_line(self, connection, amount_type, discounts=True):
-        """This line in Xero's terms (with the effective ``Rate`` of its tax type, for
-        Xero's arithmetic). Without ``discounts`` (credit notes), the discount is in
-        the unit price."""
+        """This line in Xero's terms, in the unit of its item, with the effective
+        ``Rate`` of its tax type and its ``Exact`` amount (of its values before Xero's
+        decimals), for Xero's arithmetic. Without ``discounts`` (credit notes), the
+        discount is in the unit price."""
         self.ensure_one()
         if self.display_type:
             return {"Description": self.name or "-"}
         rate, _problem = self._xero_rate(connection)
         info = self.env["xero.tax.map"]._xero_tax_info(self.tax_ids)
-        quantity, price, discount = self.quantity, self.price_unit, self.discount or 0.0
+        quantity, price = map(xm.decimal, self._xero_quantity_and_price())
+        discount = xm.decimal(self.discount)
         if quantity < 0:  # a down payment deducted: Xero refuses negative quantities
             quantity, price = -quantity, -price
         if info["price_include"] and amount_type == xm.EXCLUSIVE and info["rate"]:
-            price = price * 100 / (100 + info["rate"])
+            price = price * xm.HUNDRED / (xm.HUNDRED + xm.decimal(info["rate"]))
         if discount and not discounts:
-            price, discount = price * (100 - discount) / 100, 0.0
-        price, quantity = round(price, 4), round(quantity, 4)
+            price, discount = price * (xm.HUNDRED - discount) / xm.HUNDRED, xm.decimal(0)
+        held_quantity, held_price, held_discount = xm.held(quantity, price, discount)
         line = {
-            "Description": self.name or self.product_id.display_name or "-",
-            "Quantity": quantity,
-            "UnitAmount": price,
-            "LineAmount": xm.line_amount(quantity, price, discount or None),
+            "Description": self._xero_description(),
+            "Quantity": float(held_quantity),
+            "UnitAmount": float(held_price),
+            "LineAmount": xm.line_amount(held_quantity, held_price, held_discount),
             "AccountCode": self._xero_account(connection).code or None,
             "TaxType": rate.xero_key or None,
             "Rate": rate.effective_rate if rate else 0,
+            "Exact": xm.line_amount(quantity, price, discount),
         }
-        if discount:
-            line["DiscountRate"] = round(discount, 2)
+        if held_discount:
+            line["DiscountRate"] = float(held_discount)
         code = (self.product_id.default_code or "").strip()
         if code and _link(self.product_id, connection):
             line["ItemCode"] = code
         return line
 
+    def _xero_description(self):
+        """The line's description; a line sold in another unit than its item's says the
+        quantity ordered, in its unit (Xero gets the quantity in the item's unit)."""
+        self.ensure_one()
+        description = self.name or self.product_id.display_name or "-"
+        own = self._xero_own_unit()
+        if self._xero_unit() != own:
+            ordered = f"{xm.decimal(self.quantity).normalize():f}"
+            description = f"{description} ({ordered} {own.name})"
+        return description
+
     def _xero_fixed_tax_lines(self, connection):
-        """Fixed-amount taxes of this line, as lines of their own without tax."""
+        """Fixed-amount taxes of this line, as lines of their own without tax (an amount
+        per unit of the line's own unit, as Odoo computes it)."""
         self.ensure_one()
         fixed = self.env["xero.tax.map"]._xero_tax_info(self.tax_ids)["fixed"]
-        quantity = round(abs(self.quantity), 4)
-        return [
-            {
-                "Description": tax.name,
-                "Quantity": quantity,
-                "UnitAmount": round(tax.amount, 4),
-                "LineAmount": xm.line_amount(quantity, tax.amount),
-                "AccountCode": self._xero_account(connection).code or None,
-                "TaxType": connection.no_tax_rate_id.xero_key or None,
-                "Rate": 0,
-            }
-            for tax in fixed
-        ]
+        quantity = abs(xm.decimal(self.quantity))
+        lines = []
+        for tax in fixed:
+            held_quantity, held_amount, _discount = xm.held(quantity, tax.amount)
+            lines.append(
+                {
+                    "Description": tax.name,
+                    "Quantity": float(held_quantity),
+                    "UnitAmount": float(held_amount),
+                    "LineAmount": xm.line_amount(held_quantity, held_amount),
+                    "AccountCode": self._xero_account(connection).code or None,
+                    "TaxType": connection.no_tax_rate_id.xero_key or None,
+                    "Rate": 0,
+                    "Exact": xm.line_amount(quantity, tax.amount),
+                }
+            )
+        return lines
 
 
 def _base_line_amounts(base_line):
@@ -570,8 +707,18 @@ def _xero_keys(line):
     return {
         key: float(value) if key == "LineAmount" else value
         for key, value in line.items()
-        if key != "Rate" and value is not None
+        if key not in PRIVATE_KEYS and value is not None
     }
+
+
+def _inexact(lines):
+    """[(line, what Xero's decimals change its amount by)] of ``lines`` in Xero's terms
+    whose amount in Xero is not their exact amount."""
+    return [
+        (line, line["LineAmount"] - line["Exact"])
+        for line in lines
+        if "Exact" in line and line["LineAmount"] != line["Exact"]
+    ]
 
 
 def _link(record, connection):

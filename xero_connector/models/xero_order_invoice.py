@@ -1,7 +1,7 @@
 from dataclasses import replace
 
 from odoo import api, fields, models
-from odoo.tools import hash_sign
+from odoo.tools import float_compare, hash_sign
 
 from ..const import GONE, POSTED, PRIORITY
 from ..exceptions import XeroError
@@ -167,11 +167,13 @@ class XeroOrderInvoice(models.Model):
         order = invoice.order_id
         on_invoice = {}
         for line in invoice.line_ids.filtered("sale_line_id"):
-            on_invoice[line.sale_line_id] = on_invoice.get(line.sale_line_id, 0.0) + line.quantity
+            quantity = line._xero_quantity_and_price(line.sale_line_id.product_uom_id)[0]
+            on_invoice[line.sale_line_id] = on_invoice.get(line.sale_line_id, 0.0) + quantity
         quantities = {}
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
         for line in order.order_line.filtered(lambda ol: not ol.is_downpayment):
             target = on_invoice.get(line, 0.0) + line._xero_quantity_to_invoice()
-            if line.display_type or target > 0:
+            if line.display_type or float_compare(target, 0.0, precision_digits=digits) > 0:
                 quantities[line] = max(target, 0.0)
         if not any(q for line, q in quantities.items() if not line.display_type):
             invoice._xero_cancel()
@@ -329,12 +331,7 @@ class XeroOrderInvoice(models.Model):
             status=statuses.get(element.get("Status"), element.get("Status")),
         )
         if self.rounding_amount:
-            note += " " + self.env._(
-                "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s): Xero "
-                "rounds tax per line.",
-                gap=self.rounding_amount,
-                total=self.amount_total,
-            )
+            note += " " + self._xero_rounding_note()
         return note
 
     @api.model

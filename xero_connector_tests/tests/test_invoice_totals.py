@@ -1,4 +1,5 @@
-"""A corpus of generated orders: every Xero invoice has the order's total, to the cent."""
+"""A corpus of generated orders: every line Xero receives is its order line's own, and
+every Xero invoice has the order's total, to the cent."""
 
 import random
 from decimal import Decimal
@@ -13,13 +14,13 @@ ORDERS = 1000
 
 @tagged("post_install", "-at_install")
 class TestTotalsCorpus(InvoiceCase, TransactionCase):
-    """1,000 orders with random quantities, prices to 4 decimals, discounts, taxes
-    excluded, included, several on a line or a fixed amount, in two currencies, under
-    both of Odoo's tax rounding methods."""
+    """1,000 orders with random quantities, prices to 2 or 4 decimals, discounts, no tax
+    or taxes excluded, included, several on a line or a fixed amount, in two currencies,
+    under both of Odoo's tax rounding methods, with Odoo's prices to 2 decimals (its
+    default) and to 6."""
 
     def setUp(self):
         super().setUp()
-        self.env.ref("product.decimal_price").digits = 4
         with self.sandbox.lock:
             self.books.save_tax_rate(
                 {
@@ -46,7 +47,14 @@ class TestTotalsCorpus(InvoiceCase, TransactionCase):
             self.maps._xero_key(self.tax15 | levy)
         ].write({"xero_tax_rate_id": twenty.id})
         self.tax_sets = {
-            "excluded": [self.tax15, nine, self.tax0, self.tax15 | levy, self.tax15 | eco],
+            "excluded": [
+                self.tax15,
+                nine,
+                self.tax0,
+                self.tax15 | levy,
+                self.tax15 | eco,
+                self.env["account.tax"],
+            ],
             "included": [included],
         }
         self.products = [self.product(f"CORPUS-{index}", f"Corpus {index}") for index in range(6)]
@@ -80,7 +88,7 @@ class TestTotalsCorpus(InvoiceCase, TransactionCase):
                     {
                         "product_id": chance.choice(self.products).id,
                         "product_uom_qty": round(chance.uniform(0.5, 40), chance.choice([0, 2])),
-                        "price_unit": round(chance.uniform(0.01, 2500), 4),
+                        "price_unit": round(chance.uniform(0.01, 2500), chance.choice([2, 4])),
                         "discount": chance.choice(
                             [0, 0, 0, 5, 12.5, round(chance.uniform(0, 40), 2)]
                         ),
@@ -94,18 +102,20 @@ class TestTotalsCorpus(InvoiceCase, TransactionCase):
             "order_line": lines,
         }
 
-    def test_every_xero_total_is_the_order_total_or_the_rounding_line_says_why(self):
+    def test_every_line_is_the_order_line_and_every_total_the_order_total(self):
         chance = random.Random(12)
         orders = self.env["sale.order"]
-        for method in ("round_per_line", "round_globally"):
+        batches = [(m, d) for d in (2, 6) for m in ("round_per_line", "round_globally")]
+        for method, digits in batches:
             self.env.company.tax_calculation_rounding_method = method
+            self.env.ref("product.decimal_price").digits = digits
             batch = self.env["sale.order"].create(
-                [self.random_order(chance) for _index in range(ORDERS // 2)]
+                [self.random_order(chance) for _index in range(ORDERS // len(batches))]
             )
             batch.action_confirm()
             invoices, skipped = batch._xero_make_invoices()
             self.assertFalse(skipped)
-            self.assertEqual(len(invoices), ORDERS // 2)
+            self.assertEqual(len(invoices), ORDERS // len(batches))
             orders |= batch
         self.run_until_settled()
 
@@ -123,13 +133,18 @@ class TestTotalsCorpus(InvoiceCase, TransactionCase):
             odoo_total = Decimal(str(order.amount_total)).quantize(Decimal("0.01"))
             self.assertEqual(Decimal(str(document["Total"])), odoo_total, order.name)
             self.assertEqual(document["CurrencyCode"], order.currency_id.name)
-            rounding = [line for line in document["LineItems"] if line.get("AccountCode") == "860"]
-            if rounding:
+            # each line is its order line's own: what is left is Odoo's and Xero's
+            # rounding of tax, a cent a line at most
+            rest = self.assert_exact_lines(order, document)
+            if rest:
                 rounded += 1
-                [line] = rounding
+                [line] = rest
+                self.assertEqual(line["AccountCode"], "860")
                 self.assertEqual(Decimal(str(invoice.rounding_amount)), line["LineAmount"])
                 self.assertIn("rounding line", self.job_of(invoice).result)
-                self.assertLessEqual(abs(line["LineAmount"]), Decimal("0.10"))
+                self.assertLessEqual(
+                    abs(line["LineAmount"]), Decimal("0.01") * len(order.order_line), order.name
+                )
             else:
                 self.assertFalse(invoice.rounding_amount)
         # the corpus does meet Odoo's global rounding and Xero's rounding per line

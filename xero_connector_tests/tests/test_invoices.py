@@ -2,7 +2,7 @@
 cent, never twice."""
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 from lxml import etree
@@ -59,6 +59,46 @@ class InvoiceCase(ProductCase):
     def total(self, document):
         return Decimal(str(document["Total"]))
 
+    def assert_exact_lines(self, order, document, lines=None):
+        """Every line Xero holds carries what its order line holds: the item, the
+        account, the tax type, the unit price (to Xero's 4 decimals), the quantity (both
+        in the item's unit) and the discount, and so the line's own amount. Returns what
+        is left: the rounding line, if any."""
+        received = [line for line in document["LineItems"] if "Quantity" in line]
+        inclusive = document["LineAmountTypes"] == "Inclusive"
+        for line in (lines or order.order_line).filtered(lambda ol: not ol.display_type):
+            sent = received.pop(0)
+            unit, item_unit = line.product_uom_id, line.product_id.uom_id
+            quantity = Decimal(str(unit._compute_quantity(line.product_uom_qty, item_unit, False)))
+            price = Decimal(str(unit._compute_price(line.price_unit, item_unit)))
+            included = line.tax_ids.filtered("price_include")
+            if included and not inclusive:  # sent without its tax
+                price = price * 100 / (100 + Decimal(str(sum(included.mapped("amount")))))
+            discount = Decimal(str(line.discount))
+            rate, _problem = self.maps._xero_lookup(self.connection, line.tax_ids)
+            expected = {
+                "ItemCode": line.product_id.default_code,
+                "AccountCode": line.product_id._xero_sales_account(self.connection).code,
+                "TaxType": rate.xero_key,
+                "Quantity": quantity.quantize(Decimal("0.0001"), ROUND_HALF_UP),
+                "UnitAmount": price.quantize(Decimal("0.0001"), ROUND_HALF_UP),
+                "DiscountRate": discount.quantize(Decimal("0.01"), ROUND_HALF_UP),
+            }
+            got = {key: sent.get(key) for key in expected} | {
+                "DiscountRate": sent.get("DiscountRate", Decimal("0.00"))
+            }
+            self.assertEqual(got, expected, f"{order.name}: {line.name}")
+            if not (included and not inclusive):  # else its price has more than 4 decimals
+                exact = quantity * price * (100 - discount) / 100
+                self.assertEqual(
+                    sent["LineAmount"],
+                    exact.quantize(Decimal("0.01"), ROUND_HALF_UP),
+                    f"{order.name}: {line.name}: the line's own amount",
+                )
+            for tax in line.tax_ids.filtered(lambda t: t.amount_type == "fixed"):
+                self.assertEqual(received.pop(0)["Description"], tax.name)
+        return received
+
     def pay(self, document, amount=None, read=True):
         """The accountant records a payment of the invoice in Xero (all of it by default);
         Odoo reads it by the poll (Xero has no payment webhook) unless ``read`` is off."""
@@ -74,6 +114,9 @@ class InvoiceCase(ProductCase):
             )
         if read:
             self.poll()
+
+    def credit_notes(self):
+        return [c for c in self.books.credit_notes.values() if c["Type"] == "ACCRECCREDIT"]
 
     def job_of(self, invoice):
         """The last push of the invoice (its pay link is read by jobs of their own)."""
@@ -265,6 +308,173 @@ class TestTotals(InvoiceCase, TransactionCase):
         [document] = self.invoiced(order)
         self.assertEqual(document["LineAmountTypes"], "Inclusive")
         self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+
+
+@tagged("post_install", "-at_install")
+class TestExactDocuments(InvoiceCase, TransactionCase):
+    """Xero gets each order line as it is: its unit price to 4 decimals (Odoo keeps a
+    line's price whole, whatever the precision of product prices), its quantity in the
+    item's unit, its discount; a rounding line carries only what Xero cannot hold."""
+
+    def dozens(self):
+        dozen = self.env.ref("uom.product_uom_dozen")
+        dozen.active = True
+        return dozen
+
+    def test_prices_to_4_decimals_go_as_they_are_without_a_rounding_line(self):
+        self.assertEqual(self.env.ref("product.decimal_price").digits, 2)
+        # 18 x 446.3133 cut to 446.31 would differ by 0.06: more than rounding
+        order = self.order([(self.drill, 1, 95.7702), (self.saw, 18, 446.3133, 2.5)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        invoice = order.sudo().xero_invoice_ids
+        self.assertEqual(invoice.line_ids.mapped("price_unit"), [95.7702, 446.3133])
+        self.assertEqual(self.job_of(invoice).state, "done", self.job_of(invoice).failure_reason)
+        [document] = self.invoiced(order)
+        self.assertEqual(self.assert_exact_lines(order, document), [], "no rounding line")
+        drill, _saw = document["LineItems"]
+        self.assertEqual(drill["UnitAmount"], Decimal("95.7702"))
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+        self.assertFalse(invoice.rounding_amount)
+
+    def test_a_dozen_goes_as_twelve_of_the_item_xero_tracks_in_units(self):
+        self.poll()  # Xero's cordless drill, tracked in units, is matched to the drill
+        self.run_until_settled()
+        drill = self.drill
+        self.assertTrue(drill.xero_tracked)
+        self.connection.sudo().allow_backorders = True
+        before = self.books.item_view(self.item("INV-DRL"))["QuantityAvailable"]
+        dozen = self.dozens()
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": drill.id, "product_uom_qty": 1, "product_uom_id": dozen.id}
+                    ),
+                    Command.create(
+                        {
+                            "product_id": self.saw.id,
+                            "product_uom_qty": 2,
+                            "product_uom_id": dozen.id,
+                            "price_unit": 100.0,  # 8.3333... a saw
+                        }
+                    ),
+                ],
+            }
+        )
+        order.action_confirm()
+        self.assertEqual(order.order_line[0].price_unit, 12 * 199.0)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        drills, saws = document["LineItems"]
+        self.assertEqual(
+            (drills["ItemCode"], drills["Quantity"], drills["UnitAmount"]),
+            ("INV-DRL", Decimal(12), Decimal(199)),
+        )
+        self.assertIn("(1 Dozens)", drills["Description"])
+        self.assertEqual((saws["Quantity"], saws["UnitAmount"]), (Decimal(24), Decimal("8.3333")))
+        self.assertEqual(saws["LineAmount"], Decimal("200.00"))
+        self.assertEqual(self.assert_exact_lines(order, document), [], "no rounding line")
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+        after = self.books.item_view(self.item("INV-DRL"))["QuantityAvailable"]
+        self.assertEqual(before - after, 12, "Xero's stock moves by twelve drills")
+        self.assertEqual(order.order_line.mapped("qty_invoiced"), [1.0, 2.0])
+
+    def test_a_price_beyond_4_decimals_is_rounded_and_said_or_refused(self):
+        self.env.ref("product.decimal_price").digits = 6
+        # 150 x 10.00005 = 1500.0075; Xero holds 10.0001, 150 x 10.0001 = 1500.015
+        order = self.order([(self.drill, 150, 10.00005), (self.saw, 1)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        invoice = order.sudo().xero_invoice_ids
+        self.assertEqual(invoice.line_ids[0].price_unit, 10.00005)
+        [document] = self.invoiced(order)
+        drill, *others = document["LineItems"]
+        self.assertEqual(
+            (drill["Quantity"], drill["UnitAmount"], drill["LineAmount"]),
+            (150, Decimal("10.0001"), Decimal("1500.02")),
+        )
+        [rounding] = self.assert_exact_lines(
+            order, dict(document, LineItems=others), order.order_line[1:]
+        )
+        self.assertEqual(rounding["LineAmount"], Decimal("-0.01"))
+        self.assertEqual(self.total(document), Decimal(str(order.amount_total)))
+        result = self.job_of(invoice).result
+        self.assertIn("4 decimals", result)
+        self.assertIn("1500.01 in Odoo, 1500.02 in Xero", result)
+        self.assertTrue(any("4 decimals" in m.body for m in order.message_ids))
+
+        # 1000 x 0.123456 = 123.46 in Odoo, 123.50 at 0.1235: not rounding
+        order = self.order([(self.drill, 1000, 0.123456)])
+        order.action_xero_invoice()
+        self.run_until_settled()
+        invoice = order.sudo().xero_invoice_ids
+        job = self.job_of(invoice)
+        self.assertEqual(job.state, "error")
+        self.assertIn("4 decimals", job.failure_reason)
+        self.assertIn("123.46 in Odoo, 123.50 in Xero", job.failure_reason)
+        self.assertFalse(
+            [d for d in self.books.invoices.values() if order.name in d.get("Reference", "")]
+        )
+        # the salesperson gives the price 4 decimals: the invoice follows
+        order.order_line.price_unit = 0.1235
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.assertEqual(self.assert_exact_lines(order, document), [])
+
+    def test_a_line_to_4_decimals_edited_elsewhere_is_not_repriced(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        order = self.order([(self.drill, 2, 95.7702), (self.saw, 3)])
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.pay(document)
+        drills, saws = order.order_line
+        drills.name = "Cordless drill, engraved"
+        self.run_until_settled()
+        self.assertFalse(self.credit_notes(), "a new description is not a new price")
+        saws.product_uom_qty = 1
+        self.run_until_settled()
+        [credit] = self.credit_notes()
+        [line] = credit["LineItems"]
+        self.assertEqual((line["ItemCode"], line["Quantity"]), ("INV-SAW", 2))
+        self.assertEqual(len(self.invoiced(order)), 1, "nothing to invoice again")
+        self.assertEqual(order.invoice_status, "invoiced")
+
+    def test_a_credit_note_carries_the_exact_price_in_the_item_unit(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        dozen = self.dozens()
+        order = self.order([(self.drill, 3, 95.7702)], confirm=False)
+        order.order_line = [
+            Command.create(
+                {"product_id": self.saw.id, "product_uom_qty": 2, "product_uom_id": dozen.id}
+            )
+        ]
+        order.action_confirm()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.pay(document)
+        drills, saws = order.order_line
+        order.write(
+            {
+                "order_line": [
+                    Command.update(drills.id, {"product_uom_qty": 1}),
+                    Command.update(saws.id, {"product_uom_qty": 1}),
+                ]
+            }
+        )
+        self.run_until_settled()
+        [credit] = self.credit_notes()
+        drills, saws = credit["LineItems"]
+        self.assertEqual((drills["Quantity"], drills["UnitAmount"]), (2, Decimal("95.7702")))
+        self.assertEqual((saws["Quantity"], saws["UnitAmount"]), (12, Decimal("45.5")))
+        [credit_note] = order.sudo().xero_invoice_ids.credit_note_ids
+        self.assertEqual(credit_note.line_ids.mapped("price_unit"), [95.7702, 546.0])
+        self.assertEqual(self.total(credit), Decimal(str(credit_note.amount_total)))
+        self.assertEqual(len(self.invoiced(order)), 1)
+        net = self.total(document) - self.total(credit)
+        self.assertEqual(net, Decimal(str(order.amount_total)))
 
 
 @tagged("post_install", "-at_install")
@@ -522,9 +732,6 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
         order.action_xero_invoice()
         self.run_until_settled()
         return order
-
-    def credit_notes(self):
-        return [c for c in self.books.credit_notes.values() if c["Type"] == "ACCRECCREDIT"]
 
     def test_cancelling_before_the_invoice_reached_xero_sends_nothing(self):
         order = self.order([(self.drill, 1)])
