@@ -1,8 +1,11 @@
 """Odoo test cases with a Xero sandbox and the company's connection pointed at it."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.tests.common import get_db_name
 
 from .sandbox_client import checked_sandbox
 
@@ -84,6 +87,27 @@ def connected_values(sandbox, expires_in=1800, tenant=0):
         "tenant_id": tenant_id,
         "state": "connected",
     }
+
+
+@contextmanager
+def committed_connection(sandbox, **values):
+    """For the tests that commit (threads, processes): the main company's connection
+    committed as connected to the sandbox, with ``values``; yields the registry.
+    Afterwards what the sync kept is forgotten and the connection is as it was."""
+    registry = Registry(get_db_name())
+    keys = ["mode", "sandbox_url", "client_id", "client_secret", "state", *values]
+    with registry.cursor() as cr:
+        connection = api.Environment(cr, SUPERUSER_ID, {}).company._xero_connection().sudo()
+        saved = connection.read(keys)[0]
+        connection.write(connected_values(sandbox) | values)
+    try:
+        yield registry
+    finally:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            forget_xero_data(env)
+            connection = env.company._xero_connection().sudo()
+            connection.write({key: value for key, value in saved.items() if key != "id"})
 
 
 class XeroSandboxMixin:

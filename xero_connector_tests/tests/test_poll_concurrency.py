@@ -7,7 +7,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 
-from .common import connected_values, forget_xero_data
+from .common import committed_connection
 
 
 def environment(cr):
@@ -17,19 +17,12 @@ def environment(cr):
 @pytest.fixture
 def poll_cursor(sandbox):
     """The id of the contacts' polling cursor of the main company's connected connection."""
-    registry = Registry(get_db_name())
-    with registry.cursor() as cr:
-        env = environment(cr)
-        connection = env.company._xero_connection().sudo()
-        saved = connection.read(["mode", "sandbox_url", "client_id", "client_secret", "state"])[0]
-        connection.write(connected_values(sandbox))
-        cursor_id = env["xero.poll.cursor"]._xero_for(connection, "res.partner").id
-    yield cursor_id
-    with registry.cursor() as cr:
-        env = environment(cr)
-        forget_xero_data(env)
-        connection = env.company._xero_connection().sudo()
-        connection.write({key: value for key, value in saved.items() if key != "id"})
+    with committed_connection(sandbox) as registry:
+        with registry.cursor() as cr:
+            env = environment(cr)
+            connection = env.company._xero_connection().sudo()
+            cursor_id = env["xero.poll.cursor"]._xero_for(connection, "res.partner").id
+        yield cursor_id
 
 
 def test_a_page_is_read_by_one_worker_at_a_time(poll_cursor):

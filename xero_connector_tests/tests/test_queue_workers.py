@@ -12,7 +12,7 @@ from odoo.fields import Domain
 from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 
-from .common import connected_values, forget_xero_data
+from .common import committed_connection
 
 
 def environment(cr):
@@ -34,20 +34,10 @@ def connected(sandbox):
             made.extend(partners.ids)
             return partners.ids
 
-    with registry.cursor() as cr:
-        env = environment(cr)
-        connection = env.company._xero_connection().sudo()
-        saved = connection.read(["mode", "sandbox_url", "client_id", "client_secret", "state"])[0]
-        connection.write(connected_values(sandbox) | {"sync_contacts": True})
-    yield customers
-    with registry.cursor() as cr:
-        env = environment(cr)
-        forget_xero_data(env)
-        env["res.partner"].browse(made).unlink()
-        connection = env.company._xero_connection().sudo()
-        connection.write(
-            {key: value for key, value in saved.items() if key != "id"} | {"sync_contacts": False}
-        )
+    with committed_connection(sandbox, sync_contacts=True):
+        yield customers
+        with registry.cursor() as cr:
+            environment(cr)["res.partner"].browse(made).unlink()
 
 
 def take_batch(registry, started_seconds_ago):

@@ -8,7 +8,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import get_db_name
 
-from .common import connected_values, forget_xero_data
+from .common import committed_connection
 
 COUNT = 300
 
@@ -20,25 +20,15 @@ def environment(cr):
 @pytest.fixture
 def queued(sandbox):
     """300 customers waiting in the queue of the main company's connected connection."""
-    registry = Registry(get_db_name())
-    with registry.cursor() as cr:
-        env = environment(cr)
-        connection = env.company._xero_connection().sudo()
-        saved = connection.read(["mode", "sandbox_url", "client_id", "client_secret", "state"])[0]
-        connection.write(connected_values(sandbox) | {"sync_contacts": True})
-        partners = env["res.partner"].create(
-            [{"name": f"Worker test {i:03d}", "customer_rank": 1} for i in range(COUNT)]
-        )
-        ids = partners.ids
-    yield ids
-    with registry.cursor() as cr:
-        env = environment(cr)
-        forget_xero_data(env)
-        env["res.partner"].browse(ids).unlink()
-        connection = env.company._xero_connection().sudo()
-        connection.write(
-            {key: value for key, value in saved.items() if key != "id"} | {"sync_contacts": False}
-        )
+    with committed_connection(sandbox, sync_contacts=True) as registry:
+        with registry.cursor() as cr:
+            partners = environment(cr)["res.partner"].create(
+                [{"name": f"Worker test {i:03d}", "customer_rank": 1} for i in range(COUNT)]
+            )
+            ids = partners.ids
+        yield ids
+        with registry.cursor() as cr:
+            environment(cr)["res.partner"].browse(ids).unlink()
 
 
 def test_two_workers_share_the_queue_without_touching_the_same_job(sandbox, queued):
