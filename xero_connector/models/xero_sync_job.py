@@ -328,20 +328,11 @@ class XeroSyncJob(models.Model):
             cron.sudo()._trigger()
 
     def _xero_requeue(self):
-        """Back to pending; a pending job of the same record absorbs this one instead."""
+        """Back to pending (a pending job of the same record absorbs this one instead)."""
         self.ensure_one()
-        twin = self.search(
-            [("dedup_key", "=", self.dedup_key), ("state", "=", "pending"), ("id", "!=", self.id)],
-            limit=1,
-        )
-        if twin:
-            twin.write({"next_attempt_at": fields.Datetime.now()})
-            self.write({"state": "cancelled", "result": self.env._("Merged into job %s", twin.id)})
-            return
         definitive = self.state in ("error", "cancelled") and not self.uncertain
-        self.write(
+        self._xero_set_pending(
             {
-                "state": "pending",
                 "next_attempt_at": fields.Datetime.now(),
                 "attempts": 0,
                 "failure_type": False,
