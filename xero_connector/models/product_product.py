@@ -3,12 +3,15 @@ import logging
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
+from ..const import PRIORITY
 from ..exceptions import XeroError
 from ..tools import tax_mapping as tm
-from ..tools.outcomes import Done, Refused
+from ..tools.outcomes import Done, Refused, each
 from ..tools.sync_rules import canonical, quoted
 
 _logger = logging.getLogger(__name__)
+# the queue's read of the stock Xero moved (one pending per organisation)
+STOCK_KIND = "item.stock"
 # Xero's refusal of an item code another item has
 CODE_TAKEN = "already exists"
 # Xero's item keys, their labels and default directions
@@ -436,6 +439,16 @@ class ProductProduct(models.Model):
     # ------------------------------------------------------------------ business: Xero -> Odoo
 
     @api.model
+    def _xero_kinds(self):
+        return [*super()._xero_kinds(), (STOCK_KIND, self.env._("Stock of items, from Xero"))]
+
+    @api.model
+    def _xero_fetch(self, jobs):
+        if jobs[:1].kind == STOCK_KIND:  # a batch is of one kind
+            return self._xero_read_stock(jobs)
+        return super()._xero_fetch(jobs)
+
+    @api.model
     def _xero_fetch_params(self, xero_ids):
         """Items have no IDs filter: they are asked for by ItemID."""
         return {"where": " OR ".join(f"ItemID==Guid({quoted(x)})" for x in xero_ids)}
@@ -569,9 +582,7 @@ class ProductProduct(models.Model):
         if not codes:
             return {}
         found = self._xero_items_by_code(jobs.connection_id, set(codes.values()))
-        return {
-            job_id: found[code]["ItemID"].lower() for job_id, code in codes.items() if code in found
-        }
+        return {job_id: found[code] for job_id, code in codes.items() if code in found}
 
     @api.model
     def _xero_items_by_code(self, connection, codes):
@@ -675,14 +686,33 @@ class ProductProduct(models.Model):
     @api.model
     def _xero_stock_moved(self, connection):
         """A document that moves stock was approved or voided in Xero: what changed of
-        the items is read now (one call), not at the next poll."""
+        the items is read soon, by the queue (one call, whatever the number of
+        documents), not at the next poll, and never in the transaction that learnt it."""
         if not connection.sync_products:
-            return
+            return self.env["xero.sync.job"]
+        return self.env["xero.sync.job"]._xero_enqueue(
+            [
+                {
+                    "connection_id": connection.id,
+                    "direction": "in",
+                    "kind": STOCK_KIND,
+                    "res_model": self._name,
+                    "xero_id": "stock",
+                    "priority": PRIORITY["fetch"],
+                }
+            ]
+        )
+
+    @api.model
+    def _xero_read_stock(self, jobs):
+        """The queue's read of what changed of the items since the poll's cursor, unless
+        the poll is reading them right now: {job id: outcome}."""
+        connection = jobs.connection_id
         cursor = self.env["xero.poll.cursor"].sudo()._xero_for(connection, self._name)
-        try:
-            self._xero_poll(connection, cursor)
-        except XeroError as error:
-            _logger.info("Xero stock not read after a document: %s", error.message)
+        if not cursor._xero_take_turn():
+            return each(jobs, Done(self.env._("The poll running now reads the stock.")))
+        self._xero_poll(connection, cursor)
+        return each(jobs, Done(self.env._("Stock read from Xero.")))
 
     def _xero_low_stock_threshold(self, connection):
         self.ensure_one()

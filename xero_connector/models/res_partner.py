@@ -623,9 +623,9 @@ class ResPartner(models.Model):
             log={"direction": "in", "message": self.env._("Contacts that may exist already")},
         )
         found = {
-            c["Name"]: c["ContactID"]
+            c["Name"]: c
             for c in answer.get("Contacts") or []
-            if c.get("ContactStatus") == "ACTIVE"
+            if c.get("ContactStatus") == "ACTIVE" and c.get("ContactID")
         }
         return {job_id: found[name] for job_id, name in names.items() if name in found}
 

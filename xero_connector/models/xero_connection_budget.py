@@ -17,6 +17,9 @@ from ..tools.xero_client import rate_limits
 # process, as a run of calls spans many transactions, and per thread, so that no worker
 # writes (or loses) the lines of another
 _PENDING = {}
+# (database, thread) -> depth of the runs of calls (``_xero_batching``) the thread is in:
+# outside one, a call's line is written at once (a user's click, a pay link opened)
+_BATCHING = {}
 
 
 class XeroConnectionBudget(models.Model):
@@ -73,21 +76,35 @@ class XeroConnectionBudget(models.Model):
         """A call's log line and what Xero's answer said is left: with ``later``, written
         with the next reservation (or ``_xero_flush``), otherwise now."""
         answered = {"left": (rate_limits(headers), ok), "lines": [line]}
-        if later:
+        if later and _BATCHING.get(self._xero_thread_key()):
             self._xero_keep_pending(connection, answered)
         else:
             self._xero_written(connection, answered, lambda b: b._write_pending(answered))
+
+    @contextmanager
+    def _xero_batching(self):
+        """A run of calls of this thread whose lines may wait for the next reservation
+        (or the run's ``_xero_flush``)."""
+        key = self._xero_thread_key()
+        _BATCHING[key] = _BATCHING.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _BATCHING[key] -= 1
+            if not _BATCHING[key]:
+                del _BATCHING[key]
 
     @contextmanager
     def _xero_flushing(self, connection):
         """A run of calls, then what they left to write written (``_xero_flush``): also
         when Xero failed, not when Odoo did (that error is the one to see, and the
         transaction is gone): the lines are then written with the next call."""
-        try:
-            yield
-        except XeroError:
-            self._xero_flush(connection)
-            raise
+        with self._xero_batching():
+            try:
+                yield
+            except XeroError:
+                self._xero_flush(connection)
+                raise
         self._xero_flush(connection)
 
     @api.model
@@ -131,7 +148,11 @@ class XeroConnectionBudget(models.Model):
 
     @api.model
     def _xero_pending_key(self, connection):
-        return (self.env.cr.dbname, connection.id, threading.get_ident())
+        return (*self._xero_thread_key(), connection.id)
+
+    @api.model
+    def _xero_thread_key(self):
+        return (self.env.cr.dbname, threading.get_ident())
 
     @api.model
     def _xero_locked(self, connection, step, wait=True):

@@ -8,6 +8,7 @@ from ..const import PAGE_SIZE
 from ..exceptions import XeroError
 from ..tools import contact_mapping as cm
 from ..tools.aside import commit_aside
+from ..tools.bulk import quiet_query
 from ..tools.sync_rules import xero_datetime
 
 CURSOR_MODEL = "xero.contact"
@@ -155,7 +156,9 @@ class XeroContact(models.Model):
             for c in [*columns, "write_uid", "write_date"]
             if c not in ("connection_id", "xero_id")
         )
-        self.env.execute_query(
+        # the queue and a read storing the same contact at once: one of them retries
+        quiet_query(
+            self.env,
             SQL(
                 "INSERT INTO xero_contact (%s, create_uid, create_date, write_uid, write_date) "
                 "VALUES %s ON CONFLICT (connection_id, xero_id) DO UPDATE SET %s "
@@ -164,7 +167,7 @@ class XeroContact(models.Model):
                 SQL(", ").join(SQL.identifier(c) for c in columns),
                 values,
                 updates,
-            )
+            ),
         )
         self.invalidate_model()
 

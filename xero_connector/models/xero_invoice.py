@@ -196,82 +196,124 @@ class XeroInvoice(models.Model):
 
     @api.model
     def _xero_apply_inbound(self, connection, elements):
-        """Create or update the mirror of these invoices, each with its customer."""
+        """Invoices read from Xero (a webhook's fetch, the poll, a push read back): the
+        mirror is kept, then what depends on it reacts."""
+        changes = self._xero_mirror(connection, elements)
+        self._xero_react(connection, changes)
+        return changes["outcomes"]
+
+    @api.model
+    def _xero_mirror(self, connection, elements):
+        """Create or update the mirror of these invoices, with their payments, and link
+        the orders' invoices to it. Changes nothing else: returns what changed, for
+        ``_xero_react``: {"outcomes": {Xero id: outcome}, "changed": mirrors written or
+        made, "received"/"reversed": {mirror id: (settled before, Xero's values)},
+        "moved": whether a document moved tracked stock}."""
         by_id = {(e.get("InvoiceID") or "").lower(): e for e in elements}
         by_id.pop("", None)
-        existing = {
-            invoice.xero_id: invoice
-            for invoice in self.search(
-                [("connection_id", "=", connection.id), ("xero_id", "in", list(by_id))]
-            )
-        }
-        existing_by_id = {invoice.id: invoice for invoice in existing.values()}
+        domain = Domain([("connection_id", "=", connection.id), ("xero_id", "in", list(by_id))])
+        existing = {invoice.xero_id: invoice for invoice in self.search(domain)}
         start = self._xero_start(connection)
         currencies = self._xero_currencies({e.get("CurrencyCode") for e in elements})
-        rows, new, outcomes = {}, [], {}
-        moved = False
+        rows, new, outcomes, before, moved = {}, {}, {}, {}, False
         for xero_id, element in by_id.items():
-            values = self._xero_invoice_values(element, currencies)
-            before = existing[xero_id].status if xero_id in existing else None
-            moved = moved or _moves_stock(before, values["status"])
             if element.get("Type") != "ACCREC":
                 outcomes[xero_id] = Done(self.env._("Not a sales invoice: not shown."))
                 continue
-            if xero_id in existing:
-                rows[existing[xero_id].id] = values
+            values = self._xero_invoice_values(element, currencies)
+            mirror = existing.get(xero_id)
+            moved = moved or _moves_stock(mirror.status if mirror else None, values["status"])
+            if mirror:
+                rows[mirror.id] = values
+                before[mirror.id] = mirror._xero_settled()
             elif values["status"] in OPEN or (values["date"] and values["date"] >= start):
-                new.append(values | {"connection_id": connection.id, "xero_id": xero_id})
+                new[xero_id] = values | {
+                    "connection_id": connection.id,
+                    "company_id": connection.company_id.id,
+                    "xero_id": xero_id,
+                }
             outcomes[xero_id] = Done()
-        settled_before = {
-            mirror_id: existing_by_id[mirror_id]._xero_settled() for mirror_id in rows
-        }
         write_rows(self, rows)
-        if new:
-            insert_rows(self, [v | {"company_id": connection.company_id.id} for v in new])
-        mirrors = {
-            mirror.xero_id: mirror
-            for mirror in self.search(
-                [("connection_id", "=", connection.id), ("xero_id", "in", list(by_id))]
-            )
+        # a mirror another transaction made meanwhile is left out, then written
+        made = insert_rows(self, list(new.values()), unique=("connection_id", "xero_id"))
+        mirrors = {mirror.xero_id: mirror for mirror in self.search(domain)}
+        late = {
+            mirrors[xero_id].id: values
+            for xero_id, values in new.items()
+            if xero_id in mirrors and mirrors[xero_id] not in made
         }
+        write_rows(self, {mirror_id: _mirror_values(v) for mirror_id, v in late.items()})
+        rows |= late
         self.env["xero.invoice.payment"]._xero_from_invoices(mirrors, elements)
+        changed = self.browse(list(rows)) | made
         # what depends on Xero's status (the invoiced quantities of orders) is recomputed
-        changed = self.browse(list(rows))
         changed.modified(["status", "total", "amount_due", "amount_paid", "amount_credited"])
         received, reversed_ = {}, {}
-        for mirror_id, values in rows.items():
+        for mirror in changed:
+            values = rows.get(mirror.id) or new[mirror.xero_id]
             settled = values["amount_paid"] + values["amount_credited"]
-            if settled > settled_before[mirror_id]:
-                received[mirror_id] = (settled_before[mirror_id], values)
-            elif settled < settled_before[mirror_id]:
-                reversed_[mirror_id] = (settled_before[mirror_id], values)
+            was = before.get(mirror.id, 0.0)
+            if settled > was:
+                received[mirror.id] = (was, values)
+            elif settled < was:
+                reversed_[mirror.id] = (was, values)
+        self._xero_link_orders(connection, mirrors)
+        return {
+            "outcomes": outcomes,
+            "changed": changed,
+            "received": received,
+            "reversed": reversed_,
+            "moved": moved,
+            "summaries": {e["InvoiceID"].lower() for e in elements if "Payments" not in e},
+        }
+
+    @api.model
+    def _xero_link_orders(self, connection, mirrors):
+        """The orders' invoices Xero holds as these mirrors ({Xero id: mirror}) are linked
+        to them, once (their links say which they are)."""
+        links = self.env["xero.order.invoice"]._xero_links(connection, xero_ids=list(mirrors))
+        invoices = (
+            self.env["xero.order.invoice"].sudo().browse([link.res_id for link in links.values()])
+        )
+        rows = {
+            link.res_id: {"xero_invoice_id": mirrors[xero_id].id}
+            for xero_id, link in links.items()
+            if invoices.browse(link.res_id).exists().xero_invoice_id != mirrors[xero_id]
+        }
+        write_rows(invoices, rows)
+        invoices.browse(list(rows)).modified(["xero_invoice_id"])
+
+    @api.model
+    def _xero_react(self, connection, changes):
+        """The one subscriber of the mirror's changes (``_xero_mirror``): the orders
+        are told of payments, an approved invoice gets its pay link, the open forms
+        show it, the stock Xero moved is read and overdue alerts follow. Reads and
+        scans are queued, never made here."""
+        changed = changes["changed"]
+        received, reversed_ = changes["received"], changes["reversed"]
         # a summary says nothing of the payments: the invoices whose payments or credits
         # changed are read again, whole
-        summaries = {e["InvoiceID"].lower() for e in elements if "Payments" not in e}
         to_read = [
             mirror.xero_id
             for mirror in changed
-            if mirror.xero_id in summaries and mirror.id in {**received, **reversed_}
+            if mirror.xero_id in changes["summaries"] and mirror.id in {**received, **reversed_}
         ]
+        jobs = self.env["xero.sync.job"]
         if to_read:
-            self.env["xero.sync.job"]._xero_enqueue_fetches(connection, self, to_read)
+            jobs._xero_enqueue_fetches(connection, self, to_read)
         of_orders = (
             self.env["xero.order.invoice"].sudo().search([("xero_invoice_id", "in", changed.ids)])
         )
-        # an invoice of an order approved in Xero gets its pay link
         of_orders._xero_approved()
-        # ... and a payment Xero recorded (or deleted) is told to the order's salesperson
         of_orders._xero_payments_received(received)
         of_orders._xero_payments_reversed(reversed_)
-        # the order forms open show where their invoices stand now
         self.env["xero.link"]._xero_live_changed(
             connection.company_id, "sale.order", of_orders.order_id.ids
         )
-        if moved:
-            # an approved or voided document may have moved tracked stock
+        if changes["moved"]:
             self.env["product.product"]._xero_stock_moved(connection)
-        self.env["xero.order.invoice"].sudo()._xero_overdue_alerts(connection)
-        return outcomes
+        # the alerts of these invoices only: the scan of all of them is the cron's
+        of_orders._xero_overdue_alerts_of(connection)
 
     def _xero_owner_values(self):
         """What a row of this invoice's payments repeats of it (rows are inserted in bulk)."""
@@ -432,6 +474,11 @@ class XeroInvoice(models.Model):
                     ("date", "<", self._xero_start(connection)),
                 ]
             ).unlink()
+
+
+def _mirror_values(values):
+    """What a mirror made by another transaction meanwhile takes of this one's values."""
+    return {k: v for k, v in values.items() if k not in ("connection_id", "company_id", "xero_id")}
 
 
 def _moves_stock(before, after):

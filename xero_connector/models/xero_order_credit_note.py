@@ -189,6 +189,14 @@ class XeroOrderCreditNote(models.Model):
         for credit_note in self:
             target = credit_note.invoice_id.xero_invoice_id.xero_id
             _job, element = made[credit_note.id]
+            allocated = _allocated(element)
+            if allocated:
+                # found after a lost answer, already allocated: kept as Xero has it
+                credit_note.allocated = float(allocated)
+                notes[credit_note.id] = self.env._(
+                    "%(amount)s allocated to the invoice.", amount=float(allocated)
+                )
+                continue
             amount = min(xm.cents(element.get("Total") or 0), due.get(target, xm.cents(0)))
             if amount <= 0:
                 notes[credit_note.id] = self.env._(
@@ -219,6 +227,8 @@ class XeroOrderCreditNote(models.Model):
                 )
                 continue
             credit_note.allocated = float(amount)
+            # the next credit note of the same invoice gets what is left
+            due[target] -= amount
             notes[credit_note.id] = self.env._(
                 "%(amount)s allocated to the invoice.", amount=float(amount)
             )
@@ -226,3 +236,14 @@ class XeroOrderCreditNote(models.Model):
             connection, self.env["xero.invoice"], invoice_ids
         )
         return notes
+
+
+def _allocated(element):
+    """What of a credit note Xero already allocated (as its element says), in cents."""
+    return sum(
+        (
+            xm.cents(allocation.get("Amount") or 0)
+            for allocation in element.get("Allocations") or []
+        ),
+        xm.cents(0),
+    )

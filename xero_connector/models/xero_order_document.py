@@ -429,7 +429,7 @@ class XeroOrderDocument(models.AbstractModel):
         reference and the same ``_xero_match_key`` is the one created."""
         key = self._xero_match_key
         found = {
-            document[key]: document[self._xero_id_key]
+            document[key]: document
             for document in self._xero_by_reference(jobs)
             if document.get(key)
         }

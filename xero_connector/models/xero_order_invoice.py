@@ -1,12 +1,13 @@
 from dataclasses import replace
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import float_compare, hash_sign
 
 from ..const import GONE, POSTED, PRIORITY
 from ..exceptions import XeroError
 from ..tools.bulk import write_rows
-from ..tools.outcomes import Done, Failed, Refused, Send
+from ..tools.outcomes import Done, Failed, Later, Refused, Send
 
 # what Xero lets change on an invoice with a payment or a credit allocated to it
 EDITABLE_WHEN_PAID = (
@@ -20,8 +21,8 @@ EDITABLE_WHEN_PAID = (
 )
 # the scope of the signed tokens of tracked pay links
 PAY_SCOPE = "xero_connector.pay_link"
-# the jobs that read an approved invoice's pay link (and have Xero email it)
-LINK_KIND = "sale_invoice.link"
+# the jobs that have Xero email an approved invoice
+EMAIL_KIND = "sale_invoice.email"
 PAID_MESSAGE = "cannot be edited as it has a payment or credit note allocated"
 
 
@@ -45,6 +46,8 @@ class XeroOrderInvoice(models.Model):
     _xero_document_type = "ACCREC"
     # an order's invoices share its reference: each has its own link back to Odoo
     _xero_match_key = "Url"
+    # Xero's invoice is read as the mirror's: a push waits for a read queued
+    _xero_fetch_kind = "invoice.fetch"
 
     # ------------------------------------------------------------------ fields
 
@@ -58,7 +61,16 @@ class XeroOrderInvoice(models.Model):
         "xero.order.credit.note", "invoice_id", "Credit notes", readonly=True
     )
     online_url = fields.Char(
-        "Pay link", readonly=True, help="Xero's online invoice, where the customer pays."
+        "Online invoice",
+        readonly=True,
+        help="Xero's online invoice, where the customer pays: read the first time its pay "
+        "link is opened.",
+    )
+    pay_url = fields.Char(
+        "Pay link",
+        compute="_compute_pay_url",
+        help="The link the customer pays through: Odoo notes their first visit, then opens "
+        "Xero's online invoice.",
     )
     sent_to_contact = fields.Boolean(
         "Sent to the customer", readonly=True, help="Xero shows the invoice as sent."
@@ -90,13 +102,18 @@ class XeroOrderInvoice(models.Model):
                 "Xero invoice of %s", invoice.order_id.name
             )
 
+    @api.depends("xero_invoice_id.status", "state")
+    def _compute_pay_url(self):
+        for invoice in self:
+            invoice.pay_url = invoice._xero_tracked_pay_url()
+
     # ------------------------------------------------------------------ business: what syncs
 
     @api.model
     def _xero_kinds(self):
         return [
             *super()._xero_kinds(),
-            (LINK_KIND, self.env._("Pay link of an invoice, from Xero")),
+            (EMAIL_KIND, self.env._("Invoice emailed by Xero")),
         ]
 
     @api.model
@@ -265,28 +282,17 @@ class XeroOrderInvoice(models.Model):
 
     @api.model
     def _xero_pushed(self, jobs, elements, payloads):
-        """The mirror of what Xero holds is kept at once (number, status, amount due);
-        the order is told."""
+        """Xero's answer is recorded on the invoice (its rounding line, voided or
+        deleted) and told to the order. Xero's view of it (number, status, amount due,
+        payments) is the mirror's, which only Xero's reads write: the invoices pushed
+        are read back once the answer is committed (``_xero_read_back``)."""
         outcomes = super()._xero_pushed(jobs, elements, payloads)
         connection = jobs.connection_id
-        created = [element for element in elements if self._xero_accepted(element)]
-        mirrors = self.env["xero.invoice"].sudo()
-        mirrors._xero_apply_inbound(connection, created)
-        found = {
-            mirror.xero_id: mirror
-            for mirror in mirrors.search(
-                [
-                    ("connection_id", "=", connection.id),
-                    ("xero_id", "in", [e["InvoiceID"].lower() for e in created]),
-                ]
-            )
-        }
         rows, posted = {}, {}
         for job, element in zip(jobs, elements, strict=False):
             if not isinstance(outcomes.get(job.id), Done):
                 continue
-            mirror = found.get((element.get("InvoiceID") or "").lower())
-            rows[job.res_id] = {"xero_invoice_id": mirror.id if mirror else False}
+            rows[job.res_id] = {}
             if "LineItems" in payloads[job.id]:
                 rounding = self._xero_rounding_of(connection, payloads[job.id])
                 rows[job.res_id]["rounding_amount"] = float(rounding)
@@ -294,8 +300,8 @@ class XeroOrderInvoice(models.Model):
                 rows[job.res_id] |= {"state": "cancelled", "to_cancel": False}
             posted[job.res_id] = (element, job.operation)
         invoices = self.browse(list(rows)).sudo()
-        write_rows(invoices, rows)
-        invoices.modified(["xero_invoice_id", "state"])  # the orders' invoiced amounts follow
+        write_rows(invoices, {res_id: values for res_id, values in rows.items() if values})
+        invoices.modified(["state"])  # the orders' invoiced amounts follow
         for job in jobs.filtered(lambda j: j.res_id in posted):
             invoice = invoices.browse(job.res_id)
             outcomes[job.id] = replace(
@@ -307,8 +313,17 @@ class XeroOrderInvoice(models.Model):
                 for invoice in invoices
             }
         )
-        invoices._xero_approved()
         return outcomes
+
+    @api.model
+    def _xero_read_back(self, jobs):
+        """The invoices these finished jobs pushed are read from Xero (in batches, as a
+        webhook's read of them would be, and joined with it when one is queued)."""
+        for connection, same in jobs.grouped("connection_id").items():
+            xero_ids = [x for x in same.mapped("xero_id") if x]
+            self.env["xero.sync.job"]._xero_enqueue_fetches(
+                connection, self.env["xero.invoice"], xero_ids
+            )
 
     def _xero_sent_note(self, element, operation):
         self.ensure_one()
@@ -336,7 +351,9 @@ class XeroOrderInvoice(models.Model):
 
     @api.model
     def _xero_after_push(self, jobs, outcomes):
-        """An invoice to void that Xero says was paid meanwhile is credited instead."""
+        """An invoice Xero says was paid meanwhile: one to void is credited instead;
+        an edit is tried again once Xero's invoice is read, with only what Xero still
+        lets change (or nothing)."""
         paid = jobs.filtered(
             lambda j: (
                 isinstance(outcomes[j.id], Refused)
@@ -348,6 +365,14 @@ class XeroOrderInvoice(models.Model):
         for job in paid:
             invoice = self.browse(job.res_id).sudo()
             if not invoice.to_cancel:
+                if not invoice._xero_is_paid():  # sent whole: Odoo did not know yet
+                    changed[job.id] = Later(
+                        self.env._(
+                            "Paid in Xero meanwhile: read again, then only what Xero still "
+                            "lets change is sent."
+                        ),
+                        3,
+                    )
                 continue
             invoice.to_cancel = False
             credit_notes._xero_credit(invoice, invoice.line_ids, self.env._("Order cancelled"))
@@ -364,13 +389,14 @@ class XeroOrderInvoice(models.Model):
     # ------------------------------------------------------------------ business: pay link
 
     def _xero_approved(self):
-        """Approved invoices without their pay link yet: it is read from Xero, once (and
-        Xero emails them, when the company says so)."""
-        waiting = self.sudo().filtered(
-            lambda i: i.status == "AUTHORISED" and not i.online_url and i.state == "open"
+        """Invoices Xero approved: payments taken in Odoo that waited for them go now,
+        and Xero emails them when the company says so. Their pay link is not read: it
+        is read when someone opens it (``_xero_pay_link``)."""
+        approved = self.sudo().filtered(lambda i: i.status == "AUTHORISED" and i.state == "open")
+        self.env["xero.order.payment"]._xero_invoices_approved(approved.order_id)
+        to_email = approved.filtered(
+            lambda i: i.connection_id.invoice_email == "xero" and not i.sent_to_contact
         )
-        # payments taken in Odoo that waited for these invoices go now
-        self.env["xero.order.payment"]._xero_invoices_approved(waiting.order_id)
         return (
             self.env["xero.sync.job"]
             .sudo()
@@ -379,43 +405,65 @@ class XeroOrderInvoice(models.Model):
                     {
                         "connection_id": invoice.connection_id.id,
                         "direction": "in",
-                        "kind": LINK_KIND,
+                        "kind": EMAIL_KIND,
                         "res_model": self._name,
                         "res_id": invoice.id,
                         "priority": PRIORITY["fetch"] + 5,
                     }
-                    for invoice in waiting
+                    for invoice in to_email
                 ]
             )
         )
 
     @api.model
     def _xero_fetch(self, jobs):
-        """The pay links of approved invoices (one call each: Xero has no batch of them),
-        and Xero's email of each when the company asks for it: {job id: outcome}."""
+        """Xero emails these approved invoices to their customers (one call each: Xero
+        has no batch of them): {job id: outcome}."""
         connection = jobs.connection_id
         invoices = self.browse(jobs.mapped("res_id")).sudo().exists()
         outcomes, notes = {}, {}
         for job in jobs:
             invoice = invoices.filtered(lambda i, job=job: i.id == job.res_id)
             xero_id = invoice and _xero_id(invoice, connection)
-            if not xero_id or invoice.status != "AUTHORISED":
-                outcomes[job.id] = Done(self.env._("Not an approved invoice: no pay link."))
+            if not xero_id or invoice.status != "AUTHORISED" or invoice.sent_to_contact:
+                outcomes[job.id] = Done(self.env._("Not an approved invoice to email."))
                 continue
             try:
-                outcome, note = invoice._xero_read_link(connection, xero_id)
+                note = invoice._xero_email(connection, xero_id)
             except XeroError as error:
                 for rest in jobs.filtered(lambda j: j.id not in outcomes):
                     outcomes[rest.id] = Failed(error)
                 break
-            outcomes[job.id] = outcome
+            outcomes[job.id] = Done(note)
             notes[invoice.order_id.id] = note
         invoices.order_id._xero_tell(notes)
         return outcomes
 
-    def _xero_read_link(self, connection, xero_id):
-        """Read this invoice's pay link (and have Xero email it): (outcome, note)."""
+    def _xero_email(self, connection, xero_id):
+        """Have Xero email this invoice to its customer; returns the note."""
         self.ensure_one()
+        connection._xero_call_json(
+            "email_invoice",
+            xero_id,
+            {},
+            purpose="push",
+            log={"direction": "out", "message": self.env._("%s emailed", self.display_name)},
+        )
+        self.sent_to_contact = True
+        self.xero_invoice_id.sent_to_contact = True  # as Xero now has it
+        return self.env._("Xero emailed %s to the customer.", self.display_name)
+
+    def _xero_pay_link(self):
+        """Xero's online invoice of this invoice, read the first time someone opens its
+        pay link (one call), then kept: False when Xero has none (not approved)."""
+        self.ensure_one()
+        invoice = self.sudo()
+        if invoice.online_url:
+            return invoice.online_url
+        connection = invoice.connection_id
+        xero_id = _xero_id(invoice, connection)
+        if not xero_id or invoice.status not in POSTED:
+            return False
         answer = connection._xero_call_json(
             "get_online_invoice",
             xero_id,
@@ -423,21 +471,8 @@ class XeroOrderInvoice(models.Model):
             log={"direction": "in", "message": self.env._("Pay link of %s", self.display_name)},
         )
         url = next((o.get("OnlineInvoiceUrl") for o in answer.get("OnlineInvoices") or []), False)
-        values = {"online_url": url}
-        note = self.env._("Pay link of %(invoice)s: %(url)s", invoice=self.display_name, url=url)
-        if connection.invoice_email == "xero" and not self.sent_to_contact:
-            connection._xero_call_json(
-                "email_invoice",
-                xero_id,
-                {},
-                purpose="push",
-                log={"direction": "out", "message": self.env._("%s emailed", self.display_name)},
-            )
-            values["sent_to_contact"] = True
-            self.xero_invoice_id.sent_to_contact = True  # as Xero now has it
-            note += " " + self.env._("Xero emailed the invoice to the customer.")
-        self.write(values)
-        return Done(note), note
+        invoice.online_url = url
+        return url
 
     def _xero_payments_received(self, received):
         """Payments and credits Xero recorded against these invoices ({mirror id: (what
@@ -507,8 +542,9 @@ class XeroOrderInvoice(models.Model):
 
     def _xero_tracked_pay_url(self):
         """The pay link as the customer gets it from Odoo: through Odoo, which notes the
-        customer's first visit, then on to Xero's online invoice."""
-        if not self or not self.online_url:
+        customer's first visit (and reads Xero's link then), then on to Xero's online
+        invoice. An approved invoice has one."""
+        if not self or self.status not in POSTED or self.state != "open":
             return False
         self.ensure_one()
         token = hash_sign(self.env(su=True), PAY_SCOPE, self.id)
@@ -534,7 +570,7 @@ class XeroOrderInvoice(models.Model):
     def _xero_mark_sent(self):
         """Odoo emailed the order with the pay link: Xero shows these invoices as sent."""
         invoices = self.sudo().filtered(
-            lambda i: i.online_url and not i.sent_to_contact and i.status == "AUTHORISED"
+            lambda i: i.state == "open" and not i.sent_to_contact and i.status == "AUTHORISED"
         )
         invoices.sent_to_contact = True
         for invoice in invoices:
@@ -553,18 +589,26 @@ class XeroOrderInvoice(models.Model):
             self.env["ir.cron"]._commit_progress(1)
 
     @api.model
-    def _xero_overdue_alerts(self, connection):
-        """The overdue invoices of this organisation's orders: each told once to the
-        order's salesperson (an activity), escalated once to the sales team leader after
-        the days set; the activities of those no longer overdue are marked done."""
+    def _xero_overdue_alerts(self, connection, only=None):
+        """The overdue invoices of this organisation's orders (those of the domain
+        ``only``, when given): each told once to the order's salesperson (an activity),
+        escalated once to the sales team leader after the days set; the activities of
+        those no longer overdue are marked done."""
         today = connection._xero_today()
-        self._xero_close_overdue_alerts(connection, today)
+        only = Domain(only or Domain.TRUE)
+        self._xero_close_overdue_alerts(connection, today, only)
         if not connection.overdue_alerts:
             return
-        self._xero_raise_overdue_alerts(connection, today)
+        self._xero_raise_overdue_alerts(connection, today, only)
         days = connection.overdue_escalation_days
         if days > 0:
-            self._xero_escalate_overdue(connection, today, days)
+            self._xero_escalate_overdue(connection, today, days, only)
+
+    def _xero_overdue_alerts_of(self, connection):
+        """The overdue alerts of these invoices only (what a read of them changed): the
+        scan of all of them is the cron's and the poll's."""
+        if self:
+            self._xero_overdue_alerts(connection, Domain("id", "in", self.ids))
 
     @api.model
     def _xero_overdue_of(self, connection, today):
@@ -575,10 +619,11 @@ class XeroOrderInvoice(models.Model):
         ) & fields.Domain("xero_invoice_id", "any", overdue)
 
     @api.model
-    def _xero_raise_overdue_alerts(self, connection, today):
+    def _xero_raise_overdue_alerts(self, connection, today, only):
         invoices = self.search(
             self._xero_overdue_of(connection, today)
             & fields.Domain("overdue_alerted_on", "=", False)
+            & only
         )
         if not invoices:
             return
@@ -605,13 +650,14 @@ class XeroOrderInvoice(models.Model):
         )
 
     @api.model
-    def _xero_escalate_overdue(self, connection, today, days):
+    def _xero_escalate_overdue(self, connection, today, days, only):
         """Invoices ``days`` overdue or more: an activity for the sales team leader, or a
         note on the order saying why nobody else is told."""
         since = fields.Date.subtract(today, days=days - 1)
         invoices = self.search(
             self._xero_overdue_of(connection, since)
             & fields.Domain("overdue_escalated_on", "=", False)
+            & only
         )
         if not invoices:
             return
@@ -640,7 +686,7 @@ class XeroOrderInvoice(models.Model):
         )
 
     @api.model
-    def _xero_close_overdue_alerts(self, connection, today):
+    def _xero_close_overdue_alerts(self, connection, today, only):
         """The open overdue activities of invoices no longer overdue (paid, voided,
         credited, or given a later due date in Xero), marked done."""
         open_activity = fields.Domain.OR(
@@ -653,6 +699,7 @@ class XeroOrderInvoice(models.Model):
             fields.Domain("connection_id", "=", connection.id)
             & open_activity
             & ~self._xero_overdue_of(connection, today)
+            & only
         )
         by_feedback = {}
         for invoice in invoices:

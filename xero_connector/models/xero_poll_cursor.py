@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 # how a poll of an organisation or a collection ended: read to its end; stopped by the
 # organisation's budget or access; left to another worker reading it at the same time
 DONE, STOP, BUSY = "done", "stop", "busy"
+# what another worker's writes of the same rows raise, and how often a page is read again
+CONFLICTS = (psycopg2.errors.SerializationFailure, psycopg2.errors.UniqueViolation)
+MAX_PAGE_CONFLICTS = 3
 
 
 class XeroPollCursor(models.Model):
@@ -177,6 +180,7 @@ class XeroPollCursor(models.Model):
     def _xero_sweep_pages(self, connection, model):
         cursor = self._xero_for(connection, model._name)
         cron = self.env["ir.cron"]
+        conflicts = 0
         while True:
             # renewed between pages, never during one (see _xero_take_batch)
             connection._xero_ensure_token()
@@ -185,6 +189,17 @@ class XeroPollCursor(models.Model):
                 return BUSY
             try:
                 more = model._xero_poll(connection, cursor)
+            except CONFLICTS:
+                # the queue or a webhook's read wrote the same rows meanwhile (a link, a
+                # mirror): the page is read again in a new transaction, a few times
+                self.env.cr.rollback()
+                conflicts += 1
+                _logger.info(
+                    "Xero poll of %s met a concurrent change; page read again", model._name
+                )
+                if conflicts >= MAX_PAGE_CONFLICTS:
+                    return BUSY
+                continue
             except (XeroRateLimitError, XeroAuthError) as error:
                 _logger.info("Xero poll of %s stopped: %s", model._name, error.message)
                 cron._commit_progress(0)
@@ -209,12 +224,13 @@ class XeroPollCursor(models.Model):
             self.id,
         )
         try:
-            self.env.cr.execute(query, log_exceptions=False)
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                locked = self.env.cr.fetchone()
         except psycopg2.errors.SerializationFailure:
-            # the transaction only began: nothing of this worker is lost
-            self.env.cr.rollback()
+            # moved on by another worker: nothing of this transaction is lost
             return False
-        if not self.env.cr.fetchone():
+        if not locked:
             return False
         self.invalidate_recordset()  # what the other worker wrote, read afresh
         return True

@@ -22,7 +22,7 @@ from ..exceptions import (
     XeroValidationError,
 )
 from ..tools.actions import SOFT_RELOAD, notification
-from ..tools.bulk import write_rows
+from ..tools.bulk import quiet_query, write_rows
 from ..tools.outcomes import Done, Failed, Later, Refused, Review, Send, each
 from ..tools.records import target_name_domain, target_names
 from ..tools.sync_rules import batch_key, digest, retry_delay
@@ -269,7 +269,8 @@ class XeroSyncJob(models.Model):
             uid=self.env.uid,
             rows=SQL(", ").join(self._xero_row(key, vals) for key, vals in unique.items()),
         )
-        ids = [row[0] for row in self.env.execute_query(query)]
+        # two transactions enqueueing the same record: one of them retries
+        ids = [row[0] for row in quiet_query(self.env, query)]
         self.invalidate_model()
         self._xero_wake_up()
         return self.browse(ids)
@@ -469,6 +470,11 @@ class XeroSyncJob(models.Model):
         crashed worker leaves a trace (the job is retried as uncertain); its results
         are committed as soon as Xero answered.
         """
+        with self.env["xero.connection.budget"]._xero_batching():
+            self._xero_process_batches(only, seconds)
+
+    @api.model
+    def _xero_process_batches(self, only, seconds):
         # one run of the queue, over many transactions (what it read of Xero is shared)
         jobs_sudo = self.sudo().with_context(xero_queue_run=secrets.token_hex(8))
         cron = self.env["ir.cron"]
@@ -508,7 +514,11 @@ class XeroSyncJob(models.Model):
                 continue
             done = todo._xero_send()
             remaining = jobs_sudo._xero_ready_count(connections=only)
-            if not cron._commit_progress(done, remaining=remaining):
+            more = cron._commit_progress(done, remaining=remaining)
+            # what the answers changed in Xero is read back in a transaction of its own
+            if todo._xero_read_back():
+                cron._commit_progress(0)
+            if not more:
                 break
         # what the calls left to write (not when Odoo failed: written with the next call)
         for connection in connections:
@@ -532,12 +542,22 @@ class XeroSyncJob(models.Model):
         mates = ready & Domain(
             [("connection_id", "=", lead.connection_id.id), ("kind", "=", lead.kind)]
         )
-        if lead.uncertain and lead.idempotency_key:
-            # the request that may have reached Xero: send the same jobs again
-            mates &= Domain("idempotency_key", "=", lead.idempotency_key)
-        else:
-            mates &= Domain("uncertain", "=", False)
-        return lead | self._xero_lock_ready(mates & Domain("id", "!=", lead.id), BATCH_SIZE - 1)
+        mates &= Domain("id", "!=", lead.id)
+        if not lead.uncertain:
+            return lead | self._xero_lock_ready(
+                mates & Domain("uncertain", "=", False), BATCH_SIZE - 1
+            )
+        # what may have reached Xero: the same request again (Xero replays it); a job
+        # left alone goes with the other uncertain jobs, looked up together in one read
+        # (a recovery costs a batch's calls, not one per record)
+        batch = lead
+        if lead.idempotency_key:
+            same = mates & Domain("idempotency_key", "=", lead.idempotency_key)
+            batch |= self._xero_lock_ready(same, BATCH_SIZE - 1)
+        if len(batch) == 1:
+            others = mates & Domain([("uncertain", "=", True), ("id", "not in", batch.ids)])
+            batch |= self._xero_lock_ready(others, BATCH_SIZE - len(batch))
+        return batch
 
     @api.model
     def _xero_set_aside_unprepared(self, connections, error):
@@ -618,6 +638,27 @@ class XeroSyncJob(models.Model):
             self.exists()._xero_set_aside_broken(failure)
             return len(self)
 
+    def _xero_read_back(self):
+        """Once a batch's answers are committed, its model reads back what it pushed
+        (``_xero_read_back`` of the model: queued reads, joined with webhooks' reads of
+        the same objects). Never in the transaction that records Xero's answers, so
+        that a webhook's read of the same objects cannot undo it; a conflict here loses
+        nothing the next read or poll does not bring. Returns whether anything was."""
+        self.invalidate_recordset()
+        jobs = self.exists().filtered(
+            lambda j: j.direction == "out" and j.state == "done" and j.xero_id
+        )
+        if not jobs:
+            return False
+        try:
+            jobs._xero_model()._xero_read_back(jobs)
+            self.env.flush_all()
+        except psycopg2.errors.SerializationFailure:
+            self.env.cr.rollback()
+            _logger.info("Xero sync batch %s: read-back left to the webhook and poll", jobs.ids)
+            return False
+        return True
+
     def _xero_run(self):
         """Send the prepared batch and settle each job's outcome; returns jobs finished."""
         model = self._xero_model()
@@ -631,8 +672,8 @@ class XeroSyncJob(models.Model):
         return len(self.filtered(lambda j: j.state in ("done", "error", "cancelled")))
 
     def _xero_push(self, operation):
-        """Push the batch; a create that may already be in Xero is looked up first and,
-        when found, sent as an update of the object found."""
+        """Push the batch; the creates that may already be in Xero are looked up first
+        (together) and those found are adopted as Xero holds them, not sent again."""
         model = self._xero_model()
         jobs, outcomes = self, {}
         if operation == "create" and (maybe := jobs.filtered("recover")):
@@ -642,10 +683,9 @@ class XeroSyncJob(models.Model):
                 return each(jobs, Failed(error))
             maybe.write({"recover": False})  # looked up: what was not found is created
             if found:
-                again = jobs.browse(list(found))
-                again._xero_settle(model._xero_relink(again, found))
-                outcomes |= again._xero_guarded(lambda sent: model._xero_push_batch(sent, "update"))
-                jobs -= again
+                adopted = jobs.browse(list(found))
+                outcomes |= adopted._xero_guarded(lambda a: model._xero_adopt(a, found))
+                jobs -= adopted
         if jobs:
             outcomes |= jobs._xero_guarded(lambda sent: model._xero_push_batch(sent, operation))
         return outcomes

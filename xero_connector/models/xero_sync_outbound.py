@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
@@ -34,6 +36,7 @@ class XeroSyncOutboundMixin(models.AbstractModel):
 
     _xero_synced_fields = ()  # fields whose change is pushed
     _xero_gone_statuses = ()  # Xero's statuses of an object that no longer counts
+    _xero_fetch_kind = None  # the kind of the reads of its Xero objects, when not its own
 
     # ------------------------------------------------------------------ fields
 
@@ -326,7 +329,8 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         links_sudo = self.env["xero.link"].sudo()
         write_rows(links_sudo, rows)
         for _fields, values_list in groupby(new, key=lambda vals: tuple(sorted(vals))):
-            insert_rows(links_sudo, values_list)
+            # a link another worker made meanwhile is a conflict to retry, never a crash
+            insert_rows(links_sudo, values_list, unique=("connection_id", "res_model", "res_id"))
         links_sudo._xero_live_changed(connection.company_id, self._name, live)
 
     # ------------------------------------------------------------------ business: pushing (queue)
@@ -398,7 +402,7 @@ class XeroSyncOutboundMixin(models.AbstractModel):
             .search(
                 [
                     ("connection_id", "=", connection.id),
-                    ("kind", "=", f"{self._xero_object}.fetch"),
+                    ("kind", "=", self._xero_fetch_kind or f"{self._xero_object}.fetch"),
                     ("state", "in", ("pending", "processing")),
                     ("xero_id", "in", [x.lower() for x in xero_ids]),
                 ]
@@ -495,6 +499,12 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         return outcomes | self._xero_after_push(jobs, outcomes)
 
     @api.model
+    def _xero_read_back(self, jobs):
+        """Read back from Xero what these finished jobs pushed, after their answers were
+        committed (override: queue reads; by default nothing is read)."""
+        return
+
+    @api.model
     def _xero_after_push(self, jobs, outcomes):
         """A last look at what Xero answered: {job id: new outcome} for those whose outcome
         changes (override: a create refused for its own name after all)."""
@@ -513,7 +523,8 @@ class XeroSyncOutboundMixin(models.AbstractModel):
 
     @api.model
     def _xero_find_created(self, jobs):
-        """{job id: Xero id} of the creates Xero already made (override per model).
+        """{job id: the Xero element} of the creates Xero already made (override per
+        model).
 
         By default nothing is found: only the Idempotency-Key protects the create."""
         return {}
@@ -551,19 +562,20 @@ class XeroSyncOutboundMixin(models.AbstractModel):
         ]
 
     @api.model
-    def _xero_relink(self, jobs, found):
-        """Jobs whose create reached Xero after all: linked to the object found, and
-        sent as an update of it ({job id: Send})."""
-        connection = jobs.connection_id
-        self._xero_link_write(connection, {job.res_id: {"xero_id": found[job.id]} for job in jobs})
-        records = self.browse(jobs.mapped("res_id"))
+    def _xero_adopt(self, jobs, found):
+        """Creates that reached Xero although their answer did not reach Odoo, or Odoo's
+        transaction recording it failed: each is adopted as Xero holds it ({job id: the
+        element found}), as if its answer had come: linked, with what the create sent as
+        what both sides agree on; never edited blind. What changed in Odoo since follows
+        as an update of the changed keys only. Returns {job id: outcome}."""
+        payloads = {job.id: canonical(job.payload or {}) for job in jobs}
+        outcomes = self._xero_pushed(jobs, [found[job.id] for job in jobs], payloads)
+        adopted = self.env._("Found in Xero after a lost answer, and linked as Xero has it.")
         return {
-            job.id: Send(
-                "update",
-                records.browse(job.res_id)._xero_payload(connection, xero_id=found[job.id]),
-                found[job.id],
-            )
-            for job in jobs
+            job_id: replace(outcome, result=f"{adopted} {outcome.result or ''}".strip())
+            if isinstance(outcome, Done)
+            else outcome
+            for job_id, outcome in outcomes.items()
         }
 
     # ------------------------------------------------------------------ hooks

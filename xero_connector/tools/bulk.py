@@ -74,4 +74,13 @@ def insert_rows(model, vals_list, unique=None):
         SQL(", ").join(rows),
         conflict,
     )
-    return model.browse([row[0] for row in env.execute_query(query)])
+    return model.browse([row[0] for row in quiet_query(env, query)])
+
+
+def quiet_query(env, query):
+    """``env.execute_query(query)``, without the SQL layer's error log: for a statement
+    that may meet another transaction's writes (a unique key, a row it changed), whose
+    conflict the caller retries; the error is raised as ever."""
+    env.flush_query(query)
+    env.cr.execute(query, log_exceptions=False)
+    return [] if env.cr.description is None else env.cr.fetchall()

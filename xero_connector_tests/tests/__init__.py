@@ -5,6 +5,7 @@
 # pytest, whose fixtures are in ../conftest.py.
 from . import (
     test_access,
+    test_adopt_not_edit,
     test_company_isolation,
     test_connection_access,
     test_connection_client,

@@ -39,6 +39,7 @@ def test_a_page_is_read_by_one_worker_at_a_time(poll_cursor):
         # where the cursor stood then, and leaves it without an error
         assert not second._xero_take_turn()
         # its next page's transaction sees where the cursor is now, and reads on from there
+        second_cr.commit()
         assert second._xero_take_turn()
         assert second.next_page == 2
         second_cr.rollback()

@@ -122,3 +122,43 @@ class TestQueueResilience(XeroSyncCase, TransactionCase):
         self.assertFalse(self.connection.queue_stalled_since)
         self.run_cron(watch)
         self.assertFalse(self.connection.activity_ids.filtered(lambda a: a.summary == summary))
+
+
+@tagged("post_install", "-at_install")
+class TestRecoveryAtTheBatchingLimit(XeroSyncCase, TransactionCase):
+    def test_uncertain_creates_are_looked_up_together_and_sent_in_batches(self):
+        """A crash left 120 creates uncertain, each from a request of its own (as retries
+        one by one leave them); 30 of them had reached Xero. They are looked up in one
+        read per batch, the 30 adopted, the rest created 50 a call: every customer is
+        in Xero once."""
+        customers = self.customers(120, prefix="Recovered")
+        jobs = self.jobs.search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", customers.ids)]
+        )
+        self.assertEqual(len(jobs), 120)
+        with self.sandbox.lock:
+            for partner in customers[:30]:
+                self.books.save_contact({"Name": partner.name}, "Odoo")
+            self.sandbox.calls.clear()
+        for index, job in enumerate(jobs.sorted("id")):
+            partner = customers.browse(job.res_id)
+            job.write(
+                {
+                    "operation": "create",
+                    "payload": partner._xero_outbound(self.connection, None),
+                    "uncertain": True,
+                    "idempotency_key": f"xc-lost-{index}",
+                    "started_at": fields.Datetime.now() - timedelta(minutes=5),
+                }
+            )
+
+        self.run_until_settled()
+
+        calls = [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in self.api_calls()]
+        self.assertEqual(calls.count(("GET", "Contacts")), 3, "one look-up per batch of 50")
+        self.assertEqual(calls.count(("PUT", "Contacts")), 2, "90 created, 50 a call")
+        self.assertLessEqual(len(calls), 2 * 3 + 2)
+        for partner in customers:
+            self.assertEqual(len(self.contacts_named(partner.name)), 1, partner.name)
+            self.assertTrue(self.link_of(partner).xero_id)
+        self.assertFalse(self.jobs.search([("state", "=", "error")]))
