@@ -83,19 +83,39 @@ class XeroController(http.Controller):
         if not isinstance(invoice_id, int):
             raise request.not_found()
         invoice = request.env["xero.order.invoice"].sudo().browse(invoice_id).exists()
-        if not invoice.online_url:
+        if not invoice:
             raise request.not_found()
-        if request.httprequest.method == "GET" and not request.env.user._is_internal():
+        if request.httprequest.method != "GET":
+            # a link preview asks for nothing from Xero: the link is read for a visit
+            if not invoice.online_url:
+                return request.make_response(b"", status=200)
+            return request.redirect(invoice.online_url, local=False)
+        try:
+            url = invoice._xero_pay_link()
+        except XeroError:
+            return self._page(
+                request.env._(
+                    "Xero's online invoice cannot be opened right now: please try again in a "
+                    "minute."
+                ),
+                503,
+                settings=False,
+            )
+        if not url:
+            raise request.not_found()
+        if not request.env.user._is_internal():
             invoice._xero_viewed_by_link()
-        return request.redirect(invoice.online_url, local=False)
+        return request.redirect(url, local=False)
 
-    def _page(self, message, status):
-        back = request.env._("Back to the Xero settings")
+    def _page(self, message, status, settings=True):
+        """A plain page saying ``message`` (with a way back to the settings, for users)."""
         body = (
             "<!doctype html><meta charset='utf-8'><title>Xero</title>"
             f"<p id='xero-error'>{html.escape(message)}</p>"
-            f"<p><a href='{SETTINGS}'>{html.escape(back)}</a></p>"
         )
+        if settings:
+            back = request.env._("Back to the Xero settings")
+            body += f"<p><a href='{SETTINGS}'>{html.escape(back)}</a></p>"
         return request.make_response(
             body, headers=[("Content-Type", "text/html; charset=utf-8")], status=status
         )

@@ -171,19 +171,17 @@ class SaleOrder(models.Model):
         invoices = (
             self.env["xero.order.invoice"]
             .sudo()
-            .search(
-                [("order_id", "in", self.ids), ("online_url", "!=", False), ("state", "=", "open")],
-                order="id desc",
-            )
+            .search([("order_id", "in", self.ids), ("state", "=", "open")], order="id desc")
         )
         for order in self:
             due = invoices.filtered(
                 lambda i, order=order: (
                     i.order_id == order and i.status == "AUTHORISED" and i.amount_due > 0
                 )
-            )
-            order.xero_online_url = due[:1].online_url
-            order.xero_pay_url = due[:1]._xero_tracked_pay_url()
+            )[:1]
+            order.xero_pay_url = due._xero_tracked_pay_url()
+            # Xero's own link once read; until then Odoo's, which reads it when opened
+            order.xero_online_url = due.online_url or order.xero_pay_url
 
     @api.depends_context("company")
     def _compute_xero_invoice_problem(self):

@@ -291,7 +291,7 @@ class TestViewedFromXerosHistory(PaymentCase, TransactionCase):
         self.assertEqual(len(self.history_calls()), 1)
         self.assertFalse(mirror.viewed_at, "not opened yet")
         # the customer opens Xero's online invoice (not through Odoo's link)
-        page = requests.get(order.xero_online_url, timeout=10)
+        page = requests.get(order.sudo().xero_invoice_ids._xero_pay_link(), timeout=10)
         self.assertEqual(page.status_code, 200)
         self.sandbox.clock.advance(60)
         self.run_cron(self.cron)
@@ -341,6 +341,8 @@ class TestViewedThroughOdoosPayLink(PaymentCase, HttpCase):
         # someone of the company opening it: not the customer's view
         self.authenticate("admin", "admin")
         answer = self.url_open(f"/{path}", allow_redirects=False)
+        self.env.invalidate_all()
+        self.assertTrue(invoice.online_url, "read when first opened")
         self.assertEqual(answer.headers["Location"], invoice.online_url)
         self.assertFalse(invoice.xero_invoice_id.viewed_at)
         # the customer (not logged in)
@@ -361,6 +363,7 @@ class TestViewedThroughOdoosPayLink(PaymentCase, HttpCase):
         self.assertEqual(
             len(order.message_ids.filtered(lambda m: "opened the pay link" in (m.body or ""))), 1
         )
+        self.assertEqual(len(self.sandbox.calls_to("/OnlineInvoice")), 1, "read once")
         # a forged or damaged token opens nothing
         self.assertEqual(self.url_open("/xero/pay/not-a-token").status_code, 404)
         self.assertEqual(self.url_open(f"/{path}x").status_code, 404)

@@ -860,14 +860,21 @@ class TestPayLink(InvoiceCase, TransactionCase):
     def link_calls(self):
         return self.sandbox.calls_to("/OnlineInvoice")
 
-    def test_an_approved_invoice_gets_its_pay_link_once(self):
+    def test_the_pay_link_is_read_when_someone_opens_it_once(self):
         order = self.approved_order()
         invoice = order.sudo().xero_invoice_ids
-        self.assertTrue(invoice.online_url.startswith(self.sandbox.base_url))
-        self.assertEqual(order.xero_online_url, invoice.online_url)
+        self.assertFalse(self.link_calls(), "nobody opened it: not read")
+        self.assertFalse(invoice.online_url)
         self.assertIn("/xero/pay/", order.xero_pay_url, "through Odoo, which notes the visit")
-        self.assertIn(invoice.online_url, order.message_ids[0].body)
-        self.assertEqual(len(self.link_calls()), 1)
+        self.assertEqual(invoice.pay_url, order.xero_pay_url)
+        self.assertEqual(order.xero_online_url, order.xero_pay_url, "read when opened")
+        # what the pay link's page does when opened
+        url = invoice._xero_pay_link()
+        self.assertTrue(url.startswith(self.sandbox.base_url))
+        self.assertEqual(invoice._xero_pay_link(), url)
+        self.assertEqual(len(self.link_calls()), 1, "read once, then kept")
+        order.invalidate_recordset(["xero_online_url"])
+        self.assertEqual(order.xero_online_url, url, "Xero's own link once known")
         self.poll()
         order.client_order_ref = "PO-9"  # an update of the invoice
         self.run_until_settled()
@@ -898,7 +905,8 @@ class TestPayLink(InvoiceCase, TransactionCase):
         self.assertTrue(document["SentToContact"])
         self.assertEqual(len(self.sandbox.calls_to("/Email", method="POST")), 1)
         self.assertTrue(order.sudo().xero_invoice_ids.sent_to_contact)
-        self.assertIn("Xero emailed the invoice", order.message_ids[0].body)
+        self.assertIn("Xero emailed", order.message_ids[0].body)
+        self.assertFalse(self.link_calls(), "Xero's email carries Xero's own link")
 
     def test_odoo_emailing_the_order_offers_pay_now_and_marks_the_invoice_sent(self):
         self.connection.sudo().invoice_email = "mark_sent"
@@ -920,32 +928,24 @@ class TestPayLink(InvoiceCase, TransactionCase):
         order.invalidate_recordset(["xero_pay_url"])
         self.assertFalse(order.xero_pay_url)
 
-    def test_pay_links_leave_the_rest_of_the_minute_to_invoices(self):
-        self.run_until_settled()  # the customer and the products are in Xero
-        self.connection.sudo().minute_limit = 12
+    def test_invoicing_reads_no_pay_link_and_keeps_to_xeros_pace(self):
+        self.approved_order()  # the customer and the products are in Xero, and read back
+        self.poll()
+        self.run_until_settled()
         orders = self.env["sale.order"]
         for _index in range(10):
             orders |= self.order([(self.drill, 1)])
         with self.sandbox.lock:
             self.sandbox.calls.clear()
-        self.env["xero.connection.budget"].search([]).write(
-            {"wait_until": False, "recent_calls": []}
-        )
         orders.action_xero_invoice()
-        self.run_queue()
-        # the customer, the invoices, the stock they moved, then pay links: up to 9 of
-        # the minute's 12 calls, a quarter of it is left to invoices
-        self.assertEqual(len(self.api_calls()), 9)
-        links = len(self.link_calls())
-        self.assertTrue(0 < links < 10)
-        self.assertEqual(len(orders.filtered("xero_pay_url")), links)
-        late = self.order([(self.saw, 1)])
-        late.action_xero_invoice()
-        self.run_queue()
-        self.assertEqual(len(self.invoiced(late)), 1, "sent within the same minute")
-        self.time_passes()
         self.run_until_settled()
-        self.assertEqual(len((orders | late).filtered("xero_pay_url")), 11)
+        self.assertEqual(len(orders.filtered("xero_pay_url")), 10)
+        calls = [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in self.api_calls()]
+        # the invoices in one request, read back in one, the stock they moved in one
+        self.assertEqual(
+            sorted(calls), [("GET", "Invoices"), ("GET", "Items"), ("PUT", "Invoices")]
+        )
+        self.assertLessEqual(len(calls), 2 * 1 + 2)
 
 
 @tagged("post_install", "-at_install")

@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("xero_connector_tests.salesperson_sees_t
     steps: () => [
         {
             content: "The order offers Xero's online invoice, where the customer pays",
-            trigger: ".o_field_widget[name='xero_online_url'] a[href*='/online/']",
+            trigger: ".o_field_widget[name='xero_online_url'] a[href*='/xero/pay/']",
         },
         {
             content: "Nothing is left to invoice: no Create Xero invoice button",
@@ -43,7 +43,7 @@ registry.category("web_tour.tours").add("xero_connector_tests.salesperson_sees_t
         },
         {
             content: "Its pay link",
-            trigger: ".o_field_widget[name='online_url'] a[href*='/online/']",
+            trigger: ".o_field_widget[name='pay_url'] a[href*='/xero/pay/']",
         },
         {
             content: "It is synced",
