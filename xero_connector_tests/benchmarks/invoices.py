@@ -352,9 +352,6 @@ def main():
         sandbox.stop()
 
 
-if __name__ == "__main__":
-    main()
-
 
 def operations(calls):
     """{"METHOD /Collection": count} of the API calls among ``calls``."""
@@ -372,3 +369,7 @@ def operations(calls):
 
 def _is_id(part):
     return len(part) == 36 and part.count("-") == 4
+
+
+if __name__ == "__main__":
+    main()
