@@ -205,3 +205,80 @@ def test_a_concurrent_change_while_xero_answers_loses_nothing_and_doubles_nothin
             [("failure_reason", "like", "Another worker changed the same records")]
         )
         assert not retried.filtered(lambda j: j.state != "done")
+
+
+def test_paid_the_second_they_appear_while_the_answer_is_recorded(sandbox, orders):
+    """The customers pay each invoice the moment Xero has it, and Xero's webhook read of
+    it runs (and commits) while the worker still waits for the answer of the batch: the
+    answer is recorded as it came, the read's payments stay, nothing is edited or sent
+    twice, and every order ends paid."""
+    registry = Registry(get_db_name())
+    with registry.cursor() as cr:
+        environment(cr)["sale.order"].browse(orders["orders"])._xero_make_invoices()
+    books = sandbox.tenant(0).books
+    seeded = set(books.invoices)
+    sandbox.faults.add("slow", method="PUT", path="/Invoices$", delay=3)
+    worker = threading.Thread(target=run_queue, args=(registry, threading.Barrier(1), []))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while len(books.invoices) - len(seeded) < 50:  # Xero saved the batch, holds its answer
+        assert time.monotonic() < deadline, "the batch never reached Xero"
+        time.sleep(0.05)
+    with sandbox.lock:
+        made = [i for key, i in books.invoices.items() if key not in seeded]
+        for invoice in made:
+            books.create_payment(
+                {
+                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": books.today().isoformat(),
+                    "Amount": invoice["Total"],
+                },
+                "Customer",
+            )
+    # Xero's webhook: its read of the invoices runs on another worker, and commits first
+    with registry.cursor() as cr:
+        env = environment(cr)
+        connection = env.company._xero_connection().sudo()
+        env["xero.invoice"]._xero_apply_inbound(
+            connection,
+            connection._xero_call_json("get_invoices", i_ds=[i["InvoiceID"] for i in made])[
+                "Invoices"
+            ],
+        )
+    worker.join(120)
+    assert not worker.is_alive()
+    for _round in range(30):
+        with registry.cursor() as cr:
+            environment(cr)["xero.sync.job"]._cron_process_queue()
+        with registry.cursor() as cr:
+            if not environment(cr)["xero.sync.job"].search_count(
+                [("state", "in", ("pending", "processing"))]
+            ):
+                break
+            cr.execute("UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL")
+            cr.execute(
+                "UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc'"
+                " WHERE state = 'pending'"
+            )
+        sandbox.clock.advance(61)
+    references = [i.get("Reference") for i in books.invoices.values() if i["Type"] == "ACCREC"]
+    refused = [
+        c for c in sandbox.calls if c["path"].endswith("/Invoices") and c["method"] == "POST"
+    ]
+    assert not refused, "no invoice edited after its payment"
+    paid = {i["InvoiceID"].lower() for i in made}
+    with registry.cursor() as cr:
+        env = environment(cr)
+        jobs = env["xero.sync.job"].search(
+            [("res_model", "=", "xero.order.invoice"), ("kind", "=", "sale_invoice.push")]
+        )
+        assert set(jobs.mapped("state")) == {"done"}, jobs.mapped("failure_reason")
+        assert not jobs.filtered("attempts"), "recorded the first time: no conflict to retry"
+        for order in env["sale.order"].browse(orders["orders"]):
+            assert references.count(order.name) == 1, f"{order.name} in Xero exactly once"
+            invoice = order.xero_invoice_ids
+            assert invoice.xero_invoice_id, f"{order.name}: its invoice and Xero's agree"
+            if invoice.xero_invoice_id.xero_id in paid:
+                assert invoice.status == "PAID", order.name
+                assert order.xero_payment_status == "paid", order.name
