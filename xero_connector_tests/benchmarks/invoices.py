@@ -352,7 +352,6 @@ def main():
         sandbox.stop()
 
 
-
 def operations(calls):
     """{"METHOD /Collection": count} of the API calls among ``calls``."""
     counted = {}
