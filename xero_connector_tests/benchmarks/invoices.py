@@ -29,7 +29,7 @@ import time
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 
-from ..tests.common import connected_values, forget_xero_data
+from ..tests.common import connected_values, forget_xero_data, invoicing_on
 from ._support import last_log, odoo_benchmark, odoo_server, percentile, waited
 
 NEEDS_ODOO = True
@@ -103,23 +103,11 @@ class InvoiceBench:
         with self.registry.cursor() as cr:
             env = self.env(cr)
             connection = env["xero.connection"].browse(self.ids["connection"])
-            where = [("connection_id", "=", connection.id)]
-            account = env["xero.account"].search(
-                [*where, ("code", "in", ("200", "860")), ("status", "=", "ACTIVE")]
-            )
-            rates = env["xero.tax.rate"].search([*where, ("xero_key", "in", ["NONE", "OUTPUT2"])])
-            rate = {r.xero_key: r for r in rates}
+            rates = invoicing_on(env, connection)
+            connection.sync_invoices = False  # on when the orders are made
             tax = env["account.tax"].browse(self.ids["tax"])
             env["xero.tax.map"]._xero_ensure(connection, [tax])[str(tax.id)].write(
-                {"xero_tax_rate_id": rate["OUTPUT2"].id}
-            )
-            connection.write(
-                {
-                    "sync_contacts": True,
-                    "sales_account_id": account.filtered(lambda a: a.code == "200").id,
-                    "rounding_account_id": account.filtered(lambda a: a.code == "860").id,
-                    "no_tax_rate_id": rate["NONE"].id,
-                }
+                {"xero_tax_rate_id": rates.filtered(lambda r: r.xero_key == "OUTPUT2").id}
             )
             partners = env["res.partner"].browse(self.ids["partners"])
             partners._increase_rank("customer_rank")

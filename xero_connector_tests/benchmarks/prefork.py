@@ -69,7 +69,7 @@ from odoo.modules.registry import Registry
 from odoo.tools import SQL, config
 
 from ..sandbox.limits import Limits
-from ..tests.common import forget_xero_data
+from ..tests.common import forget_xero_data, invoicing_on
 from ..tests.sandbox_client import checked_sandbox
 from ._support import ROOT, free_port, percentile
 
@@ -384,27 +384,12 @@ class PreforkBench:
                 f"Use local sandbox did not connect the company ({connection.state}): "
                 f"{connection.last_error or 'see the server log'}"
             )
-        where = [("connection_id", "=", connection.id)]
-        accounts = env["xero.account"].search(
-            [*where, ("code", "in", ("200", "860")), ("status", "=", "ACTIVE")]
-        )
-        rates = env["xero.tax.rate"].search([*where, ("xero_key", "in", ["NONE", "OUTPUT2"])])
-        rate = {r.xero_key: r for r in rates}
+        rates = invoicing_on(env, connection)
         tax = env["account.tax"].browse(self.ids["tax"])
         env["xero.tax.map"]._xero_ensure(connection, [tax])[str(tax.id)].write(
-            {"xero_tax_rate_id": rate["OUTPUT2"].id}
+            {"xero_tax_rate_id": rates.filtered(lambda r: r.xero_key == "OUTPUT2").id}
         )
-        connection.write(
-            {
-                "sync_contacts": True,
-                "sync_invoices": True,
-                "invoice_trigger": "confirm",
-                "invoice_status": "AUTHORISED",
-                "sales_account_id": accounts.filtered(lambda a: a.code == "200").id,
-                "rounding_account_id": accounts.filtered(lambda a: a.code == "860").id,
-                "no_tax_rate_id": rate["NONE"].id,
-            }
-        )
+        connection.write({"invoice_trigger": "confirm", "invoice_status": "AUTHORISED"})
         # the poll starts with the load, beside the queue, and runs every minute
         env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 

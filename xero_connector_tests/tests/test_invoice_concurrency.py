@@ -101,6 +101,41 @@ def run_queue(registry, start, failures):
         failures.append(error)
 
 
+def answer_held(registry, sandbox, count):
+    """A worker sends the queued invoices; Xero saves them, then holds its answer for 3
+    seconds. Returns (the worker, once Xero saved ``count`` invoices: those invoices)."""
+    books = sandbox.tenant(0).books
+    seeded = set(books.invoices)
+    sandbox.faults.add("slow", method="PUT", path="/Invoices$", delay=3)
+    worker = threading.Thread(target=run_queue, args=(registry, threading.Barrier(1), []))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while len(books.invoices) - len(seeded) < count:
+        assert time.monotonic() < deadline, "the batch never reached Xero"
+        time.sleep(0.05)
+    with sandbox.lock:
+        return worker, [i for key, i in books.invoices.items() if key not in seeded]
+
+
+def settle(registry, sandbox):
+    """The queue runs until nothing is left; what it waits for (the minute's calls, a
+    retry's delay) is over at once."""
+    for _round in range(30):
+        with registry.cursor() as cr:
+            environment(cr)["xero.sync.job"]._cron_process_queue()
+        with registry.cursor() as cr:
+            if not environment(cr)["xero.sync.job"].search_count(
+                [("state", "in", ("pending", "processing"))]
+            ):
+                return
+            cr.execute("UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL")
+            cr.execute(
+                "UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc'"
+                " WHERE state = 'pending'"
+            )
+        sandbox.clock.advance(61)
+
+
 def both(target, *args):
     start, failures = threading.Barrier(2), []
     threads = [threading.Thread(target=target, args=(*args, start, failures)) for _i in (1, 2)]
@@ -166,14 +201,7 @@ def test_a_concurrent_change_while_xero_answers_loses_nothing_and_doubles_nothin
     with registry.cursor() as cr:
         environment(cr)["sale.order"].browse(orders["orders"])._xero_make_invoices()
     books = sandbox.tenant(0).books
-    seeded = len(books.invoices)
-    sandbox.faults.add("slow", method="PUT", path="/Invoices$", delay=3)
-    worker = threading.Thread(target=run_queue, args=(registry, threading.Barrier(1), []))
-    worker.start()
-    deadline = time.monotonic() + 60
-    while len(books.invoices) == seeded:  # Xero saved the batch and holds its answer
-        assert time.monotonic() < deadline, "the batch never reached Xero"
-        time.sleep(0.05)
+    worker, _saved = answer_held(registry, sandbox, 1)
     with registry.cursor() as cr:
         cr.execute(
             "UPDATE sale_order_line SET write_date = now() at time zone 'utc'"
@@ -182,18 +210,7 @@ def test_a_concurrent_change_while_xero_answers_loses_nothing_and_doubles_nothin
         )
     worker.join(120)
     assert not worker.is_alive()
-    for _round in range(30):
-        with registry.cursor() as cr:
-            environment(cr)["xero.sync.job"]._cron_process_queue()
-        with registry.cursor() as cr:
-            if not environment(cr)["xero.sync.job"].search_count(
-                [("state", "in", ("pending", "processing"))]
-            ):
-                break
-            # the pay links spent the minute's calls: that minute passes
-            cr.execute("UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL")
-        sandbox.clock.advance(61)
-        time.sleep(1.1)  # a batch met a concurrent change is sent again a second later
+    settle(registry, sandbox)
     references = [i.get("Reference") for i in books.invoices.values() if i["Type"] == "ACCREC"]
     with registry.cursor() as cr:
         env = environment(cr)
@@ -216,16 +233,8 @@ def test_paid_the_second_they_appear_while_the_answer_is_recorded(sandbox, order
     with registry.cursor() as cr:
         environment(cr)["sale.order"].browse(orders["orders"])._xero_make_invoices()
     books = sandbox.tenant(0).books
-    seeded = set(books.invoices)
-    sandbox.faults.add("slow", method="PUT", path="/Invoices$", delay=3)
-    worker = threading.Thread(target=run_queue, args=(registry, threading.Barrier(1), []))
-    worker.start()
-    deadline = time.monotonic() + 60
-    while len(books.invoices) - len(seeded) < 50:  # Xero saved the batch, holds its answer
-        assert time.monotonic() < deadline, "the batch never reached Xero"
-        time.sleep(0.05)
+    worker, made = answer_held(registry, sandbox, 50)
     with sandbox.lock:
-        made = [i for key, i in books.invoices.items() if key not in seeded]
         for invoice in made:
             books.create_payment(
                 {
@@ -248,20 +257,7 @@ def test_paid_the_second_they_appear_while_the_answer_is_recorded(sandbox, order
         )
     worker.join(120)
     assert not worker.is_alive()
-    for _round in range(30):
-        with registry.cursor() as cr:
-            environment(cr)["xero.sync.job"]._cron_process_queue()
-        with registry.cursor() as cr:
-            if not environment(cr)["xero.sync.job"].search_count(
-                [("state", "in", ("pending", "processing"))]
-            ):
-                break
-            cr.execute("UPDATE xero_connection_budget SET wait_until = NULL, recent_calls = NULL")
-            cr.execute(
-                "UPDATE xero_sync_job SET next_attempt_at = now() at time zone 'utc'"
-                " WHERE state = 'pending'"
-            )
-        sandbox.clock.advance(61)
+    settle(registry, sandbox)
     references = [i.get("Reference") for i in books.invoices.values() if i["Type"] == "ACCREC"]
     refused = [
         c for c in sandbox.calls if c["path"].endswith("/Invoices") and c["method"] == "POST"
