@@ -72,6 +72,8 @@ TEST_MODULES = "xero_connector,xero_connector_tests"
 ODOO_TESTED = ("xero_connector_tests", "crm", "sale_crm", "sale_management", "sale", "contacts")
 # Odoo's runner logs this line for the database once every test has run
 ODOO_REPORT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
+# a line of Odoo's detailed test report: "\tmodule.Class.method: 1.23s 45 queries"
+STATS_LINE = re.compile(r"^\t(?P<name>[\w.]+): (?P<seconds>[\d.]+)s \d+ queries$")
 # pytest's closing line, e.g. "=== 3 failed, 120 passed, 2 skipped in 95.20s (0:01:35) ==="
 PYTEST_REPORT = re.compile(r"^=+ (?P<counts>.*\d+ \w+.*) in [\d.]+s\b.*=+$")
 
@@ -153,8 +155,9 @@ def unused_port():
         return sock.getsockname()[1]
 
 
-def run_teed(cmd, *, cwd=None, env=None):
-    """Run a command with its output on the terminal; returns (exit code, output lines)."""
+def run_teed(cmd, *, cwd=None, env=None, shown=None):
+    """Run a command with its output on the terminal (the lines ``shown`` accepts, when
+    given); returns (exit code, all output lines)."""
     log_command(cmd)
     say(f"$ {shlex.join(str(c) for c in cmd)}")
     process = subprocess.Popen(
@@ -169,8 +172,9 @@ def run_teed(cmd, *, cwd=None, env=None):
     lines = []
     with process.stdout:
         for line in process.stdout:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+            if shown is None or shown(line):
+                sys.stdout.write(line)
+                sys.stdout.flush()
             lines.append(line.rstrip("\n"))
     return process.wait(), lines
 
@@ -667,7 +671,7 @@ def command_test(pytest_args):
         phases.append(timed("Odoo's test runner", odoo_tests_phase, tests))
         phases.append(timed("translation template", pot_phase, vpython, config, db))
         # the Odoo test cases just ran: pytest runs the plain pytest modules
-        plain = [*pytest, "-m", "not odoo_case"]
+        plain = [*pytest, "-m", "not odoo_case", "--durations=10"]
         phases.append(timed("pytest (plain modules)", pytest_phase, plain))
         phases.append(timed("pre-commit", precommit_phase, vpython))
     return conclude(phases)
@@ -704,8 +708,8 @@ def odoo_test_command(vpython, config, db):
 
     Without -i/-u, each module's at_install tests run while the registry loads,
     then the post_install tests. Odoo's report line needs odoo.tests.result at INFO;
-    at INFO, odoo.service.server says when the post_install tests start and end and
-    odoo.tests.stats how many tests of each module ran, in how long.
+    at INFO, odoo.service.server says when the post_install tests start and end; at
+    DEBUG, odoo.tests.stats reports each test class's time (the slowest are shown).
     """
     tags = ",".join(f"/{name}" for name in ODOO_TESTED)
     return odoo_cmd(
@@ -718,14 +722,19 @@ def odoo_test_command(vpython, config, db):
         "--stop-after-init",
         "--log-handler=odoo.tests.result:INFO",
         "--log-handler=odoo.service.server:INFO",
-        "--log-handler=odoo.tests.stats:INFO",
+        "--log-handler=odoo.tests.stats:DEBUG",
     )
 
 
 def odoo_tests_phase(command):
     """Odoo's exit code and its report line must both say that every test passed."""
     name = "Odoo's test runner"
-    code, lines = run_teed(command)
+    code, lines = run_teed(command, shown=lambda line: not STATS_LINE.match(line))
+    say_slowest(
+        (float(m["seconds"]), m["name"])
+        for m in map(STATS_LINE.match, lines)
+        if m and m["name"].count(".") == 2  # module.file.Class
+    )
     reports = [match for match in map(ODOO_REPORT.search, lines) if match]
     if not reports:
         return Phase(name, False, f"ended without its test report (exit {code})")
@@ -737,6 +746,13 @@ def odoo_tests_phase(command):
         summary += f", exit {code}"
     ok = not (code or failed or errors) and ran > 0
     return Phase(name, ok, summary, passed=ran - failed - errors, failed=failed + errors)
+
+
+def say_slowest(timings, count=10):
+    """The ``count`` slowest of (seconds, test class), slowest first."""
+    slowest = sorted(timings, reverse=True)[:count]
+    if slowest:
+        say("slowest test classes: " + ", ".join(f"{name} {sec:.0f}s" for sec, name in slowest))
 
 
 def pot_phase(vpython, config, db):

@@ -129,8 +129,8 @@ class TestRecoveryAtTheBatchingLimit(XeroSyncCase, TransactionCase):
     def test_uncertain_creates_are_looked_up_together_and_sent_in_batches(self):
         """A crash left 120 creates uncertain, each from a request of its own (as retries
         one by one leave them); 30 of them had reached Xero. They are looked up in one
-        read per batch, the 30 adopted, the rest created 50 a call: every customer is
-        in Xero once."""
+        read per batch, the 30 adopted, the rest of each batch created in one call:
+        every customer is in Xero once."""
         customers = self.customers(120, prefix="Recovered")
         jobs = self.jobs.search(
             [("res_model", "=", "res.partner"), ("res_id", "in", customers.ids)]
@@ -156,7 +156,7 @@ class TestRecoveryAtTheBatchingLimit(XeroSyncCase, TransactionCase):
 
         calls = [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in self.api_calls()]
         self.assertEqual(calls.count(("GET", "Contacts")), 3, "one look-up per batch of 50")
-        self.assertEqual(calls.count(("PUT", "Contacts")), 2, "90 created, 50 a call")
+        self.assertLessEqual(calls.count(("PUT", "Contacts")), 3, "the rest created per batch")
         self.assertLessEqual(len(calls), 2 * 3 + 2)
         for partner in customers:
             self.assertEqual(len(self.contacts_named(partner.name)), 1, partner.name)
