@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -634,6 +635,17 @@ class Phase:
     seconds: float = 0.0
 
 
+def timed_quietly(name, step, *args):
+    """``timed``, with the step's output held until it ends (it runs beside another)."""
+    held = []
+    started = time.monotonic()
+    phase = step(*args, held=held)
+    phase.name, phase.seconds = name, time.monotonic() - started
+    sys.stdout.write("".join(f"{line}\n" for line in held))
+    say(f"{phase.name}: {phase.summary} ({phase.seconds:.0f}s)")
+    return phase
+
+
 def timed(name, step, *args):
     """Run one part of the test run and say how it went, in one line."""
     say(f"{name} …")
@@ -670,10 +682,19 @@ def command_test(pytest_args):
         tests = odoo_test_command(vpython, config, db)
         phases.append(timed("Odoo's test runner", odoo_tests_phase, tests))
         phases.append(timed("translation template", pot_phase, vpython, config, db))
-        # the Odoo test cases just ran: pytest runs the plain pytest modules
+        # the Odoo test cases just ran: pytest runs the plain pytest modules, and
+        # pre-commit (which needs no database) beside it, its output shown after
         plain = [*pytest, "-m", "not odoo_case", "--durations=10"]
+        checks = {}
+        beside = threading.Thread(
+            target=lambda: checks.update(
+                phase=timed_quietly("pre-commit", precommit_phase, vpython)
+            )
+        )
+        beside.start()
         phases.append(timed("pytest (plain modules)", pytest_phase, plain))
-        phases.append(timed("pre-commit", precommit_phase, vpython))
+        beside.join()
+        phases.append(checks["phase"])
     return conclude(phases)
 
 
@@ -785,11 +806,16 @@ def pytest_phase(command):
     )
 
 
-def precommit_phase(vpython):
+def precommit_phase(vpython, held=None):
+    """pre-commit on every file; its output goes to ``held`` when given, not shown."""
     if not (ROOT / ".git").exists():
         return Phase("pre-commit", True, "skipped: not a git checkout")
     precommit = [vpython, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"]
-    code, _lines = run_teed(precommit, cwd=ROOT)
+    if held is None:
+        code, _lines = run_teed(precommit, cwd=ROOT)
+    else:
+        code, lines = run_teed(precommit, cwd=ROOT, shown=lambda _line: False)
+        held.extend(lines)
     return Phase("pre-commit", code == 0, "clean" if code == 0 else "found problems, shown above")
 
 
