@@ -1,6 +1,7 @@
 import contextlib
 import json
 import logging
+import random
 import secrets
 import time
 from datetime import timedelta
@@ -34,6 +35,8 @@ KEY_MEMORY_HOURS = 12
 READY_COUNT_LIMIT = 1000
 # times in a row a worker may find the queue changed under it before leaving it to others
 MAX_CONFLICTS = 20
+# times in a row a batch meeting another worker's change is sent again at once
+CONFLICT_RETRIES = 3
 FAILURE_TYPES = [
     ("network", "No answer from Xero"),
     ("unavailable", "Xero unavailable"),
@@ -121,6 +124,12 @@ class XeroSyncJob(models.Model):
         help="The last request may have reached Xero without its answer reaching Odoo.",
     )
     generation = fields.Integer(readonly=True, copy=False)
+    conflicts = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Times in a row another worker changed the same records while this job's "
+        "answer was recorded.",
+    )
     recover = fields.Boolean(
         readonly=True, copy=False, help="Look for the object in Xero before creating it again."
     )
@@ -341,6 +350,7 @@ class XeroSyncJob(models.Model):
                 "xero_messages": False,
                 "error_field": False,
                 "result": False,
+                "conflicts": 0,
                 # Xero answered the last request for good: a new request gets a new key
                 "generation": self.generation + (1 if definitive else 0),
             }
@@ -705,20 +715,10 @@ class XeroSyncJob(models.Model):
         jobs = self.exists().filtered(lambda j: j.state == "processing")
         if isinstance(error, psycopg2.errors.SerializationFailure):
             # the connection changed meanwhile (its token renewed, or it was stopped), or
-            # another worker changed what recording Xero's answer changes: the same
-            # request is sent again at once, and Xero replays its answer
+            # another worker changed what recording Xero's answer changes: not the user's
+            # error, so the same request is sent again at once (Xero answers it as before)
             _logger.info("Xero sync batch %s met a concurrent change; retried", self.ids)
-            jobs._xero_set_pending(
-                {
-                    "uncertain": True,
-                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=1),
-                    "failure_type": "internal",
-                    "failure_reason": self.env._(
-                        "Another worker changed the same records while Xero's answer was "
-                        "recorded; the job is sent again at once (Xero answers it as before)."
-                    ),
-                }
-            )
+            jobs._xero_after_conflict()
             return 0
         _logger.error("Xero sync batch %s failed in Odoo", self.ids, exc_info=error)
         finished = 0
@@ -742,6 +742,36 @@ class XeroSyncJob(models.Model):
             )
             self._xero_wake_up(fields.Datetime.now() + timedelta(seconds=delay))
         return finished
+
+    def _xero_after_conflict(self):
+        """Another worker changed the same records while these jobs' answer was recorded:
+        sent again within a second (a few times, at a random moment so that the two
+        workers part), then after the retry delays, saying what they wait for."""
+        now = fields.Datetime.now()
+        for conflicts, jobs in self.grouped(lambda j: j.conflicts + 1).items():
+            if conflicts <= CONFLICT_RETRIES:
+                at = now + timedelta(seconds=random.uniform(0.1, 1.0))
+                reason = self.env._(
+                    "Another worker changed the same records while Xero's answer was "
+                    "recorded; sent again at once (Xero answers it as before)."
+                )
+            else:
+                at = now + timedelta(seconds=retry_delay(conflicts - CONFLICT_RETRIES) or 3600)
+                reason = self.env._(
+                    "Waiting for another worker that keeps changing the same records; tried "
+                    "again at %s (UTC).",
+                    at.strftime("%H:%M:%S"),
+                )
+            jobs._xero_set_pending(
+                {
+                    "uncertain": True,
+                    "conflicts": conflicts,
+                    "next_attempt_at": at,
+                    "failure_type": "internal",
+                    "failure_reason": reason,
+                }
+            )
+            self._xero_wake_up(at)
 
     # ------------------------------------------------------------------ business: outcomes
 
@@ -824,6 +854,7 @@ class XeroSyncJob(models.Model):
                 "uncertain": False,
                 "failure_type": False,
                 "failure_reason": False,
+                "conflicts": 0,
                 "result": done.result or False,
             }
             if done.xero_id:

@@ -4,6 +4,8 @@ move is told to the Xero managers."""
 
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -162,3 +164,38 @@ class TestRecoveryAtTheBatchingLimit(XeroSyncCase, TransactionCase):
             self.assertEqual(len(self.contacts_named(partner.name)), 1, partner.name)
             self.assertTrue(self.link_of(partner).xero_id)
         self.assertFalse(self.jobs.search([("state", "=", "error")]))
+
+
+@tagged("post_install", "-at_install")
+class TestConflictsRetriedAtOnce(XeroSyncCase, TransactionCase):
+    def met_a_conflict(self, job):
+        """The worker recording this job's answer met another worker's change (rolled
+        back): what the queue does then."""
+        job.write({"state": "processing", "started_at": fields.Datetime.now()})
+        job._xero_crashed(psycopg2.errors.SerializationFailure("could not serialize access"))
+
+    def wake_ups(self):
+        cron = self.env.ref("xero_connector.ir_cron_xero_process_queue")
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)], order="call_at")
+
+    def test_a_conflict_with_another_worker_is_sent_again_within_a_second(self):
+        [customer] = self.customers(1, prefix="Conflicted")
+        job = self.jobs.search([("res_model", "=", "res.partner"), ("res_id", "=", customer.id)])
+        self.wake_ups().unlink()
+        for conflicts in (1, 2, 3):
+            started = fields.Datetime.now()
+            self.met_a_conflict(job)
+            self.assertEqual((job.state, job.conflicts), ("pending", conflicts))
+            self.assertLessEqual(job.next_attempt_at, started + timedelta(seconds=1))
+            self.assertIn("sent again at once", job.failure_reason)
+            # the queue's cron is woken for it, not left to its next minute
+            self.assertIn(job.next_attempt_at, self.wake_ups().mapped("call_at"))
+        # the same conflict again and again: not the user's error, but it now waits
+        self.met_a_conflict(job)
+        self.assertGreaterEqual(job.next_attempt_at, fields.Datetime.now() + timedelta(seconds=29))
+        self.assertIn("Waiting for another worker", job.failure_reason)
+        self.assertIn(job.next_attempt_at, self.wake_ups().mapped("call_at"))
+        self.time_passes()
+        self.run_queue()
+        self.assertEqual((job.state, job.conflicts), ("done", 0))
+        self.assertEqual(len(self.contacts_named(customer.name)), 1)
