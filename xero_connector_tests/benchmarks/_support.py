@@ -11,6 +11,7 @@ from pathlib import Path
 
 import odoo
 from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -121,3 +122,29 @@ def odoo_server(registry):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def taxed_products(env, prefix, count=3):
+    """A 15% sales tax of the company and ``count`` products sold with it, named after
+    ``prefix``: (tax, products)."""
+    tax = env["account.tax"].create(
+        {
+            "name": f"{prefix} GST 15%",
+            "amount": 15,
+            "amount_type": "percent",
+            "type_tax_use": "sale",
+            "company_id": env.company.id,
+        }
+    )
+    products = env["product.product"].create(
+        [
+            {
+                "name": f"{prefix} product {index}",
+                "default_code": f"{prefix}-{index}",
+                "list_price": 10.5 + index * 7.25,
+                "taxes_id": [Command.set(tax.ids)],
+            }
+            for index in range(count)
+        ]
+    )
+    return tax, products

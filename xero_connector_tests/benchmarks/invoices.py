@@ -30,7 +30,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 
 from ..tests.common import connected_values, forget_xero_data, invoicing_on
-from ._support import last_log, odoo_benchmark, odoo_server, percentile, waited
+from ._support import last_log, odoo_benchmark, odoo_server, percentile, taxed_products, waited
 
 NEEDS_ODOO = True
 PREFIX = "BenchInvoice"
@@ -61,26 +61,7 @@ class InvoiceBench:
         customers pushed; invoicing on, manual."""
         with self.registry.cursor() as cr:
             env = self.env(cr)
-            tax = env["account.tax"].create(
-                {
-                    "name": f"{PREFIX} GST 15%",
-                    "amount": 15,
-                    "amount_type": "percent",
-                    "type_tax_use": "sale",
-                    "company_id": env.company.id,
-                }
-            )
-            products = env["product.product"].create(
-                [
-                    {
-                        "name": f"{PREFIX} product {index}",
-                        "default_code": f"{PREFIX}-{index}",
-                        "list_price": 10.5 + index * 7.25,
-                        "taxes_id": [Command.set(tax.ids)],
-                    }
-                    for index in range(3)
-                ]
-            )
+            tax, products = taxed_products(env, PREFIX)
             partners = env["res.partner"].create(
                 [{"name": f"{PREFIX} customer {index:03d}"} for index in range(CUSTOMERS)]
             )

@@ -71,7 +71,7 @@ from odoo.tools import SQL, config
 from ..sandbox.limits import Limits
 from ..tests.common import forget_xero_data, invoicing_on
 from ..tests.sandbox_client import checked_sandbox
-from ._support import ROOT, free_port, percentile
+from ._support import ROOT, free_port, percentile, taxed_products
 
 NEEDS_ODOO = True
 DATABASE = "xero_connector_prefork"
@@ -284,26 +284,7 @@ class PreforkBench:
                     f"The company's currency is {company.currency_id.name}, the sandbox's "
                     f"books are in {BOOKS_CURRENCY}: totals would not compare."
                 )
-            tax = env["account.tax"].create(
-                {
-                    "name": f"{PREFIX} GST 15%",
-                    "amount": 15,
-                    "amount_type": "percent",
-                    "type_tax_use": "sale",
-                    "company_id": company.id,
-                }
-            )
-            products = env["product.product"].create(
-                [
-                    {
-                        "name": f"{PREFIX} product {index}",
-                        "default_code": f"{PREFIX}-{index}",
-                        "list_price": 10.5 + index * 7.25,
-                        "taxes_id": [Command.set(tax.ids)],
-                    }
-                    for index in range(3)
-                ]
-            )
+            tax, products = taxed_products(env, PREFIX)
             seller = env["res.users"].create(
                 {
                     "name": f"{PREFIX} seller",
