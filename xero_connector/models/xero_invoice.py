@@ -273,12 +273,16 @@ class XeroInvoice(models.Model):
         to them, once (their links say which they are)."""
         links = self.env["xero.order.invoice"]._xero_links(connection, xero_ids=list(mirrors))
         invoices = (
-            self.env["xero.order.invoice"].sudo().browse([link.res_id for link in links.values()])
+            self.env["xero.order.invoice"]
+            .sudo()
+            .browse([link.res_id for link in links.values()])
+            .exists()
         )
+        linked = {invoice.id: invoice.xero_invoice_id for invoice in invoices}  # one read
         rows = {
             link.res_id: {"xero_invoice_id": mirrors[xero_id].id}
             for xero_id, link in links.items()
-            if invoices.browse(link.res_id).exists().xero_invoice_id != mirrors[xero_id]
+            if link.res_id in linked and linked[link.res_id] != mirrors[xero_id]
         }
         write_rows(invoices, rows)
         invoices.browse(list(rows)).modified(["xero_invoice_id"])
