@@ -394,7 +394,59 @@ def _invoice_rows(tenant_id, books, invoice_type):
         )
         actions = _invoice_actions(tenant_id, books, invoice)
         rows.append(_row(cells, actions, anchor("invoice", invoice["InvoiceID"])))
+        rows.append(_line_rows(invoice))
     return "".join(rows)
+
+
+def _decimals(value, least):
+    """A number as Xero holds it (unit prices and quantities to 4 decimals), its trailing
+    zeros dropped down to ``least`` decimals: 12.3450 is 12.345, 12.5000 is 12.50."""
+    if not isinstance(value, Decimal):
+        return value
+    places = max(least, -value.normalize().as_tuple().exponent)
+    return f"{value:.{places}f}"
+
+
+def _discount(line):
+    if line.get("DiscountRate") is not None:
+        return f"{_decimals(line['DiscountRate'], 0)}%"
+    return line.get("DiscountAmount")
+
+
+def _line_rows(invoice):
+    """The invoice's lines under its row, folded: the summary gives their count and the
+    invoice's subtotal, tax and total; opened, one row per line as Xero holds it."""
+    lines = invoice.get("LineItems") or []
+    if not lines:
+        return ""
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{_e(cell)}</td>"
+            for cell in (
+                line.get("Description"),
+                line.get("ItemCode"),
+                _decimals(line.get("Quantity"), 0),
+                _decimals(line.get("UnitAmount"), 2),
+                _discount(line),
+                line.get("TaxType"),
+                line.get("TaxAmount"),
+                line.get("LineAmount"),
+            )
+        )
+        + "</tr>"
+        for line in lines
+    )
+    amounts = AMOUNT_TYPES.get(invoice.get("LineAmountTypes"), invoice.get("LineAmountTypes"))
+    summary = (
+        f"{len(lines)} line{'s' if len(lines) > 1 else ''}: subtotal {invoice['SubTotal']}, "
+        f"tax {invoice['TotalTax']}, total {invoice['Total']} {invoice.get('CurrencyCode', '')}"
+        f" ({amounts})"
+    )
+    return (
+        f'<tr class="lines"><td colspan="7"><details><summary>{_e(summary)}</summary>'
+        f'<table class="lines">{LINES_HEAD}{body}</table></details></td></tr>'
+    )
 
 
 def _row(cells, actions="", row_id=None):
@@ -549,6 +601,10 @@ def _head(*titles):
 INVOICE_HEAD = _head("Number", "Contact", "Status", "Due", "Total", "Due amount", "")
 CONTACT_HEAD = _head("Name", "Email", "Phones", "Status", "Outstanding", "Overdue", "")
 LINE_HEAD = _head("Description", "Quantity", "Unit price", "Amount")
+LINES_HEAD = _head(
+    "Description", "Item", "Quantity", "Unit price", "Discount", "Tax type", "Tax", "Amount"
+)
+AMOUNT_TYPES = {"Exclusive": "tax exclusive", "Inclusive": "tax inclusive", "NoTax": "no tax"}
 PAYMENT_HEAD = _head("Date", "Document", "Contact", "Amount", "Account", "Status", "")
 OVERPAYMENT_HEAD = _head("Date", "Contact", "Total", "Remaining credit", "Status", "")
 CREDIT_NOTE_HEAD = _head("Number", "Type", "Contact", "Status", "Total", "Remaining credit", "")
@@ -581,7 +637,9 @@ form{{display:inline;margin-right:.3em}}form.phones{{display:block}}
 form.phones label{{display:block;white-space:nowrap}}
 form.phones span{{display:inline-block;width:6em}}tr{{scroll-margin-top:4em}}
 tr:target{{outline:3px solid #e0a800}}tr:target td{{background:#fff3b0}}
-#missing{{background:#fde2e1;padding:.5em}}</style>
+#missing{{background:#fde2e1;padding:.5em}}tr.lines>td{{border-top:none;padding:0 .6em}}
+tr.lines summary{{color:#555;font-size:.85em;cursor:pointer}}
+table.lines{{font-size:.85em;margin:.2em 0 .5em}}</style>
 <script>
 async function act(path, body, method) {{
   const options = {{method: method || 'POST', body: JSON.stringify(body)}};

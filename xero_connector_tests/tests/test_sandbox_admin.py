@@ -366,3 +366,62 @@ def test_a_contact_created_through_the_api_shows_up_for_the_accountant(xero):
     )
     status, contacts = xero.admin("GET", f"tenants/{xero.tenant_id}/contacts")
     assert status == 200 and "Seen By Accountant" in {c["Name"] for c in contacts}
+
+
+def lines_on_page(page, invoice_id):
+    """The folded lines under an invoice's row: its summary and each line's cells."""
+    folded = re.search(
+        rf'<tr id="invoice-{invoice_id}">.*?</tr><tr class="lines"><td colspan="7">'
+        r"<details><summary>(.*?)</summary><table class=\"lines\">(.*?)</table></details>",
+        page,
+        re.DOTALL,
+    )
+    assert folded, f"no lines folded under the row of invoice {invoice_id}"
+    rows = re.findall(r"<tr>((?:<td>.*?</td>)+)</tr>", folded.group(2))
+    cells = [[html.unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row)] for row in rows]
+    return html.unescape(folded.group(1)), cells
+
+
+def test_the_page_lists_each_invoice_s_lines_as_xero_holds_them(xero, sandbox):
+    """Prices can be checked on the page: each line's price to 4 decimals, its discount and
+    tax, under its invoice, folded, with the invoice's subtotal, tax and total."""
+    hammer = LineItem(
+        item_code="TOOL-HAM",
+        description="Claw hammer <16 oz> & grip",
+        quantity=Decimal(3),
+        unit_amount=Decimal("12.3456"),
+        discount_rate=Decimal("12.5"),
+        account_code="200",
+    )
+    delivery = LineItem(
+        description="Delivery", quantity=Decimal("1.5"), unit_amount=Decimal(10), account_code="200"
+    )
+    invoice = Invoice(
+        type="ACCREC",
+        contact=Contact(contact_id=invoice_of(xero, "INV-0003")["Contact"]["ContactID"]),
+        line_items=[hammer, delivery],
+        status="AUTHORISED",
+    )
+    (created,) = xero.api.create_invoices(
+        xero.tenant_id, Invoices(invoices=[invoice]), unitdp=4
+    ).invoices
+    page = page_of(sandbox)
+    summary, lines = lines_on_page(page, created.invoice_id)
+    # 3 x 12.3456 less 12.5% = 32.41, GST 15% 4.86; 1.5 x 10 = 15.00, GST 2.25
+    assert lines == [
+        ["Claw hammer <16 oz> & grip", "TOOL-HAM", "3", "12.3456", "12.5%", "OUTPUT2", "4.86",
+         "32.41"],
+        ["Delivery", "", "1.5", "10.00", "", "OUTPUT2", "2.25", "15.00"],
+    ]  # fmt: skip
+    assert (created.sub_total, created.total_tax, created.total) == (
+        Decimal("47.41"),
+        Decimal("7.11"),
+        Decimal("54.52"),
+    )
+    assert summary == "2 lines: subtotal 47.41, tax 7.11, total 54.52 NZD (tax exclusive)"
+    assert "Claw hammer &lt;16 oz&gt; &amp; grip" in page and "<16 oz>" not in page
+    # every invoice and bill of both organisations has its lines folded under its row
+    for tenant in sandbox.tenants.values():
+        for document in tenant.books.invoices.values():
+            summary, lines = lines_on_page(page, document["InvoiceID"])
+            assert len(lines) == len(document["LineItems"]) and str(document["Total"]) in summary
