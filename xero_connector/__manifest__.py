@@ -43,6 +43,12 @@
             "xero_connector/static/src/**/*",
         ],
     },
+    "images": [
+        "static/description/screenshot_1_overview.png",
+        "static/description/screenshot_2_settings.png",
+        "static/description/screenshot_3_invoices.png",
+        "static/description/screenshot_4_order.png",
+    ],
     "post_init_hook": "post_init_hook",
     "application": True,
 }

@@ -26,6 +26,7 @@ from . import (
     test_plain_words,
     test_products,
     test_queue_resilience,
+    test_screenshots,
     test_sync_access,
     test_sync_faults,
     test_sync_inbound,
