@@ -201,7 +201,7 @@ class XeroLink(models.Model):
     @api.model
     def _xero_live_send(self):
         """Pre-commit hook: one bus message per company, listing its changed records, on
-        the company's channel, to which only its Xero users listen (``ir.websocket``)."""
+        the company's channel, to which its internal users listen (``ir.websocket``)."""
         self.env.cr.precommit.data.pop(LIVE_ARMED, None)
         # taken first: sending may run the other hooks, which empty the cursor's data
         changed = self.env.cr.postcommit.data.pop(LIVE_CHANGED, {})

@@ -2,6 +2,8 @@
 show the new state without a reload."""
 
 import json
+import threading
+import time
 from unittest.mock import MagicMock, patch
 
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
@@ -127,7 +129,9 @@ class TestLiveFormMessages(LiveMessagesMixin, XeroSyncCase, TransactionCase):
         expected = {("xero.order.invoice", invoice.id), ("sale.order", order.id)}
         self.assertEqual(self.live_messages(self.env.company, after=before), [expected])
 
-    def test_only_xero_users_of_the_company_listen(self):
+    def test_the_internal_users_of_the_company_listen(self):
+        """Salespeople without the Xero group listen too (the messages carry no figure):
+        their order form shows its pay link and "Paid in Xero" without a reload."""
         websocket = self.env["ir.websocket"]
         xero_user = new_test_user(
             self.env, "live_xero_user", groups="base.group_user,xero_connector.group_xero_user"
@@ -136,12 +140,12 @@ class TestLiveFormMessages(LiveMessagesMixin, XeroSyncCase, TransactionCase):
         portal = new_test_user(self.env, "live_portal", groups="base.group_portal")
         channel = (self.env.company, "xero_sync_state")
         asked = ["xero_connector.sync_state"]
-        listens = websocket.with_user(xero_user)._build_bus_channel_list
-        self.assertIn(channel, _without_request(listens, asked))
-        for other in (seller, portal):
-            channels = _without_request(websocket.with_user(other)._build_bus_channel_list, asked)
-            self.assertNotIn(channel, channels)
-            self.assertNotIn("xero_connector.sync_state", channels)
+        for user in (xero_user, seller):
+            listens = websocket.with_user(user)._build_bus_channel_list
+            self.assertIn(channel, _without_request(listens, asked))
+        channels = _without_request(websocket.with_user(portal)._build_bus_channel_list, asked)
+        self.assertNotIn(channel, channels)
+        self.assertNotIn("xero_connector.sync_state", channels)
 
 
 def _without_request(build, channels):
@@ -181,6 +185,76 @@ class TestLiveOrderBanner(LiveMessagesMixin, InvoiceCase, TransactionCase):
         self.assertFalse(order.xero_invoice_problem)
         told = self.live_messages(self.env.company, after=before)
         self.assertTrue(any(("sale.order", order.id) in m for m in told), told)
+
+
+@tagged("post_install", "-at_install")
+class TestLivePaymentTour(InvoiceCase, HttpCase):
+    """The order's form open while Xero approves its invoice and the customer pays:
+    the pay link, Part-paid and Paid in Xero show without a reload."""
+
+    def test_the_pay_link_and_payments_show_without_a_reload(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        order = self.order([(self.drill, 1)])  # its invoice queued, not sent yet
+        self.env["ir.config_parameter"].sudo().set_param(
+            "xero_connector_tests.live_payment",
+            json.dumps(
+                {
+                    "admin": f"{self.sandbox.base_url}/admin",
+                    "tenant": self.connection.tenant_id,
+                    "order": order.id,
+                }
+            ),
+        )
+        self.start_tour(
+            f"/odoo/sales/{order.id}", "xero_connector_tests.live_form_payments", login="admin"
+        )
+        [document] = self.invoiced(order)
+        self.assertEqual(self.books.invoices[document["InvoiceID"]]["Status"], "PAID")
+        self.assertTrue(order.xero_paid_on)
+
+    def test_a_salesperson_without_the_xero_group_sees_it_paid_without_a_reload(self):
+        seller = new_test_user(
+            self.env, "live_plain_seller", groups="sales_team.group_sale_salesman"
+        )
+        order = self.order([(self.drill, 1)], user_id=seller.id)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        # the customer pays once the salesperson's form is open (the tour opens the pay
+        # link then): Odoo's poll reads it in the background, as the scheduler would
+        payer = threading.Thread(target=self.paid_in_the_background, args=(document,))
+        payer.start()
+        try:
+            self.start_tour(
+                f"/odoo/sales/{order.id}",
+                "xero_connector_tests.live_form_paid_for_a_salesperson",
+                login="live_plain_seller",
+            )
+        finally:
+            payer.join()
+        self.assertTrue(order.xero_paid_on)
+
+    def paid_in_the_background(self, document):
+        # once the salesperson opened the pay link (Odoo reads it from Xero then)
+        for _wait in range(240):
+            if self.sandbox.calls_to("/OnlineInvoice"):
+                break
+            time.sleep(0.25)
+        with self.sandbox.lock:
+            self.books.create_payment(
+                {
+                    "Invoice": {"InvoiceID": document["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Date": self.books.today().isoformat(),
+                    "Amount": document["Total"],
+                },
+                "Accountant",
+            )
+        self.sandbox.clock.advance(2)
+        with self.registry.cursor() as cr:
+            env = self.env(cr=cr)
+            env.ref("xero_connector.ir_cron_xero_poll").method_direct_trigger()
+            env.ref("xero_connector.ir_cron_xero_process_queue").method_direct_trigger()
 
 
 @tagged("post_install", "-at_install")

@@ -22,8 +22,8 @@ patch(FormController.prototype, {
         }
         const onSyncState = (payload) => this.onXeroSyncState(payload);
         let listening = false;
-        user.hasGroup("xero_connector.group_xero_user").then((isXeroUser) => {
-            if (isXeroUser && !this.xeroDestroyed) {
+        user.hasGroup("base.group_user").then((isInternal) => {
+            if (isInternal && !this.xeroDestroyed) {
                 listening = true;
                 bus.subscribe(LIVE_TYPE, onSyncState);
                 bus.addChannel(LIVE_REQUEST);
