@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.fields import Command
 
@@ -68,7 +70,13 @@ class CrmLead(models.Model):
         company = self.company_id or self.env.company
         message = self.partner_id.with_company(company)._xero_overdue_warning()
         if message:
-            return {"warning": {"title": self.env._("Overdue in Xero"), "message": message}}
+            return {
+                "warning": {
+                    "title": self.env._("Overdue in Xero"),
+                    "message": message,
+                    "type": "notification",
+                }
+            }
         return None
 
     # ------------------------------------------------------------------ CRUD
@@ -124,7 +132,65 @@ class CrmLead(models.Model):
         without._xero_flag_without_order()
         (self - without).filtered("xero_won_without_order").xero_won_without_order = False
         if orders:
-            orders._xero_make_invoices()
+            invoices, skipped = orders._xero_make_invoices()
+            self._xero_tell_won(orders, invoices, skipped)
+
+    def _xero_tell_won(self, orders, invoices, skipped):
+        """The won opportunities say what became of them, with links: each order and
+        whether its invoice goes to Xero (or why not); the activities asking for a
+        quotation are marked done, since the order exists."""
+        bodies = {}
+        for lead in self:
+            said = []
+            for order in orders.filtered(lambda o, lead=lead: o.opportunity_id == lead):
+                link = order._get_html_link()
+                if order in invoices.order_id:
+                    said.append(
+                        Markup(self.env._("%(order)s is confirmed: its invoice goes to Xero now."))
+                        % {"order": link}
+                    )
+                elif order in skipped:
+                    said.append(Markup("%s: %s") % (link, skipped[order]))
+            if said:
+                bodies[lead.id] = Markup("<br/>").join([self.env._("Won."), *said])
+        self.browse(list(bodies)).sudo()._message_log_batch(bodies)
+        self.browse(list(bodies))._xero_quotation_done(orders)
+
+    def _xero_quotation_done(self, orders):
+        """The open activities asking to make a quotation of these opportunities are
+        marked done: their order exists (an activity type or summary that speaks of a
+        quote or quotation)."""
+        words = {self.env._("quote").lower(), self.env._("quotation").lower(), "quote"}
+        for lead in self.sudo():
+            order = orders.filtered(lambda o, lead=lead: o.opportunity_id == lead)[:1]
+            asking = lead.activity_ids.filtered(
+                lambda a: any(
+                    word in f"{a.summary or ''} {a.activity_type_id.name or ''}".lower()
+                    for word in words
+                )
+            )
+            if order and asking:
+                asking.action_feedback(feedback=self.env._("Done: %s was confirmed.", order.name))
+
+    def _xero_invoice_created(self, notes):
+        """The Xero invoices of won opportunities' orders were created: each opportunity
+        says so, with links to the order and to the invoice in Xero ({invoice: note})."""
+        bodies = {}
+        for invoice, note in notes.items():
+            lead = invoice.order_id.opportunity_id
+            if not lead:
+                continue
+            link = invoice._xero_links(invoice.connection_id, ids=invoice.ids).get(invoice.id)
+            parts = [invoice.order_id._get_html_link(), Markup(": "), note]
+            if link and link.xero_url:
+                parts += [
+                    Markup(" "),
+                    Markup('<a href="%s" target="_blank">%s</a>')
+                    % (link.xero_url, self.env._("Open in Xero")),
+                ]
+            body = Markup("").join(parts)
+            bodies[lead.id] = Markup("<br/>").join(filter(None, [bodies.get(lead.id), body]))
+        self.browse(list(bodies)).sudo()._message_log_batch(bodies)
 
     def _xero_revenue_orders(self, connection):
         """An order of the expected revenue, with the configured product, confirmed: for

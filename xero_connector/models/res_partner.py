@@ -253,19 +253,55 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ business: overdue warning
 
     def _xero_overdue_warning(self):
-        """ "Ridgeway Builders owes $ 690.00 overdue in Xero." when this customer (its
-        company) has an overdue balance in Xero, in the organisation's base currency; False
-        otherwise, and for those who may not see Xero's figures."""
-        if len(self) != 1 or not self.env.user.has_group(GROUP_USER):
+        """What whoever quotes this customer should know of their overdue invoices in
+        Xero, or False: which invoices, how late, Xero's amounts when the user may see
+        them, and what to do."""
+        if len(self) != 1:
             return False
-        customer = self.commercial_partner_id
-        if not customer.xero_amount_overdue:
+        connection = self.env.company.sudo()._xero_connection()
+        if not connection or not connection.sync_invoices:
             return False
-        return self.env._(
-            "%(customer)s owes %(amount)s overdue in Xero.",
-            customer=customer.name,
-            amount=customer.xero_currency_id.format(customer.xero_amount_overdue),
+        customer = self.commercial_partner_id.sudo()
+        overdue = customer.xero_invoice_ids.filtered("overdue").sorted("due_date")
+        if not overdue:
+            return False
+        today = connection._xero_today()
+        figures = connection._xero_figures_for(self.env.user)
+        invoices = "; ".join(
+            self.env._(
+                "%(number)s, %(days)s days late%(amount)s",
+                number=invoice.number or invoice.reference or "",
+                days=(today - invoice.due_date).days,
+                amount=f" ({invoice.currency_id.format(invoice.amount_due)})" if figures else "",
+            )
+            for invoice in overdue[:5]
         )
+        if len(overdue) > 5:
+            invoices += self.env._("; and %s more", len(overdue) - 5)
+        owes = (
+            self.env._(
+                "%(customer)s owes %(amount)s overdue in Xero: %(invoices)s.",
+                customer=customer.name,
+                amount=customer.xero_currency_id.format(customer.xero_amount_overdue),
+                invoices=invoices,
+            )
+            if figures
+            else self.env._(
+                "%(customer)s has overdue invoices in Xero: %(invoices)s.",
+                customer=customer.name,
+                invoices=invoices,
+            )
+        )
+        todo = self.env._(
+            "Ask them to pay before you promise more: each order's pay link takes them to "
+            "the invoice online."
+        )
+        if connection.credit_hold:
+            todo += " " + self.env._(
+                "Above the credit hold, a new order can be confirmed only once a Xero manager "
+                "approves it."
+            )
+        return f"{owes} {todo}"
 
     # ------------------------------------------------------------------ business: what syncs
 

@@ -46,6 +46,15 @@ class SaleOrder(models.Model):
         groups=GROUP_USER,
         currency_field="currency_id",
     )
+    xero_amount_to_refund = fields.Monetary(
+        "Credit to refund",
+        compute="_compute_xero_payment",
+        groups=GROUP_USER,
+        currency_field="currency_id",
+        help="What the order's credit notes give back that no invoice of the order took: "
+        "the customer's credit in Xero, to refund there (or to allocate to their next "
+        "invoice). Total = paid + due - credit to refund.",
+    )
     xero_paid_on = fields.Date(
         "Paid in full in Xero",
         readonly=True,
@@ -101,6 +110,11 @@ class SaleOrder(models.Model):
         help="Why the order cannot be confirmed yet: its customer's overdue balance in Xero "
         "is above the credit hold.",
     )
+    xero_overdue_warning = fields.Text(
+        "Overdue in Xero",
+        compute="_compute_xero_overdue_warning",
+        help="The customer's overdue invoices in Xero, shown while quoting them.",
+    )
     xero_credit_hold_approved_by = fields.Many2one(
         "res.users", "Approved despite overdue by", readonly=True, copy=False
     )
@@ -155,8 +169,24 @@ class SaleOrder(models.Model):
             .search([("order_id", "in", self.ids), ("xero_invoice_id", "!=", False)])
         )
         today = invoices.connection_id._xero_today()
+        credit_notes = (
+            self.env["xero.order.credit.note"]
+            .sudo()
+            .search(
+                [
+                    ("order_id", "in", self.ids),
+                    ("state", "=", "open"),
+                    ("xero_status", "=", "AUTHORISED"),
+                ]
+            )
+        )
         for order in self:
             mirrors = invoices.filtered(lambda i, order=order: i.order_id == order).xero_invoice_id
+            order.xero_amount_to_refund = sum(
+                credit_note.amount_total - credit_note.allocated
+                for credit_note in credit_notes
+                if credit_note.order_id == order
+            )
             order.xero_payment_status = mirrors._xero_payment_status(today)
             counting = mirrors.filtered(lambda m: m.status not in GONE)
             order.xero_amount_paid = sum(counting.mapped("amount_paid"))
@@ -210,12 +240,28 @@ class SaleOrder(models.Model):
         for order in self:
             order.xero_credit_hold = order._xero_held_reason()
 
+    @api.depends("partner_id", "company_id", "state")
+    @api.depends_context("uid")
+    def _compute_xero_overdue_warning(self):
+        for order in self:
+            order.xero_overdue_warning = (
+                order.state in ("draft", "sent")
+                and order.partner_id.with_company(order.company_id)._xero_overdue_warning()
+            )
+
     @api.onchange("partner_id")
     def _onchange_partner_id_xero_overdue(self):
-        """Quoting a customer who has overdue invoices in Xero: the salesperson is warned."""
+        """Quoting a customer who has overdue invoices in Xero: the salesperson is warned
+        (a notification, not a dialog to close: the quotation keeps saying it)."""
         message = self.partner_id.with_company(self.company_id)._xero_overdue_warning()
         if message:
-            return {"warning": {"title": self.env._("Overdue in Xero"), "message": message}}
+            return {
+                "warning": {
+                    "title": self.env._("Overdue in Xero"),
+                    "message": message,
+                    "type": "notification",
+                }
+            }
         return None
 
     # ------------------------------------------------------------------ CRUD
@@ -417,14 +463,22 @@ class SaleOrder(models.Model):
             summary=self.env._("Start fulfilment: paid in Xero")
             if paid
             else self.env._("Start fulfilment: first payment in Xero"),
-            note=self.env._(
+            note=self._xero_fulfilment_note(paid, connection),
+        )
+        self.xero_fulfilment_asked = True
+
+    def _xero_fulfilment_note(self, paid, connection):
+        self.ensure_one()
+        if connection._xero_figures_for(self.user_id or self.env.user):
+            return self.env._(
                 "%(order)s: Xero recorded %(paid)s paid, %(due)s still due.",
                 order=self.name,
                 paid=self.currency_id.format(self.xero_amount_paid),
                 due=self.currency_id.format(self.xero_amount_due),
-            ),
-        )
-        self.xero_fulfilment_asked = True
+            )
+        if paid:
+            return self.env._("%s is paid in full in Xero.", self.name)
+        return self.env._("%s has a first payment in Xero.", self.name)
 
     def _xero_edited(self):
         """A confirmed order changed after it was invoiced in Xero: its invoice is made

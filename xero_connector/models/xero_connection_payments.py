@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..const import GROUP_USER
+
 
 class XeroConnection(models.Model):
     """Getting paid: where payments taken in Odoo go in Xero, what a payment starts,
@@ -60,3 +62,19 @@ class XeroConnection(models.Model):
         help="The overdue balance in Xero (in the organisation's base currency) above which "
         "orders are held; 0: any overdue amount.",
     )
+    share_figures = fields.Boolean(
+        "Salespeople see Xero's figures",
+        help="The amounts Xero holds (paid, due, overdue, credit) in the notes on orders, "
+        "the activities and the warnings every salesperson gets. Off: they see where an "
+        "invoice stands and its number, never Xero's amounts; the Xero user group sees "
+        "them on the order either way.",
+    )
+
+    # ------------------------------------------------------------------ business
+
+    def _xero_figures_for(self, user=None):
+        """Whether Xero's amounts may be shown: in notes on orders (``user`` None: every
+        salesperson reads them), or to ``user`` (an activity, a warning)."""
+        if self.share_figures:
+            return True
+        return bool(user) and user.has_group(GROUP_USER)

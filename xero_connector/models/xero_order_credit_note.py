@@ -98,11 +98,10 @@ class XeroOrderCreditNote(models.Model):
         order._xero_tell(
             {
                 order.id: self.env._(
-                    "%(reason)s: a credit note of %(total)s %(currency)s on %(invoice)s goes to "
-                    "Xero (Xero no longer changes a paid invoice).",
+                    "%(reason)s: a credit note of %(total)s on %(invoice)s goes to Xero (Xero "
+                    "no longer changes a paid invoice).",
                     reason=reason,
-                    total=credit_note.amount_total,
-                    currency=credit_note.currency_id.name,
+                    total=credit_note.currency_id.format(credit_note.amount_total),
                     invoice=invoice.display_name,
                 )
             }
@@ -145,10 +144,9 @@ class XeroOrderCreditNote(models.Model):
             outcomes[job.id] = replace(
                 outcomes[job.id],
                 result=self.env._(
-                    "Credit note %(number)s for %(total)s %(currency)s. %(note)s",
+                    "Credit note %(number)s for %(total)s. %(note)s",
                     number=credit_note.number or "",
-                    total=element.get("Total"),
-                    currency=credit_note.currency_id.name,
+                    total=credit_note.currency_id.format(float(element.get("Total") or 0)),
                     note=note,
                 ).strip(),
             )
@@ -161,81 +159,182 @@ class XeroOrderCreditNote(models.Model):
         return outcomes
 
     def _xero_allocate(self, connection, made):
-        """Allocate each credit note to what its invoice still owes in Xero (read afresh,
-        in one call): {credit note id: what happened, in plain words}."""
-        invoice_ids = [
-            cn.invoice_id.xero_invoice_id.xero_id
-            for cn in self
-            if cn.invoice_id.xero_invoice_id and made[cn.id][1].get("Status") == "AUTHORISED"
-        ]
-        if not invoice_ids:
-            return {}
+        """Allocate each credit note Xero approved to what its order still owes: {credit
+        note id: what happened, in plain words}. One found after a lost answer already
+        allocated is kept as Xero has it."""
+        notes, left = {}, {}
+        for credit_note in self:
+            _job, element = made[credit_note.id]
+            if element.get("Status") != "AUTHORISED":
+                continue
+            allocated = _allocated(element)
+            if allocated:
+                credit_note.allocated = float(allocated)
+                notes[credit_note.id] = credit_note._xero_allocated_note(
+                    allocated, credit_note.invoice_id
+                )
+                continue
+            left[credit_note] = (element["CreditNoteID"], xm.cents(element.get("Total") or 0))
+        return notes | self._xero_spend(connection, left)
+
+    @api.model
+    def _xero_spend_on(self, connection, invoices):
+        """The credit the orders of ``invoices`` (just approved in Xero) still hold, on
+        credit notes Odoo made, allocated to what they owe: {order id: plain words}."""
+        credit_notes = self.sudo().search(
+            [
+                ("order_id", "in", invoices.order_id.ids),
+                ("connection_id", "=", connection.id),
+                ("state", "=", "open"),
+                ("xero_status", "=", "AUTHORISED"),
+            ]
+        )
+        links = self._xero_links(connection, ids=credit_notes.ids)
+        left = {
+            credit_note: (links[credit_note.id].xero_id, credit_note._xero_left())
+            for credit_note in credit_notes
+            if credit_note.id in links and credit_note._xero_left() > 0
+        }
         notes = {}
+        for credit_note_id, note in self._xero_spend(connection, left).items():
+            order = self.browse(credit_note_id).order_id
+            notes[order.id] = " ".join(filter(None, [notes.get(order.id), note]))
+        return notes
+
+    def _xero_left(self):
+        """What of this credit note Odoo has not allocated, in cents."""
+        self.ensure_one()
+        return xm.cents(self.amount_total) - xm.cents(self.allocated)
+
+    @api.model
+    def _xero_spend(self, connection, left):
+        """Allocate credit (``left``: {credit note: (its Xero id, credit left in cents)})
+        to what its order's invoices still owe in Xero, read afresh in one call: the
+        invoice it credits first, then the order's others, oldest first. What nothing
+        owes stays with the customer in Xero, to refund. Returns {credit note id: what
+        happened, in plain words}."""
+        if not left:
+            return {}
+        credit_notes = self.browse([credit_note.id for credit_note in left])
+        targets = (
+            self.env["xero.order.invoice"]
+            .sudo()
+            .search(
+                [
+                    ("order_id", "in", credit_notes.order_id.ids),
+                    ("state", "=", "open"),
+                    ("to_cancel", "=", False),
+                ],
+                order="id",
+            )
+        )
+        invoice_links = targets._xero_links(connection, ids=targets.ids)
+        xero_ids = {
+            invoice.id: invoice_links[invoice.id].xero_id
+            for invoice in targets
+            if invoice.id in invoice_links and invoice_links[invoice.id].xero_id
+        }
+        if not xero_ids:
+            return {
+                credit_note.id: credit_note._xero_credit_kept_note(credit)
+                for credit_note, (_xero_id, credit) in left.items()
+            }
         try:
             answer = connection._xero_call_json(
                 "get_invoices",
-                i_ds=invoice_ids,
+                i_ds=list(xero_ids.values()),
                 summary_only=True,
                 purpose="push",
                 log={"direction": "in", "message": self.env._("What the invoices still owe")},
             )
         except XeroError as error:
-            return dict.fromkeys(self.ids, error.message)
+            return dict.fromkeys(credit_notes.ids, error.message)
         due = {
             invoice["InvoiceID"].lower(): xm.cents(invoice.get("AmountDue") or 0)
             for invoice in answer.get("Invoices") or []
             if invoice.get("Status") == "AUTHORISED"
         }
-        for credit_note in self:
-            target = credit_note.invoice_id.xero_invoice_id.xero_id
-            _job, element = made[credit_note.id]
-            allocated = _allocated(element)
-            if allocated:
-                # found after a lost answer, already allocated: kept as Xero has it
-                credit_note.allocated = float(allocated)
-                notes[credit_note.id] = self.env._(
-                    "%(amount)s allocated to the invoice.", amount=float(allocated)
+        notes, touched = {}, set()
+        for credit_note, (credit_note_xero_id, credit) in left.items():
+            mine = targets.filtered(lambda i, cn=credit_note: i.order_id == cn.order_id)
+            ordered = (mine & credit_note.invoice_id) | mine
+            said = []
+            for invoice in ordered.filtered(lambda i: i.id in xero_ids):
+                target = xero_ids[invoice.id].lower()
+                amount = min(credit, due.get(target, xm.cents(0)))
+                if amount <= 0:
+                    continue
+                error = credit_note._xero_allocate_one(
+                    connection, credit_note_xero_id, target, amount
                 )
-                continue
-            amount = min(xm.cents(element.get("Total") or 0), due.get(target, xm.cents(0)))
-            if amount <= 0:
-                notes[credit_note.id] = self.env._(
-                    "Nothing is due on the invoice: the credit stays with the customer in Xero."
-                )
-                continue
-            try:
-                connection._xero_call_json(
-                    "create_credit_note_allocation",
-                    element["CreditNoteID"],
-                    {
-                        "Allocations": [
-                            {
-                                "Amount": float(amount),
-                                "Invoice": {"InvoiceID": target},
-                                "Date": fields.Date.context_today(self).isoformat(),
-                            }
-                        ]
-                    },
-                    # the same allocation if the batch is replayed after a crash
-                    idempotency_key=f"allocate-{element['CreditNoteID']}",
-                    purpose="push",
-                    log={"direction": "out", "message": self.env._("Credit allocated")},
-                )
-            except XeroError as error:
-                notes[credit_note.id] = self.env._(
-                    "Not allocated (%s): allocate it to the invoice in Xero.", error.message
-                )
-                continue
-            credit_note.allocated = float(amount)
-            # the next credit note of the same invoice gets what is left
-            due[target] -= amount
-            notes[credit_note.id] = self.env._(
-                "%(amount)s allocated to the invoice.", amount=float(amount)
-            )
+                if error:
+                    said.append(
+                        self.env._(
+                            "Not allocated to %(invoice)s (%(error)s): allocate it in Xero.",
+                            invoice=invoice.display_name,
+                            error=error,
+                        )
+                    )
+                    continue
+                credit -= amount
+                due[target] -= amount
+                touched.add(target)
+                credit_note.allocated += float(amount)
+                said.append(credit_note._xero_allocated_note(amount, invoice))
+            if credit > 0:
+                said.append(credit_note._xero_credit_kept_note(credit))
+            notes[credit_note.id] = " ".join(said)
         self.env["xero.sync.job"]._xero_enqueue_fetches(
-            connection, self.env["xero.invoice"], invoice_ids
+            connection, self.env["xero.invoice"], sorted(touched)
         )
         return notes
+
+    def _xero_allocate_one(self, connection, credit_note_xero_id, invoice_xero_id, amount):
+        """One allocation in Xero; returns Xero's error, or None."""
+        try:
+            connection._xero_call_json(
+                "create_credit_note_allocation",
+                credit_note_xero_id,
+                {
+                    "Allocations": [
+                        {
+                            "Amount": float(amount),
+                            "Invoice": {"InvoiceID": invoice_xero_id},
+                            "Date": fields.Date.context_today(self).isoformat(),
+                        }
+                    ]
+                },
+                # the same allocation if the batch is replayed after a crash
+                idempotency_key=f"allocate-{credit_note_xero_id}-{invoice_xero_id}-{amount}",
+                purpose="push",
+                log={"direction": "out", "message": self.env._("Credit allocated")},
+            )
+        except XeroError as error:
+            return error.message
+        return None
+
+    def _xero_allocated_note(self, amount, invoice):
+        self.ensure_one()
+        if not self.connection_id._xero_figures_for():
+            return self.env._("Allocated to %s.", invoice.display_name)
+        return self.env._(
+            "%(amount)s allocated to %(invoice)s.",
+            amount=self.currency_id.format(float(amount)),
+            invoice=invoice.display_name,
+        )
+
+    def _xero_credit_kept_note(self, credit):
+        self.ensure_one()
+        if not self.connection_id._xero_figures_for():
+            return self.env._(
+                "Credit is left: it stays with the customer in Xero, to refund (or to "
+                "allocate to their next invoice)."
+            )
+        return self.env._(
+            "%(amount)s stays with the customer in Xero as credit, to refund (or to allocate "
+            "to their next invoice).",
+            amount=self.currency_id.format(float(credit)),
+        )
 
 
 def _allocated(element):

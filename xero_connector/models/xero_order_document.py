@@ -346,20 +346,28 @@ class XeroOrderDocument(models.AbstractModel):
             return ""
         document = self.sudo()
         inexact = _inexact(document._xero_mapped_lines(document.connection_id)[1])
-        if not inexact:
+        gap = self.currency_id.format(self.rounding_amount)
+        total = self.currency_id.format(self.amount_total)
+        if inexact:
             return self.env._(
                 "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s): Xero "
-                "rounds tax per line.",
-                gap=self.rounding_amount,
-                total=self.amount_total,
+                "keeps 4 decimals of a unit price and of a quantity (%(lines)s).",
+                gap=gap,
+                total=total,
+                lines=self._xero_said(inexact),
+            )
+        if self.company_id.tax_calculation_rounding_method == "round_globally":
+            return self.env._(
+                "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s): Odoo "
+                "rounds tax on the total (Settings > Invoicing > Rounding method), Xero on "
+                "each line.",
+                gap=gap,
+                total=total,
             )
         return self.env._(
-            "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s): Xero "
-            "keeps 4 decimals of a unit price and of a quantity (%(lines)s), and rounds tax "
-            "per line.",
-            gap=self.rounding_amount,
-            total=self.amount_total,
-            lines=self._xero_said(inexact),
+            "A rounding line of %(gap)s makes Xero's total equal Odoo's (%(total)s).",
+            gap=gap,
+            total=total,
         )
 
     def _xero_said(self, inexact):

@@ -24,6 +24,8 @@ PAY_SCOPE = "xero_connector.pay_link"
 # the jobs that have Xero email an approved invoice
 EMAIL_KIND = "sale_invoice.email"
 PAID_MESSAGE = "cannot be edited as it has a payment or credit note allocated"
+# what an amendment changes of an invoice
+AMENDED = ("line_ids", "amount_untaxed", "amount_tax", "amount_total")
 
 
 class XeroOrderInvoice(models.Model):
@@ -75,10 +77,17 @@ class XeroOrderInvoice(models.Model):
     sent_to_contact = fields.Boolean(
         "Sent to the customer", readonly=True, help="Xero shows the invoice as sent."
     )
+    # the lines Xero holds while an amendment of them is on its way: put back if Xero
+    # refuses it (paid meanwhile), when the change is credited instead
+    lines_in_xero = fields.Json(readonly=True, copy=False)
     xero_invoice_id = fields.Many2one("xero.invoice", "In Xero", readonly=True, index=True)
     number = fields.Char(related="xero_invoice_id.number")
     status = fields.Selection(related="xero_invoice_id.status", string="Xero status")
     amount_due = fields.Monetary(related="xero_invoice_id.amount_due")
+    payment_status = fields.Selection(
+        related="xero_invoice_id.payment_status",
+        help="Where the invoice stands, as the order says it: overdue, part-paid, paid...",
+    )
     # the overdue alerts of this invoice (each raised once, whatever happens next)
     overdue_alerted_on = fields.Date("Overdue alert raised on", readonly=True, copy=False)
     overdue_activity_id = fields.Many2one(
@@ -196,16 +205,49 @@ class XeroOrderInvoice(models.Model):
             invoice._xero_cancel()
             return invoice
         values = self._xero_values(invoice.connection_id, order, quantities)
+        kept = invoice.lines_in_xero
+        if not kept and invoice._xero_links(invoice.connection_id, ids=invoice.ids):
+            kept = invoice._xero_lines_kept()
         invoice.line_ids.unlink()
         invoice.write(
-            {
-                key: values[key]
-                for key in ("line_ids", "amount_untaxed", "amount_tax", "amount_total")
-            }
+            {key: values[key] for key in AMENDED}
             | {"due_date": values["due_date"], "reference": values["reference"]}
+            | {"lines_in_xero": kept or False}
         )
         invoice._xero_enqueue_push(invoice.connection_id, priority=PRIORITY["invoice"])
         return invoice
+
+    def _xero_lines_kept(self):
+        """This invoice's lines and amounts, as values that put them back."""
+        self.ensure_one()
+        lines = [
+            {
+                key: value
+                for key, value in line.copy_data()[0].items()
+                if key not in ("invoice_id", "credit_note_id")
+            }
+            for line in self.line_ids
+        ]
+        return {key: self[key] for key in AMENDED[1:]} | {"lines": lines}
+
+    def _xero_amendment_refused(self):
+        """Xero refused to change the lines (paid meanwhile): they are put back as Xero
+        holds them, and what the order changed is credited (and invoiced again at once
+        when the company invoices automatically), as for any paid invoice."""
+        for invoice in self.filtered("lines_in_xero"):
+            kept = invoice.lines_in_xero
+            invoice.line_ids.unlink()
+            invoice.write(
+                {key: kept[key] for key in AMENDED[1:]}
+                | {
+                    "line_ids": [fields.Command.create(line) for line in kept["lines"]],
+                    "lines_in_xero": False,
+                }
+            )
+            order = invoice.order_id
+            order._xero_credit_changes(order.xero_invoice_ids.filtered(lambda i: i._xero_counts()))
+            if order._xero_invoices_on_confirm():
+                order._xero_make_invoices()
 
     def _xero_cancel(self):
         """The order was cancelled: a draft is deleted, an approved unpaid invoice voided
@@ -296,9 +338,12 @@ class XeroOrderInvoice(models.Model):
             if "LineItems" in payloads[job.id]:
                 rounding = self._xero_rounding_of(connection, payloads[job.id])
                 rows[job.res_id]["rounding_amount"] = float(rounding)
+                rows[job.res_id]["lines_in_xero"] = False
             if element.get("Status") in GONE:
                 rows[job.res_id] |= {"state": "cancelled", "to_cancel": False}
-            posted[job.res_id] = (element, job.operation)
+            # a first send is a create, whatever the job was queued as
+            operation = "update" if payloads[job.id].get("InvoiceID") else "create"
+            posted[job.res_id] = (element, operation)
         invoices = self.browse(list(rows)).sudo()
         write_rows(invoices, {res_id: values for res_id, values in rows.items() if values})
         invoices.modified(["state"])  # the orders' invoiced amounts follow
@@ -307,11 +352,27 @@ class XeroOrderInvoice(models.Model):
             outcomes[job.id] = replace(
                 outcomes[job.id], result=invoice._xero_sent_note(*posted[job.res_id])
             )
-        invoices.order_id._xero_tell(
-            {
-                invoice.order_id.id: invoice._xero_sent_note(*posted[invoice.id])
-                for invoice in invoices
+        notes = {
+            invoice.order_id.id: invoice._xero_sent_note(*posted[invoice.id])
+            for invoice in invoices
+        }
+        # credit an order holds (a paid line changed) pays its new invoice
+        owing = invoices.filtered(
+            lambda i: (
+                posted[i.id][0].get("Status") == "AUTHORISED"
+                and float(posted[i.id][0].get("AmountDue") or 0) > 0
+            )
+        )
+        if owing:
+            spent = self.env["xero.order.credit.note"]._xero_spend_on(connection, owing)
+            notes = {
+                order_id: " ".join(filter(None, [notes.get(order_id), spent.get(order_id)]))
+                for order_id in notes.keys() | spent.keys()
             }
+        invoices.order_id._xero_tell(notes)
+        created = invoices.filtered(lambda i: posted[i.id][1] == "create")
+        self.env["crm.lead"]._xero_invoice_created(
+            {invoice: invoice._xero_sent_note(*posted[invoice.id]) for invoice in created}
         )
         return outcomes
 
@@ -338,11 +399,10 @@ class XeroOrderInvoice(models.Model):
             )
         statuses = dict(self.env["xero.invoice"]._fields["status"]._description_selection(self.env))
         note = self.env._(
-            "Xero invoice %(number)s %(done)s: %(total)s %(currency)s, %(status)s.",
+            "Xero invoice %(number)s %(done)s: %(total)s, %(status)s.",
             number=number,
             done=self.env._("created") if operation == "create" else self.env._("updated"),
-            total=element.get("Total"),
-            currency=self.currency_id.name,
+            total=self.currency_id.format(float(element.get("Total") or 0)),
             status=statuses.get(element.get("Status"), element.get("Status")),
         )
         if self.rounding_amount:
@@ -365,6 +425,7 @@ class XeroOrderInvoice(models.Model):
         for job in paid:
             invoice = self.browse(job.res_id).sudo()
             if not invoice.to_cancel:
+                invoice._xero_amendment_refused()
                 if not invoice._xero_is_paid():  # sent whole: Odoo did not know yet
                     changed[job.id] = Later(
                         self.env._(
@@ -486,18 +547,28 @@ class XeroOrderInvoice(models.Model):
             amount = invoice.currency_id.format(
                 values["amount_paid"] + values["amount_credited"] - before
             )
-            if values["status"] == "PAID":
+            figures = invoice.connection_id._xero_figures_for()
+            if values["status"] == "PAID" and figures:
                 body = self.env._(
                     "%(amount)s received in Xero for %(invoice)s: it is paid in full.",
                     amount=amount,
                     invoice=invoice.display_name,
                 )
-            else:
+            elif values["status"] == "PAID":
+                body = self.env._(
+                    "Payment received in Xero for %s: it is paid in full.", invoice.display_name
+                )
+            elif figures:
                 body = self.env._(
                     "%(amount)s received in Xero for %(invoice)s: %(due)s still due.",
                     amount=amount,
                     invoice=invoice.display_name,
                     due=invoice.currency_id.format(values["amount_due"]),
+                )
+            else:
+                body = self.env._(
+                    "Part payment received in Xero for %s: the rest is still due.",
+                    invoice.display_name,
                 )
             order.message_post(
                 body=body,
@@ -513,8 +584,13 @@ class XeroOrderInvoice(models.Model):
         for invoice in self.filtered(lambda i: i.xero_invoice_id.id in reversed_):
             before, values = reversed_[invoice.xero_invoice_id.id]
             order = invoice.order_id
-            order.message_post(
-                body=self.env._(
+            body = self.env._(
+                "A payment or credit of %s was taken back in Xero (a payment deleted): it is "
+                "due again.",
+                invoice.display_name,
+            )
+            if invoice.connection_id._xero_figures_for():
+                body = self.env._(
                     "%(amount)s of payments or credits of %(invoice)s was taken back in "
                     "Xero (a payment deleted): %(due)s is due again.",
                     amount=invoice.currency_id.format(
@@ -522,7 +598,9 @@ class XeroOrderInvoice(models.Model):
                     ),
                     invoice=invoice.display_name,
                     due=invoice.currency_id.format(values["amount_due"]),
-                ),
+                )
+            order.message_post(
+                body=body,
                 partner_ids=order.user_id.partner_id.ids,
                 subtype_xmlid="mail.mt_note",
             )
@@ -643,7 +721,7 @@ class XeroOrderInvoice(models.Model):
             {
                 invoice.order_id.id: self.env._(
                     "%s: the order has no salesperson to tell.",
-                    invoice._xero_overdue_summary(today),
+                    invoice._xero_overdue_summary(today, connection._xero_figures_for()),
                 )
                 for invoice in invoices - with_user
             }
@@ -711,22 +789,29 @@ class XeroOrderInvoice(models.Model):
         for feedback, activities in by_feedback.items():
             activities.action_feedback(feedback=feedback)
 
-    def _xero_overdue_summary(self, today):
-        """ "INV-0012: $ 690.00 due, 3 days overdue in Xero"."""
+    def _xero_overdue_summary(self, today, figures=True):
+        """ "INV-0012: $ 690.00 due, 3 days overdue in Xero" (without the amount when
+        Xero's figures are not to be shown)."""
         self.ensure_one()
         mirror = self.xero_invoice_id
         days = (today - mirror.due_date).days
+        days = self.env._("1 day") if days == 1 else self.env._("%s days", days)
+        if not figures:
+            return self.env._(
+                "%(invoice)s: %(days)s overdue in Xero", invoice=self.display_name, days=days
+            )
         return self.env._(
             "%(invoice)s: %(amount)s due, %(days)s overdue in Xero",
             invoice=self.display_name,
             amount=(mirror.currency_id or self.currency_id).format(mirror.amount_due),
-            days=self.env._("1 day") if days == 1 else self.env._("%s days", days),
+            days=days,
         )
 
     def _xero_overdue_activity(self, kind, user, today, escalated=False):
-        """The values of the overdue activity of this invoice for ``user``, on its order."""
+        """The values of the overdue activity of this invoice for ``user``, on its order
+        (Xero's amount in it when ``user`` may see it)."""
         self.ensure_one()
-        summary = self._xero_overdue_summary(today)
+        summary = self._xero_overdue_summary(today, self.connection_id._xero_figures_for(user))
         if escalated:
             summary = self.env._("Escalated: %s", summary)
             note = self.env._(
@@ -767,7 +852,7 @@ class XeroOrderInvoice(models.Model):
             reason = self.env._("the salesperson leads the sales team %s", order.team_id.name)
         return self.env._(
             "%(summary)s: not escalated, %(reason)s.",
-            summary=self._xero_overdue_summary(today),
+            summary=self._xero_overdue_summary(today, self.connection_id._xero_figures_for()),
             reason=reason,
         )
 

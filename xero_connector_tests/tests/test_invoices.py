@@ -10,6 +10,7 @@ from lxml import etree
 from odoo import fields
 from odoo.fields import Command
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools import html2plaintext
 from odoo.tools.safe_eval import safe_eval
 
 from .test_products import ProductCase
@@ -293,7 +294,9 @@ class TestTotals(InvoiceCase, TransactionCase):
         )
         invoice = order.sudo().xero_invoice_ids
         self.assertEqual(invoice.rounding_amount, 0.01)
-        self.assertIn("rounding line of 0.01", self.job_of(invoice).result)
+        result = self.job_of(invoice).result
+        self.assertIn(f"rounding line of {order.currency_id.format(0.01)}", result)
+        self.assertIn("Odoo rounds tax on the total", result, "the real cause")
 
     def test_prices_including_tax_go_as_an_inclusive_invoice(self):
         included = self.sale_tax("GST 15% incl.", 15, price_include_override="tax_included")
@@ -689,6 +692,30 @@ class TestWonDeals(InvoiceCase, TransactionCase):
         self.assertEqual(len(self.invoiced(later)), 1)
         self.assertEqual(len(self.invoiced(order)), 1)
 
+    def test_a_won_deal_says_what_was_made_with_links_and_closes_the_quote_activity(self):
+        lead = self.opportunity()
+        quote_activity = lead.activity_schedule(
+            "mail.mail_activity_data_call", summary="Convert to quote", user_id=self.env.uid
+        )
+        call_back = lead.activity_schedule(
+            "mail.mail_activity_data_call", summary="Thank them", user_id=self.env.uid
+        )
+        order = self.order([(self.drill, 2)], opportunity_id=lead.id)
+        lead.stage_id = self.won
+        [won] = lead.message_ids.filtered(lambda m: "Won." in m.body)
+        self.assertIn(f'data-oe-id="{order.id}"', won.body, "a link to the order")
+        self.assertIn("its invoice goes to Xero now", won.body)
+        self.assertFalse(quote_activity.active, "the order exists: the activity is done")
+        self.assertTrue(call_back.active, "what the order does not do stays open")
+        done = lead.message_ids.filtered(lambda m: m.mail_activity_type_id)
+        self.assertIn(f"Done: {order.name} was confirmed.", done[0].body)
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        [created] = lead.message_ids.filtered(lambda m: "Xero invoice" in m.body)
+        self.assertIn(f"Xero invoice {document['InvoiceNumber']} created", created.body)
+        self.assertIn(f'data-oe-id="{order.id}"', created.body)
+        self.assertIn(document["InvoiceID"], created.body, "a link to the invoice in Xero")
+
     def test_a_deal_won_without_an_order_is_flagged_once(self):
         lead = self.opportunity(expected_revenue=5000)
         lead.stage_id = self.won
@@ -759,6 +786,7 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
             self.assertIn("the order was cancelled", order.message_ids[0].body)
 
     def test_cancelling_a_part_paid_invoice_credits_it_and_allocates_what_is_due(self):
+        self.connection.sudo().share_figures = True  # the amounts are in the notes
         order = self.invoiced_order([(self.drill, 2)])  # 457.70
         [document] = self.invoiced(order)
         self.pay(document, 100)
@@ -774,7 +802,10 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
         [credit_note] = order.sudo().xero_invoice_ids.credit_note_ids
         self.assertEqual(credit_note.allocated, 357.70)
         self.assertEqual(order.order_line.qty_invoiced, 0.0)
-        self.assertIn("357.7 allocated", self.job_of_credit(credit_note).result)
+        self.assertIn(
+            f"{order.currency_id.format(357.70)} allocated to {document['InvoiceNumber']}",
+            self.job_of_credit(credit_note).result,
+        )
 
     def test_an_invoice_paid_in_xero_meanwhile_is_credited_not_voided(self):
         order = self.invoiced_order([(self.drill, 1)])
@@ -829,6 +860,75 @@ class TestEditsAndCancellations(InvoiceCase, TransactionCase):
         net = self.total(first) + self.total(second) - credit["Total"]
         self.assertEqual(net, Decimal(str(order.amount_total)))
         self.assertEqual(order.invoice_status, "invoiced")
+        # the credit pays the new invoice; what is left is the customer's, to refund
+        self.assertEqual(self.books.invoices[second["InvoiceID"]]["Status"], "PAID")
+        credit = self.books.credit_notes[credit["CreditNoteID"]]
+        self.assertEqual(credit["RemainingCredit"], credit["Total"] - self.total(second))
+        self.assert_figures_add_up(order, refund=credit["RemainingCredit"])
+
+    def assert_figures_add_up(self, order, refund, due=0):
+        """The order says paid, due and credit to refund as Xero holds them, and they
+        add up to its total."""
+        order.invalidate_recordset()
+        order = order.sudo()
+        paid = sum(
+            Decimal(str(self.books.invoices[d["InvoiceID"]]["AmountPaid"]))
+            for d in self.invoiced(order)
+        )
+        self.assertEqual(Decimal(str(order.xero_amount_paid)), paid)
+        self.assertEqual(Decimal(str(order.xero_amount_due)), Decimal(str(due)))
+        self.assertEqual(order.xero_amount_to_refund, float(refund))
+        self.assertEqual(
+            order.currency_id.round(
+                order.xero_amount_paid + order.xero_amount_due - order.xero_amount_to_refund
+            ),
+            order.amount_total,
+        )
+        self.assertEqual(order.xero_payment_status, "paid" if not due else "partial")
+
+    def test_a_quantity_cut_on_a_paid_order_credits_only_what_was_taken_off(self):
+        self.connection.sudo().write({"invoice_trigger": "confirm", "share_figures": True})
+        order = self.order([(self.drill, 3)])
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.pay(document)
+        order.order_line.product_uom_qty = 2
+        self.run_until_settled()
+        # one credit note of the drill taken off, at its invoiced price; no new invoice
+        [credit] = self.credit_notes()
+        [line] = credit["LineItems"]
+        self.assertEqual((line["Quantity"], line["UnitAmount"]), (1, Decimal(199)))
+        self.assertEqual(credit["Total"], Decimal("228.85"))
+        self.assertEqual(len(self.invoiced(order)), 1)
+        # nothing is due on the order: the credit stays with the customer, to refund
+        self.assertEqual(credit["RemainingCredit"], Decimal("228.85"))
+        self.assert_figures_add_up(order, refund=Decimal("228.85"))
+        notes = " ".join(html2plaintext(body) for body in order.message_ids.mapped("body"))
+        self.assertIn(
+            f"{order.currency_id.format(228.85)} stays with the customer in Xero as credit",
+            notes,
+        )
+
+    def test_an_amendment_refused_for_a_payment_meanwhile_is_credited_instead(self):
+        self.connection.sudo().invoice_trigger = "confirm"
+        order = self.order([(self.drill, 3)])
+        self.run_until_settled()
+        [document] = self.invoiced(order)
+        self.pay(document, read=False)  # the customer pays; Odoo has not read it yet
+        order.order_line.product_uom_qty = 2  # Odoo amends the invoice: Xero refuses
+        self.run_until_settled()
+        held = self.books.invoices[document["InvoiceID"]]
+        self.assertEqual([line["Quantity"] for line in held["LineItems"]], [3])
+        # Odoo's invoice is Xero's again, and the drill taken off is credited
+        invoice = order.sudo().xero_invoice_ids
+        self.assertEqual(invoice.line_ids.mapped("quantity"), [3.0])
+        self.assertEqual(invoice.amount_total, float(held["Total"]))
+        self.assertFalse(invoice.lines_in_xero)
+        [credit] = self.credit_notes()
+        self.assertEqual([line["Quantity"] for line in credit["LineItems"]], [1])
+        self.assertEqual(order.order_line.qty_invoiced, 2.0)
+        self.assert_figures_add_up(order, refund=credit["Total"])
+        self.assertFalse(self.jobs.search([("state", "=", "error")]))
 
     def test_the_customer_reference_changes_even_on_a_paid_invoice(self):
         order = self.invoiced_order([(self.drill, 1)])
@@ -970,8 +1070,8 @@ class TestPaymentStatus(InvoiceCase, TransactionCase):
         mirror = order.sudo().xero_invoice_ids.xero_invoice_id
         self.assertEqual(mirror.amount_paid, 100.0)
         told = order.message_ids[0]
-        self.assertIn("received in Xero", told.body)
-        self.assertIn("357.70", told.body)
+        self.assertIn("Part payment received in Xero", told.body)
+        self.assertNotIn("357.70", told.body, "Xero's amounts are the Xero group's")
         self.assertIn(order.user_id.partner_id, told.notified_partner_ids)
         self.pay(self.books.invoices[document["InvoiceID"]], 357.70)
         order.invalidate_recordset()
@@ -1050,3 +1150,12 @@ class TestPayNowInThePortal(InvoiceCase, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("o_xero_pay_now", page.text)
         self.assertIn(order.xero_pay_url, page.text)
+        self.assertNotIn("o_xero_paid", page.text)
+        # once paid in Xero, the customer's page says so, and offers no payment
+        [document] = self.invoiced(order)
+        self.pay(document)
+        self.assertTrue(order.xero_paid_on)
+        page = self.url_open(order.get_portal_url())
+        self.assertIn("o_xero_paid", page.text)
+        self.assertIn("Paid on", page.text)
+        self.assertNotIn("o_xero_pay_now", page.text)

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools import html2plaintext
 
 from .test_invoices import InvoiceCase
 
@@ -213,19 +214,39 @@ class TestOverdueWarningAndCreditHold(OverdueCase, TransactionCase):
         return result.get("warning")
 
     def test_quoting_or_an_opportunity_for_an_overdue_customer_warns(self):
+        [invoice] = self.overdue.sudo().xero_invoice_ids
         for model in ("sale.order", "crm.lead"):
             warning = self.warning(model, self.seller)
             self.assertEqual(warning["title"], "Overdue in Xero")
+            self.assertEqual(warning["type"], "notification", "no dialog to close")
+            # which invoice, how late, and what to do
             self.assertIn(
-                f"Ridgeway Builders owes {self.amount} overdue in Xero.", warning["message"]
+                f"Ridgeway Builders owes {self.amount} overdue in Xero: {invoice.number}, 10 "
+                f"days late ({self.amount}).",
+                warning["message"],
             )
-            self.assertFalse(self.warning(model, self.plain_seller), "no Xero figure for them")
+            self.assertIn("Ask them to pay before you promise more", warning["message"])
+            # a salesperson without the Xero group is warned too, without Xero's amounts
+            plain = self.warning(model, self.plain_seller)["message"]
+            self.assertIn(
+                f"Ridgeway Builders has overdue invoices in Xero: {invoice.number}, 10 days late.",
+                plain,
+            )
+            self.assertNotIn("228.85", plain)
+        # the company lets salespeople see Xero's figures: the amounts are in theirs
+        self.connection.sudo().share_figures = True
+        self.assertIn(self.amount, self.warning("sale.order", self.plain_seller)["message"])
         # a contact of the customer: the company's figure
         contact = self.env["res.partner"].create(
             {"name": "Rita", "parent_id": self.customer.id, "type": "contact"}
         )
         message = contact.with_user(self.seller)._xero_overdue_warning()
-        self.assertEqual(message, f"Ridgeway Builders owes {self.amount} overdue in Xero.")
+        self.assertIn(f"Ridgeway Builders owes {self.amount} overdue in Xero", message)
+        # the quotation keeps saying it, to whoever opens it
+        quote = self.order([(self.saw, 1)], confirm=False, user_id=self.plain_seller.id)
+        self.assertIn(invoice.number, quote.with_user(self.plain_seller).xero_overdue_warning)
+        quote.action_confirm()
+        self.assertFalse(quote.xero_overdue_warning, "said while quoting only")
 
     def test_the_credit_hold_stops_confirming_until_a_xero_manager_approves(self):
         self.connection.sudo().write({"credit_hold": True, "credit_hold_threshold": 100.0})
@@ -283,4 +304,89 @@ class TestOverdueWarningAndCreditHold(OverdueCase, TransactionCase):
             quote.message_ids.filtered(
                 lambda m: "Confirmed online despite the credit hold" in (m.body or "")
             )
+        )
+
+
+class PlainSellerCase(OverdueCase):
+    """A salesperson without the Xero group selling to an overdue customer: Xero's
+    statuses and invoice numbers are theirs; Xero's amounts are not, unless the company
+    says so (Settings > Xero: Salespeople see Xero's figures)."""
+
+    def setUp(self):
+        super().setUp()
+        self.plain_seller = new_test_user(
+            self.env, "xero_figures_plain_seller", groups=SELLER, name="Pat Plain"
+        )
+        self.connection.sudo().payment_activity = "first"
+
+    def plain_order(self):
+        order = self.order([(self.drill, 1)], user_id=self.plain_seller.id, team_id=self.team.id)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        return order
+
+    def said(self, order):
+        """What the order's chatter and activities say, in plain text."""
+        order.invalidate_recordset()
+        activities = (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search([("res_model", "=", "sale.order"), ("res_id", "=", order.id)])
+        )
+        texts = order.message_ids.mapped("body") + activities.mapped("note")
+        texts += activities.mapped("summary")
+        return " ".join(html2plaintext(text or "") for text in texts)
+
+
+@tagged("post_install", "-at_install")
+class TestFiguresForSalespeople(PlainSellerCase, TransactionCase):
+    def test_notes_and_activities_carry_no_xero_amount_unless_the_company_says_so(self):
+        order = self.plain_order()
+        document = self.due(order, days_ago=3)
+        self.run_alerts()
+        self.pay(document, 100)
+        said = self.said(order)
+        number = self.number(order)
+        # the order's own total is theirs; Xero's paid, due and overdue amounts are not
+        self.assertIn(f"Xero invoice {number} created: {self.amount(228.85)}", said)
+        self.assertIn(f"{number}: 3 days overdue in Xero", said)
+        self.assertIn(f"Part payment received in Xero for {number}", said)
+        self.assertIn(f"{order.name} has a first payment in Xero", said)
+        for amount in (100.0, 128.85):
+            self.assertNotIn(self.amount(amount), said)
+        # the company shares Xero's figures: the next notes carry them
+        self.connection.sudo().share_figures = True
+        self.pay(document, 128.85)
+        said = self.said(order)
+        self.assertIn(f"{self.amount(128.85)} received in Xero for {number}", said)
+
+    def test_a_xero_user_s_overdue_activity_carries_the_amount(self):
+        order = self.invoiced_order()  # sold by a member of the Xero group
+        self.due(order, days_ago=3)
+        self.run_alerts()
+        self.assertIn(self.amount(228.85), self.alerts(order).summary)
+
+    def amount(self, value):
+        return self.env.company.currency_id.format(value)
+
+
+@tagged("post_install", "-at_install")
+class TestSalespersonViewTour(PlainSellerCase, HttpCase):
+    def test_a_salesperson_without_the_xero_group_sees_statuses_not_xero_figures(self):
+        overdue = self.plain_order()
+        document = self.due(overdue, days_ago=3)
+        self.run_alerts()
+        self.pay(document, 100)
+        quote = self.order(
+            [(self.saw, 1)], confirm=False, user_id=self.plain_seller.id, team_id=self.team.id
+        )
+        self.start_tour(
+            f"/odoo/sales/{overdue.id}",
+            "xero_connector_tests.plain_seller_sees_no_xero_figures",
+            login="xero_figures_plain_seller",
+        )
+        self.start_tour(
+            f"/odoo/sales/{quote.id}",
+            "xero_connector_tests.plain_seller_is_warned_when_quoting",
+            login="xero_figures_plain_seller",
         )
