@@ -210,7 +210,9 @@ class XeroOrderDocument(models.AbstractModel):
     def _xero_rounding_line(self, connection, gap):
         self.ensure_one()
         return {
-            "Description": self.env._("Rounding (Odoo's total %s)", self.amount_total),
+            "Description": self.env._(
+                "Rounding (Odoo's total %s)", self.currency_id.format(self.amount_total)
+            ),
             "Quantity": 1.0,
             "UnitAmount": float(gap),
             "LineAmount": gap,
@@ -298,8 +300,8 @@ class XeroOrderDocument(models.AbstractModel):
                 self.env._(
                     "Odoo's total %(odoo)s and Xero's total of the same lines differ by "
                     "%(gap)s: more than rounding. Check the taxes of %(order)s in the tax map.",
-                    odoo=document.amount_total,
-                    gap=gap,
+                    odoo=document.currency_id.format(document.amount_total),
+                    gap=document.currency_id.format(float(gap)),
                     order=order.name,
                 ),
                 self.env._("Lines"),
@@ -307,10 +309,9 @@ class XeroOrderDocument(models.AbstractModel):
         if not connection.rounding_account_id:
             return (
                 self.env._(
-                    "Odoo's total and Xero's differ by %(gap)s (tax rounded per line in "
-                    "Xero): choose a rounding account in Settings > Xero > Invoices, then "
-                    "Resync.",
-                    gap=gap,
+                    "Odoo's total and Xero's differ by %(gap)s: a rounding line is needed. "
+                    "Choose a rounding account in Settings > Xero > Invoices, then Resync.",
+                    gap=document.currency_id.format(float(gap)),
                 ),
                 self.env._("Rounding account"),
             )

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import float_repr
 from odoo.tools.translate import LazyTranslate
 
 from ..const import PRIORITY
@@ -653,8 +652,9 @@ class XeroOrderPayment(models.Model):
         return self.provider_id.name or self.journal_id.name or self.env._("Odoo")
 
     def _xero_amount_text(self, amount):
+        """An amount of this payment as Odoo shows money: with its currency."""
         self.ensure_one()
-        return float_repr(float(amount), self.currency_id.decimal_places or 2)
+        return self.currency_id.format(float(amount))
 
     # ------------------------------------------------------------------ business: lost answers
 

@@ -9,7 +9,7 @@ import psycopg2
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import mute_logger
+from odoo.tools import html2plaintext, mute_logger
 
 from .test_invoices import InvoiceCase
 
@@ -134,8 +134,9 @@ class TestOnlinePayments(OrderPaymentCase, TransactionCase):
         self.assertEqual((payment.state, payment.amount_recorded), ("recorded", 457.70))
         self.assertEqual(payment.line_ids.number, document["InvoiceNumber"])
         self.assertIn(
-            f"Payment of 457.70 recorded in Xero against {document['InvoiceNumber']} (Stripe)",
-            "".join(order.message_ids.mapped("body")),
+            f"Payment of {order.currency_id.format(457.70)} recorded in Xero against "
+            f"{document['InvoiceNumber']} (Stripe)",
+            " ".join(html2plaintext(body) for body in order.message_ids.mapped("body")),
         )
         # the mirror is read again from Xero: it agrees, and tells nobody twice
         self.run_until_settled()
@@ -260,7 +261,11 @@ class TestPaymentGuardRails(OrderPaymentCase, TransactionCase):
         self.assertEqual(self.books.invoices[document["InvoiceID"]]["Status"], "PAID")
         payment = self.payments.search([("transaction_id", "=", tx.id)])
         self.assertEqual((payment.state, payment.amount_recorded), ("refused", 457.70))
-        self.assertIn("42.30 of this payment of 500.00 is more than Xero says is due", payment.note)
+        money = payment.currency_id.format
+        self.assertIn(
+            f"{money(42.30)} of this payment of {money(500.0)} is more than Xero says is due",
+            payment.note,
+        )
         self.assertEqual(self.job_of(payment).state, "error")
         # a Resync without a fix records nothing more
         payment.action_xero_resync()
@@ -292,7 +297,8 @@ class TestPaymentGuardRails(OrderPaymentCase, TransactionCase):
         [paid] = self.xero_payments()
         self.assertEqual(paid["Amount"], Decimal("357.70"))
         self.assertEqual(payment.state, "refused", "the 100.00 beyond what is due")
-        self.assertIn("100.00 of this payment of 457.70", payment.note)
+        money = payment.currency_id.format
+        self.assertIn(f"{money(100.0)} of this payment of {money(457.70)}", payment.note)
         self.assertEqual(self.books.invoices[document["InvoiceID"]]["Status"], "PAID")
 
     def test_a_company_that_does_not_invoice_in_xero_says_so(self):
