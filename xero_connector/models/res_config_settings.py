@@ -33,6 +33,51 @@ class ResConfigSettings(models.TransientModel):
     xero_webhook_key = fields.Char(
         related="xero_connection_id.webhook_key", readonly=False, groups=GROUP_SYSTEM
     )
+    # invoicing: the connection's Invoices tab, here with the rest (one field, two places)
+    xero_sync_invoices = fields.Boolean(related="xero_connection_id.sync_invoices", readonly=False)
+    xero_invoice_trigger = fields.Selection(
+        related="xero_connection_id.invoice_trigger", readonly=False
+    )
+    xero_invoice_stage_id = fields.Many2one(
+        related="xero_connection_id.invoice_stage_id", readonly=False
+    )
+    xero_invoice_without_order = fields.Selection(
+        related="xero_connection_id.invoice_without_order", readonly=False
+    )
+    xero_invoice_revenue_product_id = fields.Many2one(
+        related="xero_connection_id.invoice_revenue_product_id", readonly=False
+    )
+    xero_invoice_status = fields.Selection(
+        related="xero_connection_id.invoice_status", readonly=False
+    )
+    xero_invoice_email = fields.Selection(
+        related="xero_connection_id.invoice_email", readonly=False
+    )
+    xero_invoice_number_from = fields.Selection(
+        related="xero_connection_id.invoice_number_from", readonly=False
+    )
+    # the connection's domains name its own id: here it is xero_connection_id
+    xero_rounding_account_id = fields.Many2one(
+        related="xero_connection_id.rounding_account_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id), ('status', '=', 'ACTIVE')]",
+    )
+    xero_deposit_account_id = fields.Many2one(
+        related="xero_connection_id.deposit_account_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id), ('status', '=', 'ACTIVE')]",
+    )
+    xero_payment_account_id = fields.Many2one(
+        related="xero_connection_id.payment_account_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id), ('status', '=', 'ACTIVE'), '|', "
+        "('account_type', '=', 'BANK'), ('enable_payments', '=', True)]",
+    )
+    xero_branding_theme_id = fields.Many2one(
+        related="xero_connection_id.branding_theme_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id)]",
+    )
     xero_log_days = fields.Integer(
         "Keep the log (days)", config_parameter="xero_connector.log_days", default=90
     )

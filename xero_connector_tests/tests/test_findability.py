@@ -1,5 +1,8 @@
 """Finding things: records, jobs and log lines by the Odoo record's name, customers by
-their Xero state (issue 14)."""
+their Xero state (issue 14); the invoicing options in Settings > Xero with the rest, and
+Odoo's Discounts setting beside them (issue 22, point 7)."""
+
+from itertools import product
 
 from lxml import etree
 
@@ -84,3 +87,158 @@ class TestFindByNameTour(FindCase, HttpCase):
             "xero_connector_tests.manager_finds_a_customer_in_linked_records",
             login="admin",
         )
+
+
+# the fields of the connection form's Invoices tab kept in Settings > Xero > Invoices
+INVOICING = (
+    "sync_invoices",
+    "invoice_trigger",
+    "invoice_stage_id",
+    "invoice_without_order",
+    "invoice_revenue_product_id",
+    "invoice_status",
+    "invoice_email",
+    "invoice_number_from",
+    "rounding_account_id",
+    "deposit_account_id",
+    "payment_account_id",
+    "branding_theme_id",
+)
+
+
+class InvoicingSettingsCase(XeroSyncCase):
+    """A connected company (Xero's accounts read) not invoicing in Xero yet."""
+
+    def setUp(self):
+        super().setUp()
+        self.connection.sudo().sync_invoices = False
+        self.discounts = self.env.ref("sale.group_discount_per_so_line")
+        self.env.ref("base.group_user").implied_ids -= self.discounts
+        self.env.ref("base.user_admin").group_ids -= self.discounts
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingInSettings(InvoicingSettingsCase, TransactionCase):
+    def test_settings_show_the_invoicing_options_and_the_discounts_setting(self):
+        block = self.settings_block()
+        shown = set(block.xpath(".//field/@name"))
+        self.assertLessEqual({f"xero_{name}" for name in INVOICING}, shown)
+        self.assertIn("group_discount_per_so_line", shown, "Odoo's Discounts, where it matters")
+        [discounts] = block.xpath(".//setting[field[@name='group_discount_per_so_line']]")
+        self.assertIn("discount", discounts.get("help"))
+
+    def test_saving_the_settings_changes_the_connection(self):
+        accounts = self.env["xero.account"].search(
+            [("connection_id", "=", self.connection.id), ("status", "=", "ACTIVE")]
+        )
+        rounding = accounts.filtered(lambda a: a.code == "860")
+        settings = self.env["res.config.settings"].create(
+            {
+                "xero_sync_invoices": True,
+                "xero_invoice_trigger": "confirm",
+                "xero_invoice_status": "DRAFT",
+                "xero_invoice_email": "xero",
+                "xero_invoice_number_from": "order",
+                "xero_rounding_account_id": rounding.id,
+                "group_discount_per_so_line": True,
+            }
+        )
+        settings.execute()
+        connection = self.connection.sudo()
+        connection.invalidate_recordset()
+        self.assertEqual(
+            connection.read(
+                [
+                    "sync_invoices",
+                    "invoice_trigger",
+                    "invoice_status",
+                    "invoice_email",
+                    "invoice_number_from",
+                ]
+            )[0],
+            {
+                "id": connection.id,
+                "sync_invoices": True,
+                "invoice_trigger": "confirm",
+                "invoice_status": "DRAFT",
+                "invoice_email": "xero",
+                "invoice_number_from": "order",
+            },
+        )
+        self.assertEqual(connection.rounding_account_id, rounding)
+        admin = self.env.ref("base.user_admin")
+        admin.invalidate_recordset()
+        self.assertTrue(admin.has_group("sale.group_discount_per_so_line"))
+        # what the connection form sets, the settings show
+        connection.invoice_status = "AUTHORISED"
+        self.assertEqual(
+            self.env["res.config.settings"].create({}).xero_invoice_status, "AUTHORISED"
+        )
+        # the accounts offered are the organisation's, as on the connection form
+        field = self.env["res.config.settings"]._fields["xero_rounding_account_id"]
+        self.assertIn("xero_connection_id", field.domain)
+
+    def test_the_connection_form_and_settings_show_and_require_them_alike(self):
+        """One behaviour in both places: for every state of the switches, each option is
+        shown (and required) on the Invoices tab exactly when it is in Settings."""
+        arch = self.env["xero.connection"].get_views([(False, "form")])["views"]["form"]["arch"]
+        [tab] = etree.fromstring(arch).xpath("//page[@name='invoices']")
+        block = self.settings_block()
+        switches = product(
+            (True, False),
+            ("manual", "confirm", "stage", "both"),
+            ("flag", "revenue"),
+        )
+        for on, trigger, without_order in switches:
+            values = {
+                "sync_invoices": on,
+                "invoice_trigger": trigger,
+                "invoice_without_order": without_order,
+            }
+            in_settings = {f"xero_{key}": value for key, value in values.items()}
+            for name in INVOICING:
+                [on_form] = tab.xpath(f".//field[@name='{name}']")
+                [in_block] = block.xpath(f".//field[@name='xero_{name}']")
+                self.assertEqual(
+                    self.shows(on_form, values),
+                    self.shows(in_block, in_settings),
+                    f"{name} shown, with {values}",
+                )
+                self.assertEqual(
+                    bool(safe_eval(on_form.get("required") or "False", values)),
+                    bool(safe_eval(in_block.get("required") or "False", in_settings)),
+                    f"{name} required, with {values}",
+                )
+
+    def settings_block(self):
+        arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
+        [block] = etree.fromstring(arch).xpath("//block[@name='xero_connector_invoices_block']")
+        return block
+
+    @staticmethod
+    def shows(node, values):
+        """Whether no ancestor of the node (nor itself) is invisible with these values."""
+        return not any(
+            safe_eval(element.get("invisible"), values)
+            for element in node.iterancestors()
+            if element.get("invisible") and element.tag not in ("app", "form")
+        ) and not safe_eval(node.get("invisible") or "False", values)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicingInSettingsTour(InvoicingSettingsCase, HttpCase):
+    def test_administrator_sets_invoicing_in_the_xero_settings(self):
+        self.start_tour(
+            "/odoo/action-xero_connector.action_xero_config_settings",
+            "xero_connector_tests.admin_sets_invoicing_in_xero_settings",
+            login="admin",
+        )
+        connection = self.connection.sudo()
+        connection.invalidate_recordset()
+        self.assertTrue(connection.sync_invoices)
+        self.assertEqual(connection.invoice_trigger, "confirm")
+        self.assertEqual(connection.invoice_status, "DRAFT")
+        self.assertEqual(connection.invoice_email, "xero")
+        admin = self.env.ref("base.user_admin")
+        admin.invalidate_recordset()
+        self.assertTrue(admin.has_group("sale.group_discount_per_so_line"))
