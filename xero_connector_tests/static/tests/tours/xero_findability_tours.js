@@ -62,14 +62,14 @@ registry
                 run: "click",
             },
             {
-                content: "Choose when orders are invoiced",
+                content: "Every choice of when orders are invoiced is there to read",
                 trigger:
-                    "#xero_sync_invoices .o_field_widget[name='xero_invoice_trigger'] .o_select_menu_toggler",
-                run: "click",
+                    "#xero_sync_invoices .o_field_radio[name='xero_invoice_trigger']:contains('Both: orders confirmed, and opportunities at a stage')",
             },
             {
-                content: "... when an order is confirmed",
-                trigger: ".o_select_menu_item:contains('When an order is confirmed')",
+                content: "Invoice orders when they are confirmed",
+                trigger:
+                    "#xero_sync_invoices:contains('When an order is confirmed') input[data-value='confirm']",
                 run: "click",
             },
             {
