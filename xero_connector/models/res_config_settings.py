@@ -78,6 +78,7 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         domain="[('connection_id', '=', xero_connection_id)]",
     )
+    xero_share_figures = fields.Boolean(related="xero_connection_id.share_figures", readonly=False)
     xero_log_days = fields.Integer(
         "Keep the log (days)", config_parameter="xero_connector.log_days", default=90
     )

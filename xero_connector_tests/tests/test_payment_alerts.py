@@ -360,6 +360,11 @@ class TestFiguresForSalespeople(PlainSellerCase, TransactionCase):
         said = self.said(order)
         self.assertIn(f"{self.amount(128.85)} received in Xero for {number}", said)
 
+    def test_the_company_shares_xero_s_figures_from_the_xero_settings(self):
+        self.assertFalse(self.connection.share_figures, "off unless the company says so")
+        self.env["res.config.settings"].create({"xero_share_figures": True}).execute()
+        self.assertTrue(self.connection.share_figures)
+
     def test_a_xero_user_s_overdue_activity_carries_the_amount(self):
         order = self.invoiced_order()  # sold by a member of the Xero group
         self.due(order, days_ago=3)
