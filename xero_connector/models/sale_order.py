@@ -450,13 +450,18 @@ class SaleOrder(models.Model):
                 paid_on = paid_on or fields.Date.context_today(order)
             if order.xero_paid_on != paid_on:
                 order.xero_paid_on = paid_on
-            order._xero_ask_fulfilment(paid, connections[order.company_id])
+            if paid or any(m.amount_paid for m in mirrors):
+                order._xero_ask_fulfilment(paid, connections[order.company_id])
 
     def _xero_ask_fulfilment(self, paid, connection):
+        """Once something is paid: the salesperson is asked to start fulfilment, when
+        the company wants it (at the first payment, or once paid in full)."""
         self.ensure_one()
         wanted = connection.payment_activity
         if self.xero_fulfilment_asked or wanted == "none" or (wanted == "paid" and not paid):
             return
+        # what Xero's mirror says now (the order's figures are not stored)
+        self.invalidate_recordset(["xero_amount_paid", "xero_amount_due"])
         self.activity_schedule(
             "xero_connector.mail_activity_start_fulfilment",
             user_id=self.user_id.id or self.env.uid,

@@ -604,7 +604,7 @@ class XeroOrderInvoice(models.Model):
                 partner_ids=order.user_id.partner_id.ids,
                 subtype_xmlid="mail.mt_note",
             )
-        self.order_id._xero_payment_changed()
+        self.filtered(lambda i: i.xero_invoice_id.id in reversed_).order_id._xero_payment_changed()
 
     def _xero_promise_changed(self):
         """The customer promised a payment date: Xero's Expected payment date of the

@@ -194,10 +194,13 @@ class TestPaymentsBackInOdoo(PaymentCase, TransactionCase):
         activity_type = self.env.ref("xero_connector.mail_activity_start_fulfilment")
         self.connection.sudo().payment_activity = "first"
         order, document = self.invoiced_order(user_id=seller.id)
+        self.poll()  # the invoice read again, nothing paid: nothing to start yet
+        self.assertFalse(order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type))
         self.pay(document, 100)
         [activity] = order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
         self.assertEqual(activity.user_id, seller)
         self.assertIn("first payment", activity.summary)
+        self.assertIn(f"{order.name} has a first payment in Xero", activity.note)
         self.pay(self.books.invoices[document["InvoiceID"]], 357.70)
         self.assertEqual(
             len(order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)), 1
