@@ -19,6 +19,7 @@ from . import (
     test_invoice_payments,
     test_invoice_totals,
     test_invoices,
+    test_journeys,
     test_layout,
     test_live_forms,
     test_order_payments,

@@ -2,7 +2,7 @@ import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 
 /** The given crons run now, in order, as the scheduler would (the tour runs as an administrator). */
-async function runCrons(...names) {
+export async function runCrons(...names) {
     for (const name of names) {
         const [cron] = await rpc("/web/dataset/call_kw/ir.model.data/search_read", {
             model: "ir.model.data",

@@ -4,7 +4,7 @@ import { stepUtils } from "@web_tour/tour_utils";
 // The screens of the addon's description (static/description/screenshot_*.png), taken
 // by test_screenshots.py: the step logs "xero-screenshot:<name>", the test captures the
 // page and marks <body>, and the tour goes on.
-function screenshot(name) {
+export function screenshot(name) {
     return [
         {
             content: `Take the screenshot ${name}`,
