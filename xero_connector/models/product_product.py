@@ -213,8 +213,8 @@ class ProductProduct(models.Model):
         account = self._xero_sales_account(connection)
         if not account:
             return self.env._(
-                "No Xero sales account: choose the default one in Settings > Xero > Products, "
-                "or one on the product or its category."
+                "No Xero sales account: choose the default one in Settings > Xero > Products "
+                "and stock, or one on the product or its category."
             )
         rate, problem = self._xero_sales_tax_rate(connection)
         return problem or account._xero_sales_problem(rate)
@@ -430,7 +430,7 @@ class ProductProduct(models.Model):
             return (
                 self.env._(
                     "Xero tracks stock only with an inventory asset account and a cost of "
-                    "goods sold account: choose both in Settings > Xero > Products."
+                    "goods sold account: choose both in Settings > Xero > Products and stock."
                 ),
                 None,
             )

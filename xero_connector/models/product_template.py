@@ -36,14 +36,14 @@ class ProductTemplate(models.Model):
         company_dependent=True,
         groups=GROUP_MANAGER,
         help="Xero keeps this item's quantity and value; it needs the inventory asset and "
-        "cost of goods sold accounts of Settings > Xero > Products.",
+        "cost of goods sold accounts of Settings > Xero > Products and stock.",
     )
     xero_low_stock_threshold = fields.Float(
         "Low stock in Xero at",
         company_dependent=True,
         digits="Product Unit",
         help="When the quantity available in Xero falls to this, the responsible people are "
-        "told once. 0: the default of Settings > Xero > Products.",
+        "told once. 0: the default of Settings > Xero > Products and stock.",
     )
 
     # the single variant's Xero state

@@ -33,6 +33,31 @@ class ResConfigSettings(models.TransientModel):
     xero_webhook_key = fields.Char(
         related="xero_connection_id.webhook_key", readonly=False, groups=GROUP_SYSTEM
     )
+    # products and stock: what the connection's Products tab holds that messages point to
+    xero_sales_account_id = fields.Many2one(
+        related="xero_connection_id.sales_account_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id), ('status', '=', 'ACTIVE'), "
+        "('xero_class', '=', 'REVENUE')]",
+    )
+    xero_inventory_account_id = fields.Many2one(
+        related="xero_connection_id.inventory_account_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id), ('status', '=', 'ACTIVE'), "
+        "('account_type', '=', 'INVENTORY')]",
+    )
+    xero_cogs_account_id = fields.Many2one(
+        related="xero_connection_id.cogs_account_id",
+        readonly=False,
+        domain="[('connection_id', '=', xero_connection_id), ('status', '=', 'ACTIVE'), "
+        "('xero_class', '=', 'EXPENSE')]",
+    )
+    xero_allow_backorders = fields.Boolean(
+        related="xero_connection_id.allow_backorders", readonly=False
+    )
+    xero_low_stock_threshold = fields.Float(
+        related="xero_connection_id.low_stock_threshold", readonly=False
+    )
     # invoicing: the connection's Invoices tab, here with the rest (one field, two places)
     xero_sync_invoices = fields.Boolean(related="xero_connection_id.sync_invoices", readonly=False)
     xero_invoice_trigger = fields.Selection(

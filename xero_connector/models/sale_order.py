@@ -137,7 +137,7 @@ class SaleOrder(models.Model):
                 if connection.allow_backorders
                 else self.env._(
                     "Xero refuses to invoice more than it has in stock: receive the stock in "
-                    "Xero first, or allow back orders in Settings > Xero > Products."
+                    "Xero first, or allow back orders in Settings > Xero > Products and stock."
                 )
             )
             lines = "; ".join(

@@ -178,6 +178,40 @@ class TestInvoicingInSettings(InvoicingSettingsCase, TransactionCase):
         field = self.env["res.config.settings"]._fields["xero_rounding_account_id"]
         self.assertIn("xero_connection_id", field.domain)
 
+    def test_the_products_accounts_messages_point_to_are_in_the_settings(self):
+        """ "Choose both in Settings > Xero > Products and stock": they are there."""
+        accounts = self.env["xero.account"].search(
+            [("connection_id", "=", self.connection.id), ("status", "=", "ACTIVE")]
+        )
+        inventory = accounts.filtered(lambda a: a.account_type == "INVENTORY")[:1]
+        cogs = accounts.filtered(lambda a: a.xero_class == "EXPENSE")[:1]
+        self.env["res.config.settings"].create(
+            {
+                "xero_inventory_account_id": inventory.id,
+                "xero_cogs_account_id": cogs.id,
+                "xero_allow_backorders": True,
+                "xero_low_stock_threshold": 4.0,
+            }
+        ).execute()
+        connection = self.connection.sudo()
+        self.assertEqual(
+            (connection.inventory_account_id, connection.cogs_account_id), (inventory, cogs)
+        )
+        self.assertTrue(connection.allow_backorders)
+        self.assertEqual(connection.low_stock_threshold, 4.0)
+        arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
+        [products] = etree.fromstring(arch).xpath("//setting[@id='xero_sync_products']")
+        shown = set(products.xpath(".//field/@name"))
+        self.assertLessEqual(
+            {
+                "xero_sales_account_id",
+                "xero_inventory_account_id",
+                "xero_cogs_account_id",
+                "xero_allow_backorders",
+            },
+            shown,
+        )
+
     def test_the_connection_form_and_settings_show_and_require_them_alike(self):
         """One behaviour in both places: for every state of the switches, each option is
         shown (and required) on the Invoices tab exactly when it is in Settings."""
