@@ -11,13 +11,11 @@ import sys
 import time
 from pathlib import Path
 from unittest import skipUnless
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tests.common import ChromeBrowser
 
 from .test_payment_alerts import SELLER, XERO_USER, PlainSellerCase
-from .test_screenshots import SIGNAL, SIZE, capture
+from .test_screenshots import SIZE, start_tour_taking
 
 WALK = os.environ.get("XERO_WALK")
 
@@ -48,19 +46,8 @@ class TestJourneys(PlainSellerCase, HttpCase):
         self.shots, self.timings = {}, {}
 
     def walk(self, url, tour, login):
-        original = ChromeBrowser._handle_console
-        shots = self.shots
-
-        def handle_console(browser, type, args=None, **kwargs):  # CDP names it type
-            text = (args or [{}])[0].get("value")
-            if type == "log" and isinstance(text, str) and text.startswith(SIGNAL):
-                capture(browser, text[len(SIGNAL) :], shots)
-                return
-            original(browser, type, args=args, **kwargs)
-
         start = time.perf_counter()
-        with patch.object(ChromeBrowser, "_handle_console", handle_console):
-            self.start_tour(url, f"xero_connector_tests.{tour}", login=login)
+        start_tour_taking(self, self.shots, url, f"xero_connector_tests.{tour}", login)
         self.timings[tour] = time.perf_counter() - start
 
     def test_walk_the_journeys(self):

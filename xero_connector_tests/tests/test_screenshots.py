@@ -59,6 +59,22 @@ def capture(browser, name, shots):
         future.add_done_callback(taken)
 
 
+def start_tour_taking(case, shots, url, tour, login):
+    """``case.start_tour``, each screen the tour signals ("xero-screenshot:<name>")
+    taken into ``shots``."""
+    original = ChromeBrowser._handle_console
+
+    def handle_console(browser, type, args=None, **kwargs):  # CDP names it type
+        text = (args or [{}])[0].get("value")
+        if type == "log" and isinstance(text, str) and text.startswith(SIGNAL):
+            capture(browser, text[len(SIGNAL) :], shots)
+            return
+        original(browser, type, args=args, **kwargs)
+
+    with patch.object(ChromeBrowser, "_handle_console", handle_console):
+        case.start_tour(url, tour, login=login)
+
+
 @tagged("post_install", "-at_install")
 class TestXeroScreenshots(PaymentCase, HttpCase):
     """An administrator goes through the Overview, the settings, the invoices of orders
@@ -87,21 +103,13 @@ class TestXeroScreenshots(PaymentCase, HttpCase):
     def take_screens(self):
         """The tour's screens: {name: PNG bytes}."""
         shots = {}
-        original = ChromeBrowser._handle_console
-
-        def handle_console(browser, type, args=None, **kwargs):  # CDP names it type
-            text = (args or [{}])[0].get("value")
-            if type == "log" and isinstance(text, str) and text.startswith(SIGNAL):
-                capture(browser, text[len(SIGNAL) :], shots)
-                return
-            original(browser, type, args=args, **kwargs)
-
-        with patch.object(ChromeBrowser, "_handle_console", handle_console):
-            self.start_tour(
-                "/odoo/action-xero_connector.action_xero_dashboard",
-                "xero_connector_tests.screenshots",
-                login="admin",
-            )
+        start_tour_taking(
+            self,
+            shots,
+            "/odoo/action-xero_connector.action_xero_dashboard",
+            "xero_connector_tests.screenshots",
+            "admin",
+        )
         return shots
 
     def test_the_descriptions_screens_are_taken_at_1440x900(self):

@@ -66,7 +66,7 @@ registry.category("web_tour.tours").add("xero_connector_tests.screenshots", {
         },
         {
             content: "Each order's invoice in Xero, with its status",
-            trigger: ".o_list_view .o_data_row td[name='status']:contains('Paid')",
+            trigger: ".o_list_view .o_data_row td[name='payment_status']:contains('Paid')",
         },
         ...screenshot("screenshot_3_invoices"),
         {
