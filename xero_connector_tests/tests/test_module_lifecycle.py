@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 
 import psycopg2
@@ -41,11 +42,30 @@ TIMEOUT = 900
 
 def odoo_command(*args):
     """Run Odoo's command line with the suite's configuration; returns its output."""
+    return finished(started(*args), args)
+
+
+def started(*args):
+    """Odoo's command line started, its output kept in a temporary file."""
+    output = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by finished()
     command = [sys.executable, "-m", "odoo", *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{output[-4000:]}"
-    return output
+    return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True), output
+
+
+def finished(run, args):
+    """The output of a command ``started``, once it ended well."""
+    process, output = run
+    try:
+        returncode = process.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+    output.seek(0)
+    text = output.read()
+    output.close()
+    assert returncode == 0, f"{' '.join(args)} failed:\n{text[-4000:]}"
+    return text
 
 
 def odoo_server(db, *args):
@@ -143,7 +163,23 @@ def module_state(db, name=ADDON):
     return rows[0] if rows else None
 
 
+# the install with demo data, started beside the other scenario (the machine has two
+# cores; each install is mostly one of them): {"run": (process, output)}
+DEMO = {}
+DEMO_ARGS = ("-i", ADDON, "--with-demo", "--stop-after-init")
+
+
+def demo_install_started():
+    """The install with demo data into its scratch database, started once."""
+    if not DEMO:
+        db = f"{get_db_name()}_demo"
+        drop_database(db)
+        DEMO.update(db=db, run=started("-c", config["config"], "-d", db, *DEMO_ARGS))
+    return DEMO
+
+
 def test_install_upgrade_uninstall_without_demo_data():
+    demo_install_started()
     with scratch_database("lifecycle") as db:
         odoo_server(db, "-i", DEPENDS)
         columns_before, rows_before = snapshot(db)
@@ -175,12 +211,22 @@ def test_install_upgrade_uninstall_without_demo_data():
 
 
 def test_install_with_demo_data():
-    with scratch_database("demo") as db:
-        output = odoo_server(db, "-i", ADDON, "--with-demo")
-        assert log_problems(output) == []
-        assert module_state(db) == ("installed", "19.0.1.0.0", True)
-        # the dependencies came with their own demo data: quotations of the Sales app
-        demo_orders = query(
-            db, "SELECT count(*) FROM ir_model_data WHERE module = 'sale' AND model = 'sale.order'"
-        )
-        assert demo_orders[0][0] > 0
+    demo = demo_install_started()
+    db = demo["db"]
+    try:
+        output = finished(demo["run"], DEMO_ARGS)
+        check_demo_install(db, output)
+    finally:
+        drop_database(db)
+        DEMO.clear()
+
+
+def check_demo_install(db, output):
+    """What the install with demo data must have done."""
+    assert log_problems(output) == []
+    assert module_state(db) == ("installed", "19.0.1.0.0", True)
+    # the dependencies came with their own demo data: quotations of the Sales app
+    demo_orders = query(
+        db, "SELECT count(*) FROM ir_model_data WHERE module = 'sale' AND model = 'sale.order'"
+    )
+    assert demo_orders[0][0] > 0
