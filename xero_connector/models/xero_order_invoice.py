@@ -580,7 +580,9 @@ class XeroOrderInvoice(models.Model):
 
     def _xero_payments_reversed(self, reversed_):
         """Payments deleted (or credits taken back) in Xero ({mirror id: (what was
-        settled before, Xero's new values)}): the order is told what is due again."""
+        settled before, Xero's new values)}): the order is told what is due again. Every
+        order of these invoices is looked at again (a new or voided invoice changes
+        whether it is paid)."""
         for invoice in self.filtered(lambda i: i.xero_invoice_id.id in reversed_):
             before, values = reversed_[invoice.xero_invoice_id.id]
             order = invoice.order_id
@@ -604,7 +606,8 @@ class XeroOrderInvoice(models.Model):
                 partner_ids=order.user_id.partner_id.ids,
                 subtype_xmlid="mail.mt_note",
             )
-        self.filtered(lambda i: i.xero_invoice_id.id in reversed_).order_id._xero_payment_changed()
+        # every order whose invoices changed: a new or voided invoice changes "paid" too
+        self.order_id._xero_payment_changed()
 
     def _xero_promise_changed(self):
         """The customer promised a payment date: Xero's Expected payment date of the
