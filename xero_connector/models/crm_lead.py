@@ -174,19 +174,19 @@ class CrmLead(models.Model):
 
     def _xero_invoice_created(self, notes):
         """The Xero invoices of won opportunities' orders were created: each opportunity
-        says so, with links to the order and to the invoice in Xero ({invoice: note})."""
+        says so, with links to the order and to the invoice in Xero ({invoice: (note,
+        its address in Xero)})."""
         bodies = {}
-        for invoice, note in notes.items():
+        for invoice, (note, xero_url) in notes.items():
             lead = invoice.order_id.opportunity_id
             if not lead:
                 continue
-            link = invoice._xero_links(invoice.connection_id, ids=invoice.ids).get(invoice.id)
             parts = [invoice.order_id._get_html_link(), Markup(": "), note]
-            if link and link.xero_url:
+            if xero_url:
                 parts += [
                     Markup(" "),
                     Markup('<a href="%s" target="_blank">%s</a>')
-                    % (link.xero_url, self.env._("Open in Xero")),
+                    % (xero_url, self.env._("Open in Xero")),
                 ]
             body = Markup("").join(parts)
             bodies[lead.id] = Markup("<br/>").join(filter(None, [bodies.get(lead.id), body]))

@@ -347,15 +347,11 @@ class XeroOrderInvoice(models.Model):
         invoices = self.browse(list(rows)).sudo()
         write_rows(invoices, {res_id: values for res_id, values in rows.items() if values})
         invoices.modified(["state"])  # the orders' invoiced amounts follow
+        # each invoice's note, said once: on its job, its order and its opportunity
+        sent = {invoice.id: invoice._xero_sent_note(*posted[invoice.id]) for invoice in invoices}
         for job in jobs.filtered(lambda j: j.res_id in posted):
-            invoice = invoices.browse(job.res_id)
-            outcomes[job.id] = replace(
-                outcomes[job.id], result=invoice._xero_sent_note(*posted[job.res_id])
-            )
-        notes = {
-            invoice.order_id.id: invoice._xero_sent_note(*posted[invoice.id])
-            for invoice in invoices
-        }
+            outcomes[job.id] = replace(outcomes[job.id], result=sent[job.res_id])
+        notes = {invoice.order_id.id: sent[invoice.id] for invoice in invoices}
         # credit an order holds (a paid line changed) pays its new invoice
         owing = invoices.filtered(
             lambda i: (
@@ -372,7 +368,13 @@ class XeroOrderInvoice(models.Model):
         invoices.order_id._xero_tell(notes)
         created = invoices.filtered(lambda i: posted[i.id][1] == "create")
         self.env["crm.lead"]._xero_invoice_created(
-            {invoice: invoice._xero_sent_note(*posted[invoice.id]) for invoice in created}
+            {
+                invoice: (
+                    sent[invoice.id],
+                    self._xero_url(connection, posted[invoice.id][0].get("InvoiceID")),
+                )
+                for invoice in created
+            }
         )
         return outcomes
 
