@@ -11,6 +11,8 @@ XERO_URLS = {
 XERO_WEB_URLS = {
     "contact": "https://go.xero.com/Contacts/View/{id}",
     "invoice": "https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={id}",
+    # the repeating invoice's template (the address is Xero's web app's, not documented)
+    "repeating_invoice": "https://go.xero.com/RepeatTransactions/Edit.aspx?invoiceID={id}",
 }
 # granular scopes (apps created since March 2026 must use them); Xero adds up scopes
 # across consents, so asking for the same set again is harmless

@@ -63,5 +63,8 @@ from . import (
 )
 
 # isort: split
-# the documents of orders (inheriting xero_order_document)
-from . import xero_order_credit_note, xero_order_invoice
+# the documents of orders (inheriting xero_order_document), and subscriptions
+from . import xero_order_credit_note, xero_order_invoice, xero_subscription_template
+
+# isort: split
+from . import xero_subscription

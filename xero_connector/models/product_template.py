@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..const import GROUP_MANAGER, GROUP_USER
+from ..tools.schedule import UNITS
 from .xero_sync_outbound import SYNC_STATES
 
 # the variant's Xero fields a template with one variant shows as its own
@@ -38,6 +39,13 @@ class ProductTemplate(models.Model):
         help="Xero keeps this item's quantity and value; it needs the inventory asset and "
         "cost of goods sold accounts of Settings > Xero > Products and stock.",
     )
+    xero_recurring = fields.Boolean(
+        "Subscription",
+        help="Sold as a subscription: on a quotation, its line is billed every period by a "
+        "Xero repeating invoice.",
+    )
+    xero_recurring_interval = fields.Integer("Billed every", default=1)
+    xero_recurring_unit = fields.Selection(UNITS, "Billing period", default="month")
     xero_low_stock_threshold = fields.Float(
         "Low stock in Xero at",
         company_dependent=True,

@@ -4,6 +4,13 @@ from odoo.tools import SQL, float_compare
 
 from ..const import GONE, GROUP_MANAGER, GROUP_USER, PAYMENT_STATUSES, PRIORITY
 from ..tools.actions import SOFT_RELOAD, notification
+from ..tools.schedule import APPROVALS, DUE_TYPES, SCHEDULE_FIELDS, UNITS, next_dates
+
+# the terms of an Odoo payment term line Xero's due-date rules say the same way
+TERM_DUE_TYPES = {
+    "days_after": "DAYSAFTERINVOICEDATE",
+    "days_after_end_of_month": "DAYSAFTERINVOICEMONTH",
+}
 
 
 class SaleOrder(models.Model):
@@ -120,6 +127,68 @@ class SaleOrder(models.Model):
     )
     xero_credit_hold_approved_on = fields.Datetime(
         "Approved despite overdue on", readonly=True, copy=False
+    )
+
+    xero_recurring = fields.Boolean(
+        "Subscription",
+        compute="_compute_xero_recurring",
+        store=True,
+        help="A line of the order is billed again and again by Xero.",
+    )
+    xero_recurring_interval = fields.Integer(
+        "Bill every", default=1, copy=True, help="How many weeks, months or years apart."
+    )
+    xero_recurring_unit = fields.Selection(UNITS, "Billing period", default="month")
+    xero_recurring_start = fields.Date(
+        "First invoice on",
+        copy=False,
+        help="Empty: the day the order is confirmed. Xero generates the invoice of each "
+        "period on its date.",
+    )
+    xero_recurring_end = fields.Date(
+        "Last invoice by", copy=False, help="Empty: until the subscription is ended."
+    )
+    xero_recurring_due_days = fields.Integer(
+        "Due", compute="_compute_xero_recurring_due", store=True, readonly=False
+    )
+    xero_recurring_due_type = fields.Selection(
+        DUE_TYPES,
+        "Due rule",
+        compute="_compute_xero_recurring_due",
+        store=True,
+        readonly=False,
+    )
+    xero_recurring_approval = fields.Selection(
+        APPROVALS,
+        "Xero's invoices",
+        default="approve",
+        help="What Xero does with each invoice it generates: keep it a draft (to approve in "
+        "Xero), approve it, or approve it and e-mail it to the customer.",
+    )
+    xero_recurring_mark_sent = fields.Boolean(
+        "Mark as sent", help="Xero shows each generated invoice as sent."
+    )
+    xero_recurring_back_ok = fields.Boolean(
+        "Bill the past periods",
+        copy=False,
+        help="The first invoice is in the past: Xero generates every invoice up to today at once.",
+    )
+    xero_recurring_back_count = fields.Integer(
+        "Invoices Xero generates at once", compute="_compute_xero_recurring_back"
+    )
+    xero_recurring_back_note = fields.Char(compute="_compute_xero_recurring_back")
+    xero_subscription_id = fields.Many2one(
+        "xero.subscription", "Xero subscription", readonly=True, copy=False, index="btree_not_null"
+    )
+    xero_subscription_state = fields.Selection(
+        string="Subscription state", related="xero_subscription_id.state"
+    )
+    xero_subscription_at_risk = fields.Boolean(related="xero_subscription_id.at_risk")
+    xero_next_invoice_date = fields.Date(
+        "Next Xero invoice", related="xero_subscription_id.next_date"
+    )
+    xero_subscription_invoices = fields.Integer(
+        "Invoices so far", related="xero_subscription_id.invoice_count"
     )
 
     # ------------------------------------------------------------------ compute
@@ -264,6 +333,65 @@ class SaleOrder(models.Model):
             }
         return None
 
+    @api.depends("order_line.xero_recurring")
+    def _compute_xero_recurring(self):
+        for order in self:
+            order.xero_recurring = any(order.order_line.mapped("xero_recurring"))
+
+    @api.depends("payment_term_id")
+    def _compute_xero_recurring_due(self):
+        """The due rule of the order's payment term, where Xero has the same one (the
+        last instalment's days); otherwise due on the invoice date."""
+        for order in self:
+            lines = order.payment_term_id.line_ids.sorted("nb_days")
+            last = lines[-1:] if lines else lines
+            due_type = TERM_DUE_TYPES.get(last.delay_type) if last else None
+            order.xero_recurring_due_type = due_type or "DAYSAFTERINVOICEDATE"
+            order.xero_recurring_due_days = last.nb_days if due_type else 0
+
+    @api.depends(
+        "xero_recurring_start",
+        "xero_recurring_unit",
+        "xero_recurring_interval",
+        "xero_recurring_end",
+    )
+    @api.depends_context("date")
+    def _compute_xero_recurring_back(self):
+        today = fields.Date.context_today(self)
+        for order in self:
+            dates = order._xero_back_dates(today)
+            order.xero_recurring_back_count = len(dates)
+            order.xero_recurring_back_note = dates and self.env._(
+                "The first invoice is in the past: Xero generates %(count)s invoice(s) at "
+                "once, dated %(first)s to %(last)s.",
+                count=len(dates),
+                first=dates[0],
+                last=dates[-1],
+            )
+
+    # ------------------------------------------------------------------ constraints
+
+    @api.constrains("xero_recurring_interval", "xero_recurring_start", "xero_recurring_end")
+    def _check_xero_recurring(self):
+        for order in self.filtered("xero_recurring"):
+            if order.xero_recurring_interval < 1:
+                raise UserError(self.env._("%s: bill every 1 period or more.", order.name))
+            start = order.xero_recurring_start
+            if start and order.xero_recurring_end and order.xero_recurring_end < start:
+                raise UserError(
+                    self.env._("%s: the last invoice cannot come before the first.", order.name)
+                )
+
+    @api.onchange("order_line")
+    def _onchange_order_line_xero_recurrence(self):
+        """A first recurring product gives the order its billing period."""
+        products = self.order_line.filtered("xero_recurring").product_id.product_tmpl_id
+        product = products.filtered("xero_recurring_interval")[:1]
+        untouched = self.xero_recurring_interval == 1 and self.xero_recurring_unit == "month"
+        if product and untouched:
+            self.xero_recurring_interval = product.xero_recurring_interval
+            self.xero_recurring_unit = product.xero_recurring_unit
+
     # ------------------------------------------------------------------ CRUD
 
     def write(self, vals):
@@ -275,6 +403,8 @@ class SaleOrder(models.Model):
             self._xero_edited()
         if "xero_promised_date" in vals:
             self.sudo().xero_invoice_ids._xero_promise_changed()
+        if set(vals) & set(SCHEDULE_FIELDS) and "order_line" not in vals:
+            self.sudo().xero_subscription_id._xero_changed_order()
         return result
 
     # ------------------------------------------------------------------ actions
@@ -334,6 +464,7 @@ class SaleOrder(models.Model):
         held = {order_id: reason for order_id, reason in held.items() if reason}
         if held and not self.env.su:
             raise UserError("\n".join(held.values()))
+        self._xero_check_back_dated()
         result = super().action_confirm()
         self._xero_tell(
             {
@@ -374,6 +505,21 @@ class SaleOrder(models.Model):
         self._xero_tell(bodies)
         return True
 
+    def action_xero_view_subscription(self):
+        self.ensure_one()
+        return self.xero_subscription_id._get_records_action(
+            name=self.env._("Subscription of %s", self.name)
+        )
+
+    def action_xero_pause_subscription(self):
+        return self._xero_subscriptions().action_pause()
+
+    def action_xero_resume_subscription(self):
+        return self._xero_subscriptions().action_resume()
+
+    def action_xero_end_subscription(self):
+        return self._xero_subscriptions().action_end()
+
     # ------------------------------------------------------------------ business
 
     def _action_confirm(self):
@@ -381,6 +527,7 @@ class SaleOrder(models.Model):
         in Xero when the company invoices on confirmation."""
         result = super()._action_confirm()
         self.partner_id._xero_became_customer()
+        self._xero_start_subscriptions()
         automatic = self.filtered(lambda order: order._xero_invoices_on_confirm())
         if automatic:
             automatic._xero_make_invoices()
@@ -389,8 +536,11 @@ class SaleOrder(models.Model):
         return result
 
     def _action_cancel(self):
-        """Cancelling an order tells Xero: its invoices are deleted, voided or credited."""
+        """Cancelling an order tells Xero: its subscription's repeating invoice is deleted,
+        its invoices are deleted, voided or credited."""
         result = super()._action_cancel()
+        subscriptions = self.sudo().xero_subscription_id.filtered(lambda s: s.state != "cancelled")
+        subscriptions._xero_stop("cancelled")
         invoices = self.sudo().xero_invoice_ids.filtered(lambda i: i.state == "open")
         for invoice in invoices:
             if not invoice._xero_is_paid():
@@ -490,11 +640,15 @@ class SaleOrder(models.Model):
         to match while Xero lets it change; otherwise what was taken off (or repriced)
         is credited, and what was added is to invoice (at once when the company
         invoices automatically)."""
+        self.sudo().xero_subscription_id._xero_changed_order()
         for order in self.sudo().filtered(lambda o: o.state == "sale" and o.xero_invoice_ids):
             connection = order.company_id._xero_connection()
             if not connection.sync_invoices:
                 continue
-            invoices = order.xero_invoice_ids.filtered(lambda i: i._xero_counts())
+            # the invoices Xero generated for the subscription are Xero's own, never amended
+            invoices = order.xero_invoice_ids.filtered(
+                lambda i: i._xero_counts() and not i.subscription_id
+            )
             amendable = invoices.filtered(lambda i: i._xero_amendable())[:1]
             if amendable:
                 amendable._xero_amend()
@@ -574,11 +728,20 @@ class SaleOrder(models.Model):
             connection = order.company_id.sudo()._xero_connection()
             reason = order._xero_invoice_blocker(connection)
             lines = order._get_invoiceable_lines(final) if not reason else None
+            if lines:  # the recurring lines are the subscription's, billed by Xero
+                lines = lines.filtered(lambda line: not line.xero_recurring)
             if not reason and not lines.filtered(lambda line: not line.display_type):
-                reason = self.env._(
-                    "%s has nothing to invoice: every ordered (or delivered) quantity is "
-                    "invoiced already.",
-                    order.name,
+                reason = (
+                    self.env._(
+                        "%s has nothing to invoice once: its subscription is billed by Xero.",
+                        order.name,
+                    )
+                    if order.xero_recurring
+                    else self.env._(
+                        "%s has nothing to invoice: every ordered (or delivered) quantity is "
+                        "invoiced already.",
+                        order.name,
+                    )
                 )
             if reason:
                 skipped[order] = reason
@@ -653,6 +816,91 @@ class SaleOrder(models.Model):
         """Notes on the orders ({order id: text}), in one go and without notifying
         anyone: what Xero made of their invoices."""
         self.browse(list(bodies)).sudo()._message_log_batch(bodies)
+
+    # ------------------------------------------------------------------ business: subscription
+
+    def _xero_subscriptions(self):
+        """The subscriptions of these orders, for a user who may change the orders."""
+        self.check_access("write")
+        subscriptions = self.sudo().xero_subscription_id
+        if not subscriptions:
+            raise UserError(self.env._("This order is not billed by a Xero subscription."))
+        return subscriptions
+
+    def _xero_back_dates(self, today):
+        """The invoice dates Xero would generate at once for this order's schedule (a
+        first invoice before ``today``)."""
+        self.ensure_one()
+        start = self.xero_recurring_start
+        if not self.xero_recurring or not start or start >= today:
+            return []
+        interval = max(self.xero_recurring_interval, 1)
+        dates = [
+            day
+            for day in next_dates(start, self.xero_recurring_unit, interval, 400)
+            if day <= today
+        ]
+        end = self.xero_recurring_end
+        return [day for day in dates if not end or day <= end]
+
+    def _xero_recurring_signature(self):
+        """What a version of the subscription is made of: the recurring lines (product,
+        description, quantity, unit, price, discount, taxes) and the schedule."""
+        self.ensure_one()
+        lines = [
+            [
+                line.id,
+                line.product_id.id,
+                line.name,
+                line.product_uom_qty,
+                line.product_uom_id.id,
+                line.price_unit,
+                line.discount,
+                sorted(line.tax_ids.ids),
+            ]
+            for line in self.order_line.filtered(lambda ol: ol.xero_recurring)
+        ]
+        schedule = [
+            self.xero_recurring_interval,
+            self.xero_recurring_unit,
+            fields.Date.to_string(self.xero_recurring_end) or None,
+            self.xero_recurring_due_days,
+            self.xero_recurring_due_type,
+            self.xero_recurring_approval,
+            self.xero_recurring_mark_sent,
+        ]
+        return {"lines": lines, "schedule": schedule}
+
+    def _xero_check_back_dated(self):
+        """A first invoice in the past is confirmed only once the user said so, knowing
+        how many invoices Xero makes at once."""
+        today = fields.Date.context_today(self)
+        for order in self.filtered(lambda o: o.xero_recurring and not o.xero_recurring_back_ok):
+            dates = order._xero_back_dates(today)
+            if dates:
+                raise UserError(
+                    self.env._(
+                        "%(order)s: %(note)s Tick 'Bill the past periods' to confirm it, or "
+                        "move the first invoice to today or later.",
+                        order=order.name,
+                        note=order.xero_recurring_back_note,
+                    )
+                )
+
+    def _xero_start_subscriptions(self):
+        """Confirmed recurring orders of companies that invoice in Xero: their
+        subscription starts, its repeating invoice queued for Xero."""
+        orders = self.filtered(
+            lambda o: (
+                o.xero_recurring
+                and not o.xero_subscription_id
+                and o.company_id.sudo()._xero_connection().sync_invoices
+            )
+        )
+        subscriptions = self.env["xero.subscription"].sudo()._xero_start(orders)
+        for subscription in subscriptions:
+            subscription.order_id.sudo().xero_subscription_id = subscription
+        return subscriptions
 
     # ------------------------------------------------------------------ business: credit hold
 

@@ -11,8 +11,11 @@ DOCUMENT_STATES = (
     "xero_invoice_line_ids.invoice_id.state",
     "xero_invoice_line_ids.credit_note_id.xero_status",
     "xero_invoice_line_ids.credit_note_id.state",
+    "xero_invoice_line_ids.template_id.subscription_id.state",
+    "xero_invoice_line_ids.template_id.subscription_id.template_id",
 )
 XERO_EDITS = {
+    "xero_recurring",
     "product_uom_qty",
     "product_uom_id",
     "price_unit",
@@ -38,8 +41,22 @@ class SaleOrderLine(models.Model):
         groups=GROUP_USER,
         copy=False,
     )
+    xero_recurring = fields.Boolean(
+        "Recurring",
+        compute="_compute_xero_recurring",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Billed every period by the order's Xero subscription (a repeating invoice), "
+        "not once.",
+    )
 
     # ------------------------------------------------------------------ compute
+
+    @api.depends("product_id")
+    def _compute_xero_recurring(self):
+        for line in self:
+            line.xero_recurring = bool(line.product_id.product_tmpl_id.xero_recurring)
 
     @api.depends("product_id", "product_uom_qty", "product_uom_id", "order_id.state")
     def _compute_xero_stock_warning(self):
@@ -141,9 +158,10 @@ class SaleOrderLine(models.Model):
         return result
 
     def _xero_quantity_to_invoice(self):
-        """What this line puts on the next invoice: none for a section or a note."""
+        """What this line puts on the next invoice: none for a section or a note, nor for
+        a recurring line (its subscription's repeating invoice bills it)."""
         self.ensure_one()
-        return 0.0 if self.display_type else self.qty_to_invoice
+        return 0.0 if self.display_type or self.xero_recurring else self.qty_to_invoice
 
     def _xero_quantity_asked(self):
         """What the order asks of this line's product, in the product's unit (every line

@@ -68,6 +68,12 @@ class XeroInvoice(models.Model):
     fully_paid_on = fields.Date("Fully paid on", readonly=True)
     expected_payment_date = fields.Date("Expected payment", readonly=True)
     sent_to_contact = fields.Boolean("Sent", readonly=True)
+    repeating_xero_id = fields.Char(
+        "Xero RepeatingInvoiceID",
+        readonly=True,
+        index="btree_not_null",
+        help="The repeating invoice that generated it, if any.",
+    )
     payment_status = fields.Selection(
         PAYMENT_STATUSES,
         "Where it stands",
@@ -258,6 +264,7 @@ class XeroInvoice(models.Model):
             elif settled < was:
                 reversed_[mirror.id] = (was, values)
         self._xero_link_orders(connection, mirrors)
+        self.env["xero.subscription"]._xero_link_generated(connection, changed)
         return {
             "outcomes": outcomes,
             "changed": changed,
@@ -364,6 +371,7 @@ class XeroInvoice(models.Model):
             "fully_paid_on": _date(element.get("FullyPaidOnDate")),
             "expected_payment_date": _date(element.get("ExpectedPaymentDate")),
             "sent_to_contact": bool(element.get("SentToContact")),
+            "repeating_xero_id": (element.get("RepeatingInvoiceID") or "").lower() or False,
             "sub_total_base": round(float(element.get("SubTotal") or 0) / rate, 2),
             "amount_due": amount_due,
             "amount_due_base": round(amount_due / rate, 2),

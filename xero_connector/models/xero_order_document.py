@@ -466,6 +466,9 @@ class XeroOrderDocumentLine(models.Model):
     # ------------------------------------------------------------------ fields
 
     invoice_id = fields.Many2one("xero.order.invoice", index=True, ondelete="cascade")
+    template_id = fields.Many2one(
+        "xero.subscription.template", index="btree_not_null", ondelete="cascade"
+    )
     credit_note_id = fields.Many2one(
         "xero.order.credit.note", index="btree_not_null", ondelete="cascade"
     )
@@ -495,28 +498,28 @@ class XeroOrderDocumentLine(models.Model):
 
     # ------------------------------------------------------------------ compute
 
-    @api.depends("invoice_id.company_id", "credit_note_id.company_id")
+    @api.depends("invoice_id.company_id", "credit_note_id.company_id", "template_id.company_id")
     def _compute_company_id(self):
         for line in self:
-            line.company_id = line.invoice_id.company_id or line.credit_note_id.company_id
+            line.company_id = line._xero_document().company_id
 
-    @api.depends("invoice_id.currency_id", "credit_note_id.currency_id")
+    @api.depends("invoice_id.currency_id", "credit_note_id.currency_id", "template_id.currency_id")
     def _compute_currency_id(self):
         for line in self:
-            line.currency_id = line.invoice_id.currency_id or line.credit_note_id.currency_id
+            line.currency_id = line._xero_document().currency_id
 
     # ------------------------------------------------------------------ constraints
 
     _one_document = models.Constraint(
-        "CHECK((invoice_id IS NULL) != (credit_note_id IS NULL))",
-        "A line belongs to one invoice or one credit note.",
+        "CHECK(num_nonnulls(invoice_id, credit_note_id, template_id) = 1)",
+        "A line belongs to one invoice, one credit note or one repeating invoice.",
     )
 
     # ------------------------------------------------------------------ business
 
     def _xero_document(self):
         self.ensure_one()
-        return self.invoice_id or self.credit_note_id
+        return self.invoice_id or self.credit_note_id or self.template_id
 
     def _xero_sign(self, posted=False):
         """+1 for what an invoice invoiced, -1 for what a credit note credited, 0 when its

@@ -80,6 +80,13 @@ class XeroOrderInvoice(models.Model):
     # the lines Xero holds while an amendment of them is on its way: put back if Xero
     # refuses it (paid meanwhile), when the change is credited instead
     lines_in_xero = fields.Json(readonly=True, copy=False)
+    # an invoice Xero generated from the order's subscription (its repeating invoice):
+    # Xero's own, linked back, never amended from Odoo
+    subscription_id = fields.Many2one("xero.subscription", readonly=True, index="btree_not_null")
+    template_id = fields.Many2one("xero.subscription.template", "Repeating invoice", readonly=True)
+    # online payments of it that failed (a subscription's invoice is followed up)
+    payment_failed_on = fields.Date("Online payment failed on", readonly=True, copy=False)
+    payment_failures = fields.Integer("Failed online payments", readonly=True, copy=False)
     xero_invoice_id = fields.Many2one("xero.invoice", "In Xero", readonly=True, index=True)
     number = fields.Char(related="xero_invoice_id.number")
     status = fields.Selection(related="xero_invoice_id.status", string="Xero status")
@@ -154,7 +161,7 @@ class XeroOrderInvoice(models.Model):
         """Whether Xero lets this invoice's lines change: not yet approved, or approved
         without any payment or credit."""
         self.ensure_one()
-        if self.state != "open" or self.to_cancel or self.is_down_payment:
+        if self.state != "open" or self.to_cancel or self.is_down_payment or self.subscription_id:
             return False
         return self.status in (False, "DRAFT", "SUBMITTED") or (
             self.status == "AUTHORISED" and not self._xero_is_paid()
@@ -183,6 +190,47 @@ class XeroOrderInvoice(models.Model):
             "is_down_payment": down_payment,
             "line_ids": lines,
         }
+
+    @api.model
+    def _xero_generated_values(self, template, mirror):
+        """The values of the order's invoice of an invoice Xero generated from
+        ``template`` (as its mirror holds it): Xero's amounts, no lines of Odoo's."""
+        return {
+            "order_id": template.order_id.id,
+            "connection_id": template.connection_id.id,
+            "partner_id": template.partner_id.id,
+            "currency_id": mirror.currency_id.id or template.currency_id.id,
+            "date": mirror.date or fields.Date.context_today(self),
+            "due_date": mirror.due_date,
+            "reference": mirror.reference or template.reference,
+            "amount_untaxed": mirror.sub_total,
+            "amount_tax": mirror.total - mirror.sub_total,
+            "amount_total": mirror.total,
+            "sent_to_contact": mirror.sent_to_contact,
+            "subscription_id": template.subscription_id.id,
+            "template_id": template.id,
+            "xero_invoice_id": mirror.id,
+        }
+
+    def _xero_generated_note(self, figures=True):
+        """ "Xero generated INV-0042 for the subscription: $ 115.00, due on 2027-01-14." """
+        self.ensure_one()
+        mirror = self.xero_invoice_id
+        statuses = dict(self.env["xero.invoice"]._fields["status"]._description_selection(self.env))
+        if not figures:
+            return self.env._(
+                "Xero generated %(number)s for the subscription (%(status)s).",
+                number=mirror.number or "",
+                status=statuses.get(mirror.status, mirror.status),
+            )
+        return self.env._(
+            "Xero generated %(number)s for the subscription: %(total)s, %(status)s, due on "
+            "%(due)s.",
+            number=mirror.number or "",
+            total=(mirror.currency_id or self.currency_id).format(mirror.total),
+            status=statuses.get(mirror.status, mirror.status),
+            due=mirror.due_date,
+        )
 
     def _xero_amend(self):
         """The invoice made to match its order again, while Xero lets its lines change:
@@ -274,6 +322,8 @@ class XeroOrderInvoice(models.Model):
         if invoice.to_cancel and xero_id:
             status = "VOIDED" if invoice.status == "AUTHORISED" else "DELETED"
             return {"InvoiceID": xero_id, "Status": status}
+        if invoice.subscription_id:
+            return {"InvoiceID": xero_id}  # Xero made it: Odoo only voids or deletes it
         payload = invoice._xero_common_payload(connection, connection.invoice_status)
         payload |= {
             "DueDate": (invoice.due_date or invoice.date).isoformat(),
@@ -457,8 +507,13 @@ class XeroOrderInvoice(models.Model):
         is read when someone opens it (``_xero_pay_link``)."""
         approved = self.sudo().filtered(lambda i: i.status == "AUTHORISED" and i.state == "open")
         self.env["xero.order.payment"]._xero_invoices_approved(approved.order_id)
+        # the repeating invoice says whether Xero e-mails the invoices it generates
         to_email = approved.filtered(
-            lambda i: i.connection_id.invoice_email == "xero" and not i.sent_to_contact
+            lambda i: (
+                i.connection_id.invoice_email == "xero"
+                and not i.sent_to_contact
+                and not i.subscription_id
+            )
         )
         return (
             self.env["xero.sync.job"]
@@ -722,6 +777,7 @@ class XeroOrderInvoice(models.Model):
         for invoice, activity in zip(with_user, activities, strict=True):
             rows[invoice.id]["overdue_activity_id"] = activity.id
         write_rows(self, rows)
+        invoices.subscription_id._xero_at_risk()
         invoices.order_id._xero_tell(
             {
                 invoice.order_id.id: self.env._(
@@ -785,6 +841,8 @@ class XeroOrderInvoice(models.Model):
             & only
         )
         by_feedback = {}
+        # a failed online payment is followed up until the invoice is paid, overdue or not
+        invoices = invoices.filtered(lambda i: not i._xero_payment_pending_after_failure())
         for invoice in invoices:
             activities = (
                 invoice.overdue_activity_id | invoice.overdue_escalation_activity_id
@@ -793,6 +851,7 @@ class XeroOrderInvoice(models.Model):
             by_feedback[feedback] = by_feedback.get(feedback, activities.browse()) | activities
         for feedback, activities in by_feedback.items():
             activities.action_feedback(feedback=feedback)
+        invoices.subscription_id._xero_check_risk(today)
 
     def _xero_overdue_summary(self, today, figures=True):
         """ "INV-0012: $ 690.00 due, 3 days overdue in Xero" (without the amount when
@@ -816,7 +875,10 @@ class XeroOrderInvoice(models.Model):
         """The values of the overdue activity of this invoice for ``user``, on its order
         (Xero's amount in it when ``user`` may see it)."""
         self.ensure_one()
-        summary = self._xero_overdue_summary(today, self.connection_id._xero_figures_for(user))
+        figures = self.connection_id._xero_figures_for(user)
+        summary = self._xero_overdue_summary(today, figures)
+        if self.subscription_id:
+            return self._xero_follow_up_activity(summary, user, escalated)
         if escalated:
             summary = self.env._("Escalated: %s", summary)
             note = self.env._(
@@ -841,6 +903,88 @@ class XeroOrderInvoice(models.Model):
             "res_id": self.order_id.id,
             "activity_type_id": kind.id,
             "summary": summary,
+            "note": note,
+            "user_id": user.id,
+            "date_deadline": fields.Date.context_today(self),
+        }
+
+    def _xero_payment_pending_after_failure(self):
+        """Whether an online payment of this invoice failed and Xero still has it due."""
+        self.ensure_one()
+        return (
+            bool(self.payment_failed_on)
+            and self.status == "AUTHORISED"
+            and (self.xero_invoice_id.amount_due > 0)
+        )
+
+    @api.model
+    def _xero_payments_failed(self, transactions):
+        """Online payments that failed (in error or cancelled) for orders billed by a
+        subscription: the subscription's oldest invoice still due is followed up (one
+        activity for its salesperson; a second failure escalates to the sales team
+        leader) and the subscription is at risk until it is paid."""
+        today = fields.Date.context_today(self)
+        for tx in transactions:
+            for order in tx.sale_order_ids.sudo().filtered("xero_subscription_id"):
+                invoice = order.xero_subscription_id.invoice_ids.filtered(
+                    lambda i: i.state == "open" and i.status == "AUTHORISED" and i.amount_due > 0
+                ).sorted(lambda i: (i.date, i.id))[:1]
+                if invoice:
+                    invoice._xero_payment_failed(tx, today)
+
+    def _xero_payment_failed(self, tx, today):
+        self.ensure_one()
+        reason = self.env._(
+            "%(invoice)s: the online payment failed on %(date)s (%(state)s%(message)s)",
+            invoice=self.display_name,
+            date=today,
+            state=dict(tx._fields["state"]._description_selection(self.env))[tx.state].lower(),
+            message=f": {tx.state_message}" if tx.state_message else "",
+        )
+        failures = self.payment_failures + 1
+        values = {"payment_failed_on": today, "payment_failures": failures}
+        salesperson = self.order_id.user_id
+        if not (self.overdue_activity_id.active or not salesperson):
+            activity = self.env["mail.activity"].create(
+                self._xero_follow_up_activity(reason, salesperson)
+            )
+            # one follow-up per invoice: its falling overdue later says nothing new
+            values |= {"overdue_activity_id": activity.id, "overdue_alerted_on": today}
+        leader = self.order_id.team_id.user_id
+        if failures >= 2 and not self.overdue_escalated_on and leader and leader != salesperson:
+            activity = self.env["mail.activity"].create(
+                self._xero_follow_up_activity(reason, leader, escalated=True)
+            )
+            values |= {"overdue_escalation_activity_id": activity.id, "overdue_escalated_on": today}
+        self.write(values)
+        self.subscription_id._xero_at_risk()
+        self.order_id._xero_tell({self.order_id.id: reason})
+
+    def _xero_follow_up_activity(self, reason, user, escalated=False):
+        """The values of the activity asking ``user`` to follow up this subscription
+        invoice's payment (overdue, or its online payment failed), with the customer's
+        contact details."""
+        self.ensure_one()
+        kind = self.env.ref("xero_connector.mail_activity_type_xero_subscription_payment")
+        partner = self.order_id.partner_invoice_id or self.partner_id
+        contact = ", ".join(filter(None, [partner.name, partner.email, partner.phone]))
+        summary = self.env._("Follow up the subscription payment: %s", reason)
+        if escalated:
+            summary = self.env._("Escalated: %s", summary)
+        note = self.env._(
+            "%(reason)s. Contact %(contact)s about the subscription of %(order)s (salesperson: "
+            "%(salesperson)s). The subscription shows as at risk until Xero says it is paid; "
+            "this activity is then marked done by itself.",
+            reason=reason,
+            contact=contact,
+            order=self.order_id.name,
+            salesperson=self.order_id.user_id.name or self.env._("nobody"),
+        )
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("sale.order"),
+            "res_id": self.order_id.id,
+            "activity_type_id": kind.id,
+            "summary": summary[:250],
             "note": note,
             "user_id": user.id,
             "date_deadline": fields.Date.context_today(self),

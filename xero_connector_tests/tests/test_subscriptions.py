@@ -1,0 +1,315 @@
+"""Subscriptions: an order's recurring lines billed by a Xero repeating invoice, the
+invoices Xero generates linked back to the order, changes that replace the template
+without skipping or doubling a period, pause, resume, end and cancel, back-dated starts,
+tracked items, and the daily check of the templates (issue 23)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import TransactionCase, tagged
+
+from .test_invoices import InvoiceCase
+
+
+class SubscriptionCase(InvoiceCase):
+    """Kauri Tools invoicing its orders in Xero, selling a monthly support plan."""
+
+    def setUp(self):
+        super().setUp()
+        self.plan = self.product("SUB-SUP", "Support plan", 100.0)
+        self.plan.product_tmpl_id.xero_recurring = True
+        self.licence = self.product("SUB-LIC", "Licence seat", 12.5)
+        self.licence.product_tmpl_id.write({"xero_recurring": True, "xero_recurring_unit": "year"})
+        self.run_until_settled()  # the products are items in Xero
+        self.today = self.books.today()
+
+    # ---------------------------------------------------------------- helpers
+
+    def templates(self, live=True):
+        """Xero's repeating invoices (not deleted ones when ``live``), oldest first."""
+        return [
+            t
+            for t in self.books.repeating_invoices.values()
+            if not live or t["Status"] != "DELETED"
+        ]
+
+    def generated(self, template=None):
+        """The invoices Xero generated (of one template), by date."""
+        invoices = [
+            i
+            for i in self.books.invoices.values()
+            if i.get("RepeatingInvoiceID")
+            and (template is None or i["RepeatingInvoiceID"] == template["RepeatingInvoiceID"])
+        ]
+        return sorted(invoices, key=lambda i: (i["Date"], i["InvoiceNumber"]))
+
+    def months_pass(self, months=1):
+        """The sandbox clock moves on by whole months (Xero generates what falls due) and
+        Odoo reads what changed (the poll), month by month (as Odoo renews its tokens every
+        half hour, the 60 days of a refresh token never run out)."""
+        for _month in range(months):
+            now = self.sandbox.clock.now()
+            self.sandbox.clock.set(now + relativedelta(months=1))
+            self.sandbox.run_schedules()
+            self.poll()
+            self.run_until_settled()
+
+    def poll(self):
+        self.sandbox.clock.advance(2)
+        self.run_cron(self.poll_cron)
+
+    def subscribe(self, lines=None, confirm=True, **values):
+        """A confirmed order with a one-off drill and the monthly support plan (by
+        default), billed by Xero from today, and Xero's answer read."""
+        order = self.order(lines or [(self.drill, 1), (self.plan, 2)], confirm=confirm, **values)
+        if confirm:
+            self.run_until_settled()
+            self.poll()
+            self.run_until_settled()
+        return order
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionTemplate(SubscriptionCase, TransactionCase):
+    def test_a_confirmed_recurring_order_is_one_template_and_its_one_off_lines_one_invoice(self):
+        order = self.subscribe(client_order_ref="PO-9")
+        self.assertTrue(order.xero_recurring)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        [template] = self.templates()
+        # every field Xero received, against the Odoo value it comes from
+        self.assertEqual(template["Type"], "ACCREC")
+        self.assertEqual(template["Status"], "AUTHORISED")
+        self.assertEqual(template["Reference"], f"{order.name} / PO-9")
+        self.assertEqual(template["CurrencyCode"], order.currency_id.name)
+        schedule = template["Schedule"]
+        self.assertEqual((schedule["Period"], schedule["Unit"]), (1, "MONTHLY"))
+        self.assertEqual(schedule["StartDate"], self.today)
+        self.assertEqual(
+            (schedule["DueDate"], schedule["DueDateType"]), (0, "DAYSAFTERINVOICEDATE")
+        )
+        self.assertIsNone(schedule.get("EndDate"))
+        [line] = [line for line in template["LineItems"] if "Quantity" in line]
+        plan_line = order.order_line.filtered(lambda ol: ol.product_id == self.plan)
+        self.assertEqual(line["ItemCode"], "SUB-SUP")
+        self.assertEqual(line["Quantity"], Decimal("2.0000"))
+        self.assertEqual(
+            line["UnitAmount"], Decimal(str(plan_line.price_unit)).quantize(Decimal("0.01"))
+        )
+        self.assertEqual(line["AccountCode"], "200")
+        self.assertEqual(
+            Decimal(str(template["Total"])),
+            Decimal(str(plan_line.price_total)).quantize(Decimal("0.01")),
+        )
+        self.assertFalse(template["ApprovedForSending"])
+        # the drill is invoiced once, alone
+        [one_off] = [i for i in self.invoiced(order) if not i.get("RepeatingInvoiceID")]
+        self.assertEqual([line["ItemCode"] for line in one_off["LineItems"]], ["INV-DRL"])
+        self.assertEqual(order.invoice_status, "invoiced", "the recurring lines are Xero's to bill")
+        subscription = order.sudo().xero_subscription_id
+        self.assertEqual(subscription.state, "running")
+        self.assertEqual(subscription.mrr, plan_line.price_subtotal)
+        self.assertEqual(subscription.arr, plan_line.price_subtotal * 12)
+
+    def test_xero_generates_each_month_and_the_order_gets_each_invoice_once(self):
+        order = self.subscribe()
+        subscription = order.sudo().xero_subscription_id
+        # a start of today: Xero made the first invoice at once
+        self.assertEqual(len(self.generated()), 1)
+        self.months_pass()
+        self.months_pass()
+        generated = self.generated()
+        self.assertEqual(
+            [i["Date"] for i in generated],
+            [
+                self.today,
+                self.today + relativedelta(months=1),
+                self.today + relativedelta(months=2),
+            ],
+        )
+        invoices = subscription.invoice_ids.sorted("date")
+        self.assertEqual(invoices.mapped("number"), [i["InvoiceNumber"] for i in generated])
+        self.assertEqual(invoices.mapped("order_id"), order)
+        self.assertEqual(subscription.invoice_count, 3)
+        self.assertEqual(order.xero_next_invoice_date, self.today + relativedelta(months=3))
+        for invoice, document in zip(invoices, generated, strict=True):
+            self.assertEqual(invoice.amount_total, float(document["Total"]))
+            self.assertEqual(invoice.status, "AUTHORISED")
+        self.assertEqual(subscription.amount_unpaid, sum(float(d["Total"]) for d in generated))
+        # read again by another poll: nothing is linked twice
+        self.poll()
+        self.assertEqual(len(subscription.invoice_ids), 3)
+        # paid in Xero: the order says so
+        self.pay(generated[0])
+        self.assertEqual(invoices[0].payment_status, "paid")
+
+    def test_a_change_replaces_the_template_and_no_period_is_skipped_or_doubled(self):
+        order = self.subscribe()
+        self.months_pass()
+        [first] = self.templates()
+        plan_line = order.order_line.filtered(lambda ol: ol.product_id == self.plan)
+        order.write({"order_line": [Command.update(plan_line.id, {"product_uom_qty": 3})]})
+        self.run_until_settled()
+        [second] = self.templates()
+        self.assertNotEqual(second["RepeatingInvoiceID"], first["RepeatingInvoiceID"])
+        self.assertEqual(
+            self.books.repeating_invoices[first["RepeatingInvoiceID"]]["Status"], "DELETED"
+        )
+        self.assertEqual(second["Schedule"]["StartDate"], self.today + relativedelta(months=2))
+        self.assertEqual(second["LineItems"][0]["Quantity"], Decimal("3.0000"))
+        self.months_pass(2)
+        dates = [i["Date"] for i in self.generated()]
+        self.assertEqual(
+            dates, [self.today + relativedelta(months=n) for n in range(4)], "one invoice a month"
+        )
+        subscription = order.sudo().xero_subscription_id
+        self.assertEqual(subscription.mrr, 300.0)
+        self.assertEqual(len(subscription.template_ids), 2)
+        # the quantity invoiced of the line is the subscription's, once
+        self.assertEqual(plan_line.qty_invoiced, 3)
+
+    def test_a_save_that_changes_nothing_recurring_keeps_the_template(self):
+        order = self.subscribe()
+        order.write({"note": "Thanks"})
+        order.write({"xero_recurring_interval": 1})
+        self.run_until_settled()
+        self.assertEqual(len(self.templates(live=False)), 1)
+
+    def test_a_schedule_change_replaces_the_template(self):
+        order = self.subscribe()
+        order.write({"xero_recurring_interval": 3, "xero_recurring_due_days": 14})
+        self.run_until_settled()
+        [template] = self.templates()
+        self.assertEqual(template["Schedule"]["Period"], 3)
+        self.assertEqual(template["Schedule"]["DueDate"], 14)
+        self.assertEqual(template["Schedule"]["StartDate"], self.today + relativedelta(months=1))
+        self.assertEqual(order.sudo().xero_subscription_id.mrr, 66.67)
+
+    def test_pause_resume_end(self):
+        order = self.subscribe()
+        subscription = order.sudo().xero_subscription_id
+        order.action_xero_pause_subscription()
+        self.run_until_settled()
+        self.assertEqual(self.templates(), [], "paused: Xero bills nothing")
+        self.assertEqual((subscription.state, subscription.mrr), ("paused", 0.0))
+        self.months_pass(2)
+        self.assertEqual(len(self.generated()), 1, "nothing billed while paused")
+        order.action_xero_resume_subscription()
+        self.run_until_settled()
+        [template] = self.templates()
+        resumed_on = self.today + relativedelta(months=2)
+        self.assertEqual(template["Schedule"]["StartDate"], resumed_on, "today: a billing day")
+        self.poll()
+        self.assertEqual(len(subscription.invoice_ids), 2)
+        self.assertEqual((subscription.state, subscription.mrr), ("running", 200.0))
+        with self.assertRaises(UserError):
+            order.action_xero_resume_subscription()
+        order.action_xero_end_subscription()
+        self.run_until_settled()
+        self.assertEqual(self.templates(), [])
+        self.assertEqual(subscription.state, "ended")
+        self.assertEqual(len(subscription.invoice_ids), 2, "the invoices made stay")
+
+    def test_cancelling_deletes_the_template_and_voids_what_is_unpaid(self):
+        order = self.subscribe()
+        order._action_cancel()
+        self.run_until_settled()
+        self.assertEqual(self.templates(), [])
+        self.assertEqual(order.sudo().xero_subscription_id.state, "cancelled")
+        [generated] = self.generated()
+        self.assertEqual(self.books.invoices[generated["InvoiceID"]]["Status"], "VOIDED")
+
+    def test_an_end_date_is_the_template_s_and_the_subscription_ends_with_it(self):
+        end = self.today + relativedelta(months=1)
+        order = self.subscribe(xero_recurring_end=end)
+        [template] = self.templates()
+        self.assertEqual(template["Schedule"]["EndDate"], end)
+        self.months_pass(3)
+        self.assertEqual(len(self.generated()), 2)
+        self.assertEqual(order.sudo().xero_subscription_id.state, "ended")
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionStart(SubscriptionCase, TransactionCase):
+    def test_a_past_start_is_refused_until_the_user_says_so_with_the_count(self):
+        start = self.today - relativedelta(months=2)
+        order = self.order([(self.plan, 1)], confirm=False, xero_recurring_start=start)
+        self.assertEqual(order.xero_recurring_back_count, 3)
+        with self.assertRaisesRegex(UserError, "3 invoice"):
+            order.action_confirm()
+        self.assertEqual(order.state, "draft")
+        order.xero_recurring_back_ok = True
+        order.action_confirm()
+        self.run_until_settled()
+        self.poll()
+        self.assertEqual(
+            [i["Date"] for i in self.generated()],
+            [start, start + relativedelta(months=1), start + relativedelta(months=2)],
+        )
+        self.assertEqual(order.sudo().xero_subscription_id.invoice_count, 3)
+
+    def test_a_future_start_generates_nothing_until_its_day(self):
+        start = self.today + timedelta(days=10)
+        self.subscribe([(self.plan, 1)], xero_recurring_start=start)
+        self.assertEqual(self.generated(), [])
+        self.months_pass()
+        self.assertEqual([i["Date"] for i in self.generated()], [start])
+
+    def test_a_product_gives_its_period_and_a_year_is_twelve_months(self):
+        order = self.env["sale.order"].new({"partner_id": self.customer.id})
+        order.order_line = [Command.create({"product_id": self.licence.id})]
+        order._onchange_order_line_xero_recurrence()
+        self.assertEqual(order.xero_recurring_unit, "year")
+        order = self.subscribe([(self.licence, 4)], xero_recurring_unit="year")
+        [template] = self.templates()
+        self.assertEqual(
+            (template["Schedule"]["Period"], template["Schedule"]["Unit"]), (12, "MONTHLY")
+        )
+        self.assertEqual(order.sudo().xero_subscription_id.mrr, round(50.0 / 12, 2))
+
+    def test_tracked_items_make_a_draft_template_and_draft_invoices(self):
+        self.plan.product_tmpl_id.xero_track_inventory = True
+        self.connection.sudo().write(
+            {
+                "inventory_account_id": self.account("630").id,
+                "cogs_account_id": self.account("310").id,
+            }
+        )
+        self.plan._xero_enqueue_push(self.connection)
+        self.run_until_settled()
+        order = self.subscribe([(self.plan, 1)])
+        [template] = self.templates()
+        self.assertEqual(template["Status"], "DRAFT")
+        self.assertEqual([i["Status"] for i in self.generated()], ["DRAFT"])
+        self.assertTrue(
+            any("as a draft" in body for body in order.message_ids.mapped("body")),
+            "the order says why Xero's invoices are drafts",
+        )
+
+    def test_the_daily_check_reads_all_templates_in_one_call_and_sees_a_deletion(self):
+        order = self.subscribe()
+        self.subscribe([(self.plan, 1)])
+        [template, _other] = self.templates()
+        subscription = order.sudo().xero_subscription_id
+        owned = self.templates()
+        mine = next(
+            t
+            for t in owned
+            if t["RepeatingInvoiceID"]
+            == subscription.template_id._xero_links(
+                self.connection, ids=subscription.template_id.ids
+            )[subscription.template_id.id].xero_id
+        )
+        with self.sandbox.lock:
+            self.books.delete_repeating(mine, "Accountant")
+        before = len(self.api_calls())
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_check_templates"))
+        calls = self.api_calls()[before:]
+        self.assertEqual([c["path"] for c in calls], ["/api.xro/2.0/RepeatingInvoices"])
+        self.assertEqual(subscription.state, "ended")
+        self.assertIn("deleted in Xero", order.message_ids[0].body)
+        self.assertTrue(template)
