@@ -147,7 +147,10 @@ def _process(context, handler, args):
 def _run(context, handler, args):
     try:
         with context.sandbox.lock:
-            if context.request.method != "GET":
+            # the organisation's repeating invoices whose day has come are made first, as
+            # Xero's daily run would have made them before this call
+            made = context.books.run_schedules()
+            if made or context.request.method != "GET":
                 context.sandbox.changed()  # in the lock: no save slips in before the change
             return handler(context, *args)
     except HttpError as error:
@@ -199,10 +202,21 @@ def _modified_since(context):
         return None
 
 
-def listing(context, plural, records, view, paged=True, searchable=(), page_view=None, id_key=None):
-    """GET of a collection: IDs, If-Modified-Since, searchTerm, where, order, paging."""
+def listing(
+    context,
+    plural,
+    records,
+    view,
+    paged=True,
+    searchable=(),
+    page_view=None,
+    id_key=None,
+    modified_since=True,
+):
+    """GET of a collection: IDs, If-Modified-Since (unless ``modified_since`` is False: the
+    header is then ignored), searchTerm, where, order, paging."""
     query = context.query
-    since = _modified_since(context)
+    since = _modified_since(context) if modified_since else None
     ids = {i.lower() for i in query.items_of("IDs")}
     if since:
         records = [r for r in records if r.get("UpdatedDateUTC") and r["UpdatedDateUTC"] > since]
@@ -258,12 +272,24 @@ def elements(context, plural, bare_ok=False):
     )
 
 
-def write(context, plural, items, save, view, flag="HasValidationErrors", id_key=None, target=None):
+def write(
+    context,
+    plural,
+    items,
+    save,
+    view,
+    flag="HasValidationErrors",
+    id_key=None,
+    target=None,
+    element_status=True,
+):
     """PUT/POST of elements: each element succeeds or fails on its own; a failed one is
     marked with ``flag`` (None for objects without such a field, as Items) and, for
     invoices and credit notes (``id_key``), carries its id: the one sent, the ``target``
-    of a POST to /{id}, else the zero GUID."""
-    summarize = context.query.flag("summarizeErrors", True)
+    of a POST to /{id}, else the zero GUID. An object without StatusAttributeString and
+    ValidationErrors (``element_status`` False: RepeatingInvoice) has nowhere to carry a
+    refusal: with ``summarizeErrors=false`` too, a refusal answers the summarised 400."""
+    summarize = context.query.flag("summarizeErrors", True) or not element_status
     results = []
     for element in items:
         if not isinstance(element, dict):
@@ -767,6 +793,56 @@ def prepayments(context, *args):
     return _credits(context, "prepayment", "Prepayments", *args)
 
 
+# ------------------------------------------------------------------ repeating invoices
+
+
+def repeating_invoices(context, template_id=None, sub=None):
+    """Templates (repeating.py): no paging, no If-Modified-Since; POST deletes one (Status
+    DELETED) or takes a DRAFT one again whole; an AUTHORISED one can only be deleted."""
+    books, method = context.books, context.request.method
+    view = books.repeating_view
+    plural = "RepeatingInvoices"
+    if template_id is None:
+        if method == "GET":
+            return _list_repeating(context)
+        save = lambda v: books.save_repeating(v, context.user)  # noqa: E731
+        items = elements(context, plural)
+        return write(context, plural, items, save, view, flag=None, element_status=False)
+    template = one(books.repeating_invoices, "RepeatingInvoiceID", template_id.lower())
+    if sub:
+        return history(context, template["RepeatingInvoiceID"])
+    if method == "POST":
+        save = lambda v: books.save_repeating(v, context.user, target=template)  # noqa: E731
+        items = elements(context, plural, bare_ok=True)
+        return write(
+            context,
+            plural,
+            items,
+            save,
+            view,
+            flag=None,
+            id_key="RepeatingInvoiceID",
+            target=template["RepeatingInvoiceID"],
+            element_status=False,
+        )
+    return context.envelope(plural, [view(template)])
+
+
+def _list_repeating(context):
+    """DELETED templates are left out unless ``where`` asks (as for invoices)."""
+    records = list(context.books.repeating_invoices.values())
+    if not context.query.get("where"):
+        records = [r for r in records if r["Status"] != "DELETED"]
+    return listing(
+        context,
+        "RepeatingInvoices",
+        records,
+        context.books.repeating_view,
+        paged=False,
+        modified_since=False,
+    )
+
+
 # ------------------------------------------------------------------ routing table
 
 
@@ -812,6 +888,9 @@ ROUTES = [
     ("GET|PUT", rf"/Prepayments/{ID}/(History)", prepayments, PAYMENTS),
     ("PUT", rf"/Prepayments/{ID}/(Allocations)", prepayments, PAYMENTS),
     ("DELETE", rf"/Prepayments/{ID}/(Allocations)/{ID}", prepayments, PAYMENTS),
+    ("GET|PUT|POST", r"/RepeatingInvoices", repeating_invoices, INVOICES),
+    ("GET|POST", rf"/RepeatingInvoices/{ID}", repeating_invoices, INVOICES),
+    ("GET|PUT", rf"/RepeatingInvoices/{ID}/(History)", repeating_invoices, INVOICES),
 ]
 _COMPILED = [
     (set(methods.split("|")), re.compile(f"^{pattern}$", re.IGNORECASE), handler, scopes)

@@ -9,6 +9,7 @@ from .documents import DocumentsMixin
 from .errors import ElementError
 from .items import ItemsMixin
 from .payments import PaymentsMixin
+from .repeating import RepeatingMixin
 from .settings import SettingsMixin
 from .stock import StockMixin
 from .tracking import TrackingMixin
@@ -19,6 +20,7 @@ class Books(
     DocumentsMixin,
     PaymentsMixin,
     BankingMixin,
+    RepeatingMixin,
     SettingsMixin,
     ItemsMixin,
     StockMixin,
@@ -46,6 +48,7 @@ class Books(
         self.bank_transactions = {}
         self.overpayments = {}
         self.prepayments = {}
+        self.repeating_invoices = {}
         self.history = {}
         self.numbers = {"ACCREC": 0, "ACCRECCREDIT": 0}  # the last automatic number used
 

@@ -41,6 +41,7 @@ BOOK_PARTS = (
     "bank_transactions",
     "overpayments",
     "prepayments",
+    "repeating_invoices",
     "history",
     "numbers",
 )
@@ -297,6 +298,19 @@ class XeroSandbox:
         return token.rotated_at is None or now - token.rotated_at <= timedelta(
             seconds=REFRESH_GRACE_SECONDS
         )
+
+    def run_schedules(self):
+        """Every organisation's repeating invoices up to the sandbox clock: what was made,
+        each with its ``tenant_id`` (``books.run_schedules``)."""
+        with self.lock:
+            made = [
+                {"tenant_id": tenant_id, **entry}
+                for tenant_id, tenant in self.tenants.items()
+                for entry in tenant.books.run_schedules()
+            ]
+            if made:
+                self.changed()
+            return made
 
     def expire_access_tokens(self):
         with self.lock:

@@ -77,6 +77,7 @@ LINE_AMOUNT_FIELDS = (
 READ_ONLY = {
     "InvoiceID",
     "CreditNoteID",
+    "RepeatingInvoiceID",
     "Status",
     "HasAttachments",
     "HasErrors",
@@ -116,9 +117,18 @@ ACCOUNT_TAX_FLAGS = {
 }
 
 
+# a repeating invoice's DueDateType may name the invoice rather than the bill: the same terms
+TERM_ALIASES = {
+    "DAYSAFTERINVOICEDATE": "DAYSAFTERBILLDATE",
+    "DAYSAFTERINVOICEMONTH": "DAYSAFTERBILLMONTH",
+}
+
+
 def due_from_terms(bill_date, term):
-    """A due date from Xero payment terms (Day + Type)."""
-    day, kind = term["Day"], term["Type"]
+    """A due date from Xero payment terms (Day + Type): so many days after the date or after
+    the end of its month, or a day of its month or of the following one (the month's last
+    day when shorter)."""
+    day, kind = term["Day"], TERM_ALIASES.get(term["Type"], term["Type"])
     if kind == "DAYSAFTERBILLDATE":
         return bill_date + timedelta(days=day)
     month_end = bill_date.replace(day=calendar.monthrange(bill_date.year, bill_date.month)[1])
@@ -492,12 +502,17 @@ class DocumentsMixin:
             document["DueDate"] = self._default_due_date(document)
 
     def _default_due_date(self, document):
+        term = self.payment_term(document)
+        return due_from_terms(document["Date"], term) if term else None
+
+    def payment_term(self, document):
+        """The contact's payment terms for the document's side (sales or bills), else the
+        organisation's; None when neither has any."""
         side = "Sales" if document["Type"] in SALES_TYPES else "Bills"
         contact = self.contacts[document["Contact"]["ContactID"]]
-        term = (contact.get("PaymentTerms") or {}).get(side) or (
+        return (contact.get("PaymentTerms") or {}).get(side) or (
             self.organisation.get("PaymentTerms") or {}
         ).get(side)
-        return due_from_terms(document["Date"], term) if term else None
 
     def _fill_texts(self, kind, document, values):
         for key, limit in (("Reference", 255), ("Url", 2000)):
