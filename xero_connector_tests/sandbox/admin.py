@@ -13,13 +13,23 @@ from decimal import Decimal
 from . import oauth
 from .errors import ElementError
 from .http import Response, html
+from .repeating import schedule_text
 from .xerojson import parse_datetime
 
 ACCOUNTANT = "Accountant (sandbox)"
 # the rows of the page that "Open in Xero" reaches: the row of a record is
 # ``<kind>-<its id>``, the fragment of ``local_sandbox.web_url`` (xero_connector/tools);
-# "invoice" covers sales invoices and bills, as Xero's InvoiceID does
-ANCHOR_KINDS = ("contact", "invoice", "creditnote", "payment", "overpayment", "item")
+# "invoice" covers sales invoices and bills, as Xero's InvoiceID does; "repeating_invoice"
+# is a repeating invoice's template
+ANCHOR_KINDS = (
+    "contact",
+    "invoice",
+    "creditnote",
+    "payment",
+    "overpayment",
+    "item",
+    "repeating_invoice",
+)
 # the phones of a contact on the page, in Xero's words, and the fields of each
 PHONE_LABELS = {"DEFAULT": "Phone", "MOBILE": "Mobile", "FAX": "Fax", "DDI": "Direct dial"}
 PHONE_FIELDS = (
@@ -83,6 +93,8 @@ def state(sandbox, _request):
 
 
 def clock(sandbox, request):
+    """Move the clock; the repeating invoices whose day has come are made at once
+    (``generated``: each with its tenant, template, invoice, number, date and status)."""
     body = _body(request)
     if "set" in body:
         sandbox.clock.set(parse_datetime(body["set"]))
@@ -90,7 +102,13 @@ def clock(sandbox, request):
         sandbox.clock.advance(
             float(body.get("advance_seconds", 0)) + 86400 * float(body.get("advance_days", 0))
         )
-    return _json(200, {"clock": sandbox.clock.now().isoformat()})
+    generated = sandbox.run_schedules()
+    return _json(200, {"clock": sandbox.clock.now().isoformat(), "generated": generated})
+
+
+def run_repeating(sandbox, _request):
+    """Make every repeating invoice due up to the clock now, in every organisation."""
+    return _json(200, {"generated": sandbox.run_schedules()})
 
 
 def faults(sandbox, request):
@@ -259,6 +277,21 @@ def payments(sandbox, request, tenant_id, payment_id=None, action=None):
     return _json(200, books.payment_view(payment))
 
 
+def repeating(sandbox, request, tenant_id, template_id=None, action=None):
+    """The accountant's repeating invoices: ``GET`` lists them (deleted ones too); ``POST
+    …/<id>`` edits one in place as Xero's screens do (fields named as in the API; a
+    Schedule's NextScheduledDate is the screen's next invoice date); ``…/<id>/delete``."""
+    books = _books(sandbox, tenant_id)
+    if template_id is None:
+        return _json(200, [books.repeating_view(t) for t in books.repeating_invoices.values()])
+    template = books.repeating_invoices[template_id.lower()]
+    if action == "delete":
+        books.delete_repeating(template, ACCOUNTANT)
+    elif request.method == "POST":
+        books.edit_repeating(template, _body(request), ACCOUNTANT)
+    return _json(200, books.repeating_view(template))
+
+
 def overpayments(sandbox, request, tenant_id):
     """The accountant receives more than a contact owes: a RECEIVE-OVERPAYMENT bank
     transaction, its overpayment left to allocate or refund."""
@@ -284,6 +317,7 @@ ID = r"([0-9a-fA-F-]{36})"
 ADMIN_ROUTES = [
     (r"state", ("GET",), state),
     (r"clock", ("POST",), clock),
+    (r"repeating/run", ("POST",), run_repeating),
     (r"faults", ("GET", "POST", "DELETE"), faults),
     (r"calls", ("GET", "DELETE"), calls),
     (r"limits", ("POST",), limits),
@@ -304,6 +338,9 @@ ADMIN_ROUTES = [
     (rf"tenants/{ID}/payments/{ID}", ("DELETE",), payments),
     (rf"tenants/{ID}/payments/{ID}/(reconcile|batch)", ("POST",), payments),
     (rf"tenants/{ID}/overpayments", ("GET", "POST"), overpayments),
+    (rf"tenants/{ID}/repeating", ("GET",), repeating),
+    (rf"tenants/{ID}/repeating/{ID}", ("GET", "POST"), repeating),
+    (rf"tenants/{ID}/repeating/{ID}/(delete)", ("POST",), repeating),
 ]
 
 
@@ -594,6 +631,32 @@ def _item_rows(books):
     return "".join(rows)
 
 
+def _repeating_rows(tenant_id, books):
+    """Templates, deleted ones too (a link to one still lands on its row), with what they
+    made so far; a button deletes one."""
+    rows = []
+    for template in books.repeating_invoices.values():
+        schedule = template["Schedule"]
+        over = books.repeating_over(template)
+        actions = ""
+        if template["Status"] != "DELETED":
+            path = f"tenants/{tenant_id}/repeating/{template['RepeatingInvoiceID']}/delete"
+            actions = _button("Delete template", path)
+        cells = (
+            books.contacts[template["Contact"]["ContactID"]]["Name"],
+            template.get("Reference"),
+            schedule_text(schedule),
+            "(ended)" if over else schedule["NextScheduledDate"],
+            schedule.get("EndDate") or "",
+            template["Status"],
+            f"{template['Total']} {template['CurrencyCode']}",
+            len(template["_invoices"]),
+        )
+        row_id = anchor("repeating_invoice", template["RepeatingInvoiceID"])
+        rows.append(_row(cells, actions, row_id))
+    return "".join(rows)
+
+
 def _head(*titles):
     return "<tr>" + "".join(f"<th>{title}</th>" for title in titles) + "</tr>"
 
@@ -609,6 +672,17 @@ PAYMENT_HEAD = _head("Date", "Document", "Contact", "Amount", "Account", "Status
 OVERPAYMENT_HEAD = _head("Date", "Contact", "Total", "Remaining credit", "Status", "")
 CREDIT_NOTE_HEAD = _head("Number", "Type", "Contact", "Status", "Total", "Remaining credit", "")
 ITEM_HEAD = _head("Code", "Name", "Quantity on hand", "")
+REPEATING_HEAD = _head(
+    "Contact",
+    "Reference",
+    "Schedule",
+    "Next date",
+    "End date",
+    "Status",
+    "Total",
+    "Invoices made",
+    "",
+)
 
 
 def _section(tenant):
@@ -620,6 +694,8 @@ def _section(tenant):
         f"<h3>Overpayments</h3><table>{OVERPAYMENT_HEAD}{_overpayment_rows(books)}</table>"
         f"{_overpayment_form(t, books)}"
         f"<h3>Contacts</h3><table>{CONTACT_HEAD}{_contact_rows(t, books)}</table>"
+        f"<h3>Repeating invoices</h3>"
+        f"<table>{REPEATING_HEAD}{_repeating_rows(t, books)}</table>"
         f"<h3>Credit notes</h3><table>{CREDIT_NOTE_HEAD}{_credit_note_rows(books)}</table>"
         f"<h3>Bills</h3><table>{INVOICE_HEAD}{_invoice_rows(t, books, 'ACCPAY')}</table>"
         f"<h3>Items</h3><table>{ITEM_HEAD}{_item_rows(books)}</table>"
