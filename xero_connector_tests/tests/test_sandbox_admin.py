@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from xero_python.accounting import (
     Invoice,
     Invoices,
     LineItem,
+    RepeatingInvoice,
+    RepeatingInvoices,
+    Schedule,
 )
 
 from odoo.addons.xero_connector.const import XERO_WEB_URLS
@@ -157,6 +161,22 @@ def test_open_in_xero_lands_on_the_row_of_each_record(xero, sandbox):
         line_items=[line],
     )
     xero.api.create_credit_notes(xero.tenant_id, CreditNotes(credit_notes=[note]))
+    monthly = RepeatingInvoice(
+        type="ACCREC",
+        contact=Contact(contact_id=people["Ridgeway Builders"]),
+        schedule=Schedule(
+            period=1,
+            unit="MONTHLY",
+            due_date=0,
+            due_date_type="DAYSAFTERINVOICEDATE",
+            start_date=xero.books.today() + timedelta(days=3),
+        ),
+        line_items=[line],
+        status="AUTHORISED",
+    )
+    xero.api.create_repeating_invoices(
+        xero.tenant_id, RepeatingInvoices(repeating_invoices=[monthly])
+    )
     draft = invoice_of(xero, "INV-0004")  # a deleted invoice keeps its row: its link still works
     xero.api.update_invoice(
         xero.tenant_id, draft["InvoiceID"], Invoices(invoices=[Invoice(status="DELETED")])
@@ -171,6 +191,7 @@ def test_open_in_xero_lands_on_the_row_of_each_record(xero, sandbox):
         "payment": "payments",
         "overpayment": "overpayments",
         "item": "items",
+        "repeating_invoice": "repeating_invoices",
     }
     assert set(XERO_WEB_URLS) <= set(kinds)  # every kind the addon links to
     linked = []
