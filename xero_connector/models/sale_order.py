@@ -149,12 +149,12 @@ class SaleOrder(models.Model):
         "Last invoice by", copy=False, help="Empty: until the subscription is ended."
     )
     xero_recurring_due_days = fields.Integer(
-        "Due", compute="_compute_xero_recurring_due", store=True, readonly=False
+        "Due", compute="_compute_xero_recurring_due_days", store=True, readonly=False
     )
     xero_recurring_due_type = fields.Selection(
         DUE_TYPES,
         "Due rule",
-        compute="_compute_xero_recurring_due",
+        compute="_compute_xero_recurring_due_type",
         store=True,
         readonly=False,
     )
@@ -339,15 +339,14 @@ class SaleOrder(models.Model):
             order.xero_recurring = any(order.order_line.mapped("xero_recurring"))
 
     @api.depends("payment_term_id")
-    def _compute_xero_recurring_due(self):
-        """The due rule of the order's payment term, where Xero has the same one (the
-        last instalment's days); otherwise due on the invoice date."""
+    def _compute_xero_recurring_due_days(self):
         for order in self:
-            lines = order.payment_term_id.line_ids.sorted("nb_days")
-            last = lines[-1:] if lines else lines
-            due_type = TERM_DUE_TYPES.get(last.delay_type) if last else None
-            order.xero_recurring_due_type = due_type or "DAYSAFTERINVOICEDATE"
-            order.xero_recurring_due_days = last.nb_days if due_type else 0
+            order.xero_recurring_due_days = order._xero_term_due()[1]
+
+    @api.depends("payment_term_id")
+    def _compute_xero_recurring_due_type(self):
+        for order in self:
+            order.xero_recurring_due_type = order._xero_term_due()[0]
 
     @api.depends(
         "xero_recurring_start",
@@ -826,6 +825,14 @@ class SaleOrder(models.Model):
         if not subscriptions:
             raise UserError(self.env._("This order is not billed by a Xero subscription."))
         return subscriptions
+
+    def _xero_term_due(self):
+        """(Xero's due-date rule, days) of the order's payment term, where Xero has the
+        same rule (the last instalment's days); otherwise due on the invoice date."""
+        self.ensure_one()
+        last = self.payment_term_id.line_ids.sorted("nb_days")[-1:]
+        due_type = TERM_DUE_TYPES.get(last.delay_type) if last else None
+        return (due_type, last.nb_days) if due_type else ("DAYSAFTERINVOICEDATE", 0)
 
     def _xero_back_dates(self, today):
         """The invoice dates Xero would generate at once for this order's schedule (a

@@ -878,6 +878,12 @@ class XeroOrderInvoice(models.Model):
         figures = self.connection_id._xero_figures_for(user)
         summary = self._xero_overdue_summary(today, figures)
         if self.subscription_id:
+            if not figures:  # what the subscription bills is the order's own figure
+                summary = self.env._(
+                    "%(summary)s (an invoice of %(total)s)",
+                    summary=summary,
+                    total=self.currency_id.format(self.amount_total),
+                )
             return self._xero_follow_up_activity(summary, user, escalated)
         if escalated:
             summary = self.env._("Escalated: %s", summary)
@@ -935,8 +941,10 @@ class XeroOrderInvoice(models.Model):
     def _xero_payment_failed(self, tx, today):
         self.ensure_one()
         reason = self.env._(
-            "%(invoice)s: the online payment failed on %(date)s (%(state)s%(message)s)",
+            "%(invoice)s of %(total)s: the online payment failed on %(date)s "
+            "(%(state)s%(message)s)",
             invoice=self.display_name,
+            total=self.currency_id.format(self.amount_total),
             date=today,
             state=dict(tx._fields["state"]._description_selection(self.env))[tx.state].lower(),
             message=f": {tx.state_message}" if tx.state_message else "",

@@ -3,7 +3,7 @@ from dataclasses import replace
 from odoo import api, fields, models
 
 from ..tools.bulk import write_rows
-from ..tools.outcomes import Done
+from ..tools.outcomes import Done, Send
 from ..tools.schedule import (
     APPROVALS,
     DUE_TYPES,
@@ -12,7 +12,7 @@ from ..tools.schedule import (
     next_dates,
     xero_schedule_unit,
 )
-from ..tools.sync_rules import xero_datetime
+from ..tools.sync_rules import quoted, xero_datetime
 
 
 class XeroSubscriptionTemplate(models.Model):
@@ -223,16 +223,62 @@ class XeroSubscriptionTemplate(models.Model):
 
     @api.model
     def _xero_before_send(self, connection, jobs, outcomes, links):
-        """A version deleted before it reached Xero is not sent at all."""
-        changed = {}
+        """A version deleted before it reached Xero is not sent at all; one that
+        replaces another starts on the next date Xero has for it now."""
+        changed, replacing = {}, {}
         for job in jobs:
             template = self.browse(job.res_id).sudo()
             send = outcomes[job.id]
-            if getattr(send, "operation", None) == "create" and template.to_delete:
+            if not isinstance(send, Send) or send.operation != "create":
+                continue
+            if template.to_delete:
                 changed[job.id] = Done(self.env._("Replaced before it reached Xero."))
                 template.write({"state": "cancelled", "to_delete": False})
+            elif send.payload is not None:  # not a resend of what may have reached Xero
+                replacing[job.id] = template
+        changed |= self._xero_continue_schedules(connection, replacing)
         rest = {job_id: o for job_id, o in outcomes.items() if job_id not in changed}
         return changed | super()._xero_before_send(connection, jobs, rest, links)
+
+    @api.model
+    def _xero_continue_schedules(self, connection, templates):
+        """{job id: Send} of the new versions (``templates``: {job id: version}) whose
+        start moves to the next date Xero has for the version they replace, read now
+        (one call for the batch): Xero may have generated an invoice since Odoo last
+        heard, and the new version must neither bill that period again nor skip one."""
+        older = {}
+        for job_id, template in templates.items():
+            previous = template.subscription_id.template_ids.filtered(
+                lambda t, template=template: (
+                    t.id < template.id and t.state == "open" and not t.to_delete
+                )
+            )
+            previous_links = previous._xero_links(connection, ids=previous.ids)
+            xero_ids = [link.xero_id for link in previous_links.values() if link.xero_id]
+            if xero_ids:
+                older[job_id] = xero_ids
+        if not older:
+            return {}
+        wanted = sorted({x for ids in older.values() for x in ids})
+        answer = connection._xero_call_json(
+            "get_repeating_invoices",
+            where=" OR ".join(f"RepeatingInvoiceID==Guid({quoted(x)})" for x in wanted),
+            purpose="push",
+            log={"direction": "in", "message": self.env._("Repeating invoices replaced")},
+        )
+        next_of = {}
+        for element in answer.get("RepeatingInvoices") or []:
+            moment = xero_datetime((element.get("Schedule") or {}).get("NextScheduledDate"))
+            if moment and element.get("Status") != "DELETED":
+                next_of[(element.get("RepeatingInvoiceID") or "").lower()] = moment.date()
+        sends = {}
+        for job_id, xero_ids in older.items():
+            dates = [next_of[x.lower()] for x in xero_ids if x.lower() in next_of]
+            template = templates[job_id]
+            if dates and max(dates) != template.start_date:
+                template.write({"start_date": max(dates), "next_date": max(dates)})
+                sends[job_id] = Send("create", template._xero_payload(connection))
+        return sends
 
     def _xero_problem(self, connection, payload, currencies, archived):
         problem = super()._xero_problem(connection, payload, currencies, archived)

@@ -7,5 +7,6 @@ from . import (
     xero_contact_golive,
     xero_payment_register,
     xero_product_golive,
+    xero_subscription_report,
     xero_tax_matrix,
 )

@@ -33,6 +33,12 @@ class TestCompanyIsolation(OrderPaymentCase, TransactionCase):
         self.run_until_settled()
         order._action_cancel()  # part-paid: credited in Xero
         self.run_until_settled()
+        # a subscription: a repeating invoice in Xero
+        plan = self.product("ISO-SUB", "Hosting plan", 30.0)
+        plan.product_tmpl_id.xero_recurring = True
+        self.order([(plan, 1)])
+        self.run_until_settled()
+        self.env["xero.subscription.report"].create({})
         # a customer whose email two Xero contacts share waits in the review list
         with self.sandbox.lock:
             for name in ("Twin One", "Twin Two"):

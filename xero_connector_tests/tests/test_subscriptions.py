@@ -3,7 +3,7 @@ invoices Xero generates linked back to the order, changes that replace the templ
 without skipping or doubling a period, pause, resume, end and cancel, back-dated starts,
 tracked items, and the daily check of the templates (issue 23)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -172,6 +172,22 @@ class TestSubscriptionTemplate(SubscriptionCase, TransactionCase):
         # the quantity invoiced of the line is the subscription's, once
         self.assertEqual(plan_line.qty_invoiced, 3)
 
+    def test_a_replacement_starts_where_xero_is_even_when_odoo_has_not_heard_yet(self):
+        order = self.subscribe()
+        # Xero generates next month's invoice; Odoo has not read it yet
+        self.sandbox.clock.set(self.sandbox.clock.now() + relativedelta(months=1))
+        self.sandbox.run_schedules()
+        subscription = order.sudo().xero_subscription_id
+        self.assertEqual(subscription.next_date, self.today + relativedelta(months=1))
+        plan_line = order.order_line.filtered(lambda ol: ol.product_id == self.plan)
+        plan_line.product_uom_qty = 5
+        self.run_until_settled()
+        [template] = self.templates()
+        self.assertEqual(template["Schedule"]["StartDate"], self.today + relativedelta(months=2))
+        self.months_pass()
+        dates = [i["Date"] for i in self.generated()]
+        self.assertEqual(dates, [self.today + relativedelta(months=n) for n in range(3)])
+
     def test_a_save_that_changes_nothing_recurring_keeps_the_template(self):
         order = self.subscribe()
         order.write({"note": "Thanks"})
@@ -313,3 +329,219 @@ class TestSubscriptionStart(SubscriptionCase, TransactionCase):
         self.assertEqual(subscription.state, "ended")
         self.assertIn("deleted in Xero", order.message_ids[0].body)
         self.assertTrue(template)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowUp(SubscriptionCase, TransactionCase):
+    """A subscription's payment that does not come is followed up by its salesperson."""
+
+    def setUp(self):
+        super().setUp()
+        self.kind = self.env.ref("xero_connector.mail_activity_type_xero_subscription_payment")
+        self.seller = self.env["res.users"].create(
+            {
+                "name": "Sam Seller",
+                "login": "sam-seller",
+                "group_ids": [Command.link(self.env.ref("sales_team.group_sale_salesman").id)],
+            }
+        )
+        self.leader = self.env["res.users"].create(
+            {
+                "name": "Lee Leader",
+                "login": "lee-leader",
+                "group_ids": [Command.link(self.env.ref("sales_team.group_sale_manager").id)],
+            }
+        )
+        self.team = self.env["crm.team"].create({"name": "Renewals", "user_id": self.leader.id})
+        self.customer.write({"phone": "+64 9 555 0101"})
+        self.connection.sudo().overdue_alerts = True
+        self.method = self.env.ref("payment.payment_method_unknown")
+        self.provider = self.env["payment.provider"].create(
+            {
+                "name": "Card payments",
+                "code": "none",
+                "state": "test",
+                "company_id": self.env.company.id,
+                "payment_method_ids": [Command.set(self.method.ids)],
+            }
+        )
+        self.method.active = True
+
+    def follow_ups(self, order, user=None):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "sale.order"),
+                ("res_id", "=", order.id),
+                ("activity_type_id", "=", self.kind.id),
+                *([("user_id", "=", user.id)] if user else []),
+            ]
+        )
+
+    def failed_payment(self, order, state="error"):
+        count = self.env["payment.transaction"].search_count([])
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.method.id,
+                    "reference": f"{order.name}-F{count}",
+                    "amount": 230.0,
+                    "currency_id": order.currency_id.id,
+                    "partner_id": order.partner_id.id,
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+            )
+        )
+        if state == "error":
+            tx._set_error("Card declined")
+        else:
+            tx._set_canceled()
+        return tx
+
+    def test_an_unpaid_due_date_raises_one_follow_up_and_the_subscription_is_at_risk(self):
+        order = self.subscribe(
+            user_id=self.seller.id, team_id=self.team.id, xero_recurring_due_days=7
+        )
+        subscription = order.sudo().xero_subscription_id
+        self.assertFalse(subscription.at_risk)
+        self.sandbox.clock.advance(9 * 86400)
+        self.poll()
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_overdue_alerts"))
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_overdue_alerts"))
+        [activity] = self.follow_ups(order)
+        self.assertEqual(activity.user_id, self.seller)
+        self.assertIn("Follow up the subscription payment", activity.summary)
+        self.assertIn("$\xa0230.00", activity.summary)
+        self.assertIn("accounts@ridgeway.example", activity.note)
+        self.assertIn("+64 9 555 0101", activity.note)
+        self.assertTrue(subscription.at_risk)
+        self.assertTrue(order.xero_subscription_at_risk)
+        # paid in Xero: the activity is done by itself and the risk gone
+        [invoice] = self.generated()
+        self.pay(invoice)
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_overdue_alerts"))
+        self.assertFalse(self.follow_ups(order).filtered("active"))
+        self.assertFalse(subscription.at_risk)
+
+    def test_a_failed_online_payment_raises_one_follow_up_and_a_second_escalates(self):
+        order = self.subscribe(user_id=self.seller.id, team_id=self.team.id)
+        subscription = order.sudo().xero_subscription_id
+        self.failed_payment(order)
+        [activity] = self.follow_ups(order, self.seller)
+        self.assertIn("online payment failed", activity.summary)
+        self.assertIn("Card declined", activity.summary)
+        self.assertTrue(subscription.at_risk)
+        # not overdue yet, still due: the follow-up stays open
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_overdue_alerts"))
+        self.assertTrue(activity.active)
+        self.failed_payment(order, state="cancel")
+        self.assertEqual(len(self.follow_ups(order, self.seller)), 1, "one activity, not two")
+        [escalated] = self.follow_ups(order, self.leader)
+        self.assertIn("Escalated", escalated.summary)
+        [invoice] = self.generated()
+        self.pay(invoice)
+        self.run_cron(self.env.ref("xero_connector.ir_cron_xero_overdue_alerts"))
+        self.assertFalse(self.follow_ups(order).filtered("active"))
+        self.assertFalse(subscription.at_risk)
+
+    def test_a_failed_payment_of_an_order_without_subscription_changes_nothing(self):
+        order = self.order([(self.drill, 1)], user_id=self.seller.id)
+        order.action_xero_invoice()
+        self.run_until_settled()
+        self.failed_payment(order)
+        self.assertFalse(self.follow_ups(order))
+
+
+@tagged("post_install", "-at_install")
+class TestRecurringRevenue(SubscriptionCase, TransactionCase):
+    """MRR and its movements over February 2027, against figures worked out by hand."""
+
+    def version(self, partner, mrr, made, ended=None, subscription=None):
+        """A version of a subscription of ``partner`` worth ``mrr`` a month, made on
+        ``made`` and replaced (paused, ended...) on ``ended``."""
+        if not subscription:
+            order = self.env["sale.order"].create({"partner_id": partner.id})
+            subscription = (
+                self.env["xero.subscription"]
+                .sudo()
+                .create({"order_id": order.id, "connection_id": self.connection.id})
+            )
+        self.env["xero.subscription.template"].sudo().with_context(xero_inbound=True).create(
+            {
+                "subscription_id": subscription.id,
+                "order_id": subscription.order_id.id,
+                "connection_id": self.connection.id,
+                "partner_id": partner.id,
+                "currency_id": self.env.company.currency_id.id,
+                "date": made,
+                "interval": 1,
+                "unit": "month",
+                "mrr": mrr,
+                "valid_to": ended,
+            }
+        )
+        return subscription
+
+    def test_movements_over_a_month_match_the_hand_computed_figures(self):
+        names = "ABCDEFGH"
+        partners = {n: self.env["res.partner"].create({"name": f"Customer {n}"}) for n in names}
+        d = date
+        self.version(partners["A"], 100, d(2027, 1, 10))
+        b = self.version(partners["B"], 200, d(2027, 1, 5), d(2027, 2, 10))
+        self.version(partners["B"], 300, d(2027, 2, 10), subscription=b)
+        c = self.version(partners["C"], 150, d(2027, 1, 1), d(2027, 2, 15))
+        self.version(partners["C"], 50, d(2027, 2, 15), subscription=c)
+        self.version(partners["D"], 80, d(2027, 1, 20), d(2027, 2, 20))  # cancelled
+        self.version(partners["E"], 120, d(2027, 2, 5))  # new
+        f = self.version(partners["F"], 60, d(2027, 1, 3), d(2027, 2, 3))  # paused...
+        self.version(partners["F"], 60, d(2027, 2, 25), subscription=f)  # ...and resumed
+        self.version(partners["G"], 40, d(2027, 2, 10), d(2027, 2, 20))  # in and out
+        self.version(partners["H"], 30, d(2027, 1, 2))
+        self.version(partners["H"], 20, d(2027, 1, 2), d(2027, 2, 12))  # one of two ended
+        report = self.env["xero.subscription.report"].create(
+            {"date_from": d(2027, 2, 1), "date_to": d(2027, 2, 28)}
+        )
+        figures = {
+            name: report[name]
+            for name in (
+                "mrr_start",
+                "new_mrr",
+                "expansion_mrr",
+                "contraction_mrr",
+                "churned_mrr",
+                "net_mrr",
+                "mrr_end",
+                "arr_end",
+                "customers_start",
+                "customers_end",
+                "customers_lost",
+                "logo_churn",
+            )
+        }
+        self.assertEqual(
+            figures,
+            {
+                "mrr_start": 640.0,  # A 100, B 200, C 150, D 80, F 60, H 50
+                "new_mrr": 120.0,  # E
+                "expansion_mrr": 100.0,  # B 200 -> 300
+                "contraction_mrr": 120.0,  # C 150 -> 50, H 50 -> 30
+                "churned_mrr": 80.0,  # D
+                "net_mrr": 20.0,
+                "mrr_end": 660.0,  # A 100, B 300, C 50, E 120, F 60, H 30
+                "arr_end": 7920.0,
+                "customers_start": 6,
+                "customers_end": 6,
+                "customers_lost": 1,
+                "logo_churn": 16.67,
+            },
+        )
+        # the running subscriptions' MRR is the same sum, in a plain read_group
+        self.assertEqual(
+            self.env["xero.subscription"]._xero_mrr_on(self.env.company, d(2027, 2, 28)),
+            {
+                partners[n].id: v
+                for n, v in {"A": 100, "B": 300, "C": 50, "E": 120, "F": 60, "H": 50 - 20}.items()
+            },
+        )
