@@ -895,6 +895,9 @@ def prepare_demo_database(vpython, config, db, data_dir):
 
 # run in "odoo shell": the demo company stays connected to the sandbox
 DEMO_CONNECTION = """
+from datetime import timedelta
+
+from odoo import fields
 from odoo.addons.xero_connector.exceptions import XeroError
 connection = env.company._xero_connection()
 try:
@@ -968,6 +971,38 @@ if connection.payment_activity == "none":
     env.ref("xero_connector.ir_cron_xero_poll").write(
         {"interval_number": 1, "interval_type": "minutes"}
     )
+# subscriptions: two monthly ones billed by Xero's repeating invoices (see the sandbox's
+# page); moving the sandbox's clock a month brings their next invoices into Odoo, and the
+# first invoice of the support plan, due within a week, goes unpaid into a follow-up
+if not env["xero.subscription"].search_count([("connection_id", "=", connection.id)]):
+    monthly = lambda name, code, price: env["product.product"].create({
+        "name": name,
+        "default_code": code,
+        "type": "service",
+        "invoice_policy": "order",
+        "list_price": price,
+        "xero_recurring": True,
+    })
+    support = monthly("Support plan", "DEMO-SUPPORT", 49.0)
+    hosting = monthly("Managed hosting", "DEMO-HOSTING", 120.0)
+    admin = env.ref("base.user_admin")
+    today = fields.Date.context_today(admin)
+    orders = env["sale.order"].create([
+        {
+            "partner_id": env.ref("base.res_partner_2").id,
+            "user_id": admin.id,
+            "order_line": [(0, 0, {"product_id": support.id, "product_uom_qty": 1})],
+            "xero_recurring_due_days": 7,
+        },
+        {
+            "partner_id": env.ref("base.res_partner_12").id,
+            "user_id": admin.id,
+            "order_line": [(0, 0, {"product_id": hosting.id, "product_uom_qty": 2})],
+            "xero_recurring_start": today + timedelta(days=10),
+            "xero_recurring_due_days": 14,
+        },
+    ])
+    orders.action_confirm()
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)

@@ -230,6 +230,8 @@ class XeroInvoice(models.Model):
             mirror = existing.get(xero_id)
             moved = moved or _moves_stock(mirror.status if mirror else None, values["status"])
             if mirror:
+                if "RepeatingInvoiceID" not in element:  # a summary may not say it
+                    values.pop("repeating_xero_id")
                 rows[mirror.id] = values
                 before[mirror.id] = mirror._xero_settled()
             elif values["status"] in OPEN or (values["date"] and values["date"] >= start):
@@ -268,6 +270,7 @@ class XeroInvoice(models.Model):
         return {
             "outcomes": outcomes,
             "changed": changed,
+            "made": made | self.browse(list(late)),
             "received": received,
             "reversed": reversed_,
             "moved": moved,
@@ -309,6 +312,15 @@ class XeroInvoice(models.Model):
             for mirror in changed
             if mirror.xero_id in changes["summaries"] and mirror.id in {**received, **reversed_}
         ]
+        # nor, Xero does not say, which repeating invoice generated it: a new invoice of
+        # a customer with a subscription is read whole
+        to_read += (
+            self.env["xero.subscription"]
+            ._xero_unsure_generated(
+                connection, changes["made"].filtered(lambda m: m.xero_id in changes["summaries"])
+            )
+            .mapped("xero_id")
+        )
         jobs = self.env["xero.sync.job"]
         if to_read:
             jobs._xero_enqueue_fetches(connection, self, to_read)

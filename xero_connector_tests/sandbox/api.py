@@ -612,13 +612,21 @@ def _list_documents(context, kind, plural):
     records = _document_filters(context, kind, list(books.store(kind).values()))
     summary = query.flag("summaryOnly")
     unitdp = context.unitdp
+    unnamed = summary and not context.sandbox.summary_names_repeating
+
+    def view(document, lines=False):
+        shown = books.document_view(kind, document, lines=lines, summary=summary, unitdp=unitdp)
+        if unnamed:
+            shown.pop("RepeatingInvoiceID", None)
+        return shown
+
     return listing(
         context,
         plural,
         records,
-        lambda d: books.document_view(kind, d, lines=False, summary=summary, unitdp=unitdp),
+        view,
         searchable=("InvoiceNumber", "CreditNoteNumber", "Reference"),
-        page_view=lambda d: books.document_view(kind, d, summary=summary, unitdp=unitdp),
+        page_view=lambda d: view(d, lines=True),
         id_key="InvoiceID" if kind == "invoice" else "CreditNoteID",
     )
 

@@ -111,6 +111,7 @@ class XeroSandbox:
         base_currency="NZD",
         view_touches_invoice=False,
         view_sends_webhook=False,
+        summary_names_repeating=True,
     ):
         self.lock = threading.RLock()
         # what a customer opening an online invoice does besides its "Viewed" History
@@ -119,6 +120,9 @@ class XeroSandbox:
             "touch": bool(view_touches_invoice),
             "webhook": bool(view_sends_webhook),
         }
+        # whether an invoice's summary (summaryOnly=true) carries the RepeatingInvoiceID
+        # of the template that generated it (Xero does not say)
+        self.summary_names_repeating = bool(summary_names_repeating)
         self.clock = Clock()
         self.limiter = RateLimiter(self.clock, limits or Limits())
         self.faults = Faults()

@@ -545,3 +545,27 @@ class TestRecurringRevenue(SubscriptionCase, TransactionCase):
                 for n, v in {"A": 100, "B": 300, "C": 50, "E": 120, "F": 60, "H": 50 - 20}.items()
             },
         )
+
+
+@tagged("post_install", "-at_install")
+class TestSummariesWithoutTemplate(SubscriptionCase, TransactionCase):
+    """Xero does not say whether an invoice's summary (the poll's) names the repeating
+    invoice that generated it: without it, the new invoices of a subscribed customer
+    are read whole (one call per 50) and linked all the same."""
+
+    sandbox_options = {"base_currency": "USD", "summary_names_repeating": False}
+
+    def test_the_poll_alone_links_the_generated_invoices(self):
+        order = self.subscribe()
+        self.months_pass()
+        subscription = order.sudo().xero_subscription_id
+        self.assertEqual(
+            subscription.invoice_ids.mapped("number"),
+            [i["InvoiceNumber"] for i in reversed(self.generated())],
+        )
+        reads = [
+            c
+            for c in self.api_calls()
+            if c["path"] == "/api.xro/2.0/Invoices" and "ids" in (c.get("query") or {})
+        ]
+        self.assertTrue(reads, "read whole by their ids")
