@@ -972,8 +972,9 @@ if connection.payment_activity == "none":
         {"interval_number": 1, "interval_type": "minutes"}
     )
 # subscriptions: two monthly ones billed by Xero's repeating invoices (see the sandbox's
-# page); moving the sandbox's clock a month brings their next invoices into Odoo, and the
-# first invoice of the support plan, due within a week, goes unpaid into a follow-up
+# page); moving the sandbox's clock a month brings their next invoices into Odoo (the
+# hosting's first, due in 30 days), and the support plan's first invoice, due within a
+# week, goes unpaid into a follow-up activity
 if not env["xero.subscription"].search_count([("connection_id", "=", connection.id)]):
     monthly = lambda name, code, price: env["product.product"].create({
         "name": name,
@@ -998,8 +999,8 @@ if not env["xero.subscription"].search_count([("connection_id", "=", connection.
             "partner_id": env.ref("base.res_partner_12").id,
             "user_id": admin.id,
             "order_line": [(0, 0, {"product_id": hosting.id, "product_uom_qty": 2})],
-            "xero_recurring_start": today + timedelta(days=10),
-            "xero_recurring_due_days": 14,
+            "xero_recurring_start": today + timedelta(days=20),
+            "xero_recurring_due_days": 30,
         },
     ])
     orders.action_confirm()

@@ -640,6 +640,8 @@ class SaleOrder(models.Model):
         is credited, and what was added is to invoice (at once when the company
         invoices automatically)."""
         self.sudo().xero_subscription_id._xero_changed_order()
+        # a confirmed order whose line became recurring starts its subscription
+        self.filtered(lambda o: o.state == "sale")._xero_start_subscriptions()
         for order in self.sudo().filtered(lambda o: o.state == "sale" and o.xero_invoice_ids):
             connection = order.company_id._xero_connection()
             if not connection.sync_invoices:

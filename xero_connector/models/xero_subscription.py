@@ -144,17 +144,19 @@ class XeroSubscription(models.Model):
     def action_pause(self):
         """Pause: Xero's repeating invoice is deleted, so nothing more is billed; the
         invoices made stay as they are."""
-        for subscription in self:
+        subscriptions = self._xero_changeable()
+        for subscription in subscriptions:
             subscription._xero_check_state("running", self.env._("paused"))
-        self._xero_stop("paused")
+        subscriptions._xero_stop("paused")
         return True
 
     def action_resume(self):
         """Resume: a new repeating invoice continues the schedule from its next date
         still to come (the paused periods are not billed)."""
-        for subscription in self:
+        subscriptions = self._xero_changeable()
+        for subscription in subscriptions:
             subscription._xero_check_state("paused", self.env._("resumed"))
-        for subscription in self:
+        for subscription in subscriptions:
             today = subscription.connection_id._xero_today()
             template = subscription.template_id
             anchor = template.next_date or template.start_date or today
@@ -168,10 +170,11 @@ class XeroSubscription(models.Model):
 
     def action_end(self):
         """End now: Xero bills no more (the invoices made stay, to be paid)."""
-        for subscription in self:
+        subscriptions = self._xero_changeable()
+        for subscription in subscriptions:
             if subscription.state not in ("running", "paused"):
                 subscription._xero_check_state("running", self.env._("ended"))
-        self._xero_stop("ended")
+        subscriptions._xero_stop("ended")
         return True
 
     def action_view_order(self):
@@ -189,23 +192,36 @@ class XeroSubscription(models.Model):
 
     # ------------------------------------------------------------------ business: lifecycle
 
+    def _xero_changeable(self):
+        """These subscriptions, for a user who may change their orders (whose
+        salesperson pauses, resumes or ends them): as the system, which keeps them."""
+        self.order_id.check_access("write")
+        return self.sudo()
+
     @api.model
     def _xero_start(self, orders):
         """The subscriptions of these confirmed orders, each with its first version
-        queued for Xero."""
+        queued for Xero (all made at once). A first invoice in the past is kept only when
+        the user said to bill the past periods; otherwise it is today."""
         today = fields.Date.context_today(self)
         subscriptions = self.create(
             [
                 {
                     "order_id": order.id,
                     "connection_id": order.company_id.sudo()._xero_connection().id,
-                    "start_date": order.xero_recurring_start or today,
+                    "start_date": order.xero_recurring_start
+                    if order.xero_recurring_back_ok
+                    else max(order.xero_recurring_start or today, today),
                 }
                 for order in orders
             ]
         )
-        for subscription in subscriptions:
-            subscription._xero_new_version(subscription.start_date)
+        templates = self.env["xero.subscription.template"].sudo()
+        templates = templates.create(
+            [templates._xero_values(s, s.start_date) for s in subscriptions]
+        )
+        for subscription, template in zip(subscriptions, templates, strict=True):
+            subscription.template_id = template
         return subscriptions
 
     def _xero_new_version(self, start):
@@ -229,6 +245,17 @@ class XeroSubscription(models.Model):
         for subscription in self.filtered(lambda s: s.state == "running"):
             template = subscription.template_id
             if template and template._xero_same_as_order():
+                continue
+            if not subscription.order_id.xero_recurring:  # no recurring line left
+                subscription._xero_stop("ended")
+                subscription.order_id._xero_tell(
+                    {
+                        subscription.order_id.id: self.env._(
+                            "No line of the order recurs any more: the subscription ended, "
+                            "its repeating invoice is deleted in Xero."
+                        )
+                    }
+                )
                 continue
             start = template.next_date or template.start_date
             subscription._xero_new_version(start)

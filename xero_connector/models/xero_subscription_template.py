@@ -114,9 +114,8 @@ class XeroSubscriptionTemplate(models.Model):
         """The values of a version of ``subscription`` from the order's recurring lines
         and schedule, its first invoice on ``start``."""
         order = subscription.order_id
-        lines = order.order_line.filtered(lambda line: line.xero_recurring or line.display_type)
         summary, commands = self._xero_amounts(
-            order, [(line, line.product_uom_qty, None) for line in _without_empty(lines)]
+            order, [(line, line.product_uom_qty, None) for line in _recurring_lines(order)]
         )
         values = self._xero_common_values(subscription.connection_id, order, summary)
         return values | {
@@ -447,6 +446,14 @@ class XeroSubscriptionTemplate(models.Model):
         return live.browse(list(rows)) | deleted
 
 
-def _without_empty(lines):
-    """Sections and notes are kept only before a recurring line they introduce."""
-    return lines.filtered(lambda line: not line.display_type) and lines
+def _recurring_lines(order):
+    """The order's recurring lines, each with the sections and notes just before it."""
+    kept, pending = [], []
+    for line in order.order_line:
+        if line.display_type:
+            pending.append(line)
+            continue
+        if line.xero_recurring:
+            kept += [*pending, line]
+        pending = []
+    return kept

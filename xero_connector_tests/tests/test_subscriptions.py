@@ -188,6 +188,37 @@ class TestSubscriptionTemplate(SubscriptionCase, TransactionCase):
         dates = [i["Date"] for i in self.generated()]
         self.assertEqual(dates, [self.today + relativedelta(months=n) for n in range(3)])
 
+    def test_a_line_made_recurring_after_confirmation_starts_it_and_none_left_ends_it(self):
+        order = self.order([])
+        order.write(
+            {
+                "order_line": [
+                    Command.create({"display_type": "line_section", "name": "Tools"}),
+                    Command.create({"product_id": self.drill.id, "product_uom_qty": 1}),
+                    Command.create({"display_type": "line_section", "name": "Care"}),
+                    Command.create(
+                        {"product_id": self.saw.id, "product_uom_qty": 1, "xero_recurring": False}
+                    ),
+                ]
+            }
+        )
+        self.assertFalse(order.xero_subscription_id)
+        saw_line = order.order_line.filtered(lambda ol: ol.product_id == self.saw)
+        saw_line.xero_recurring = True
+        self.run_until_settled()
+        subscription = order.sudo().xero_subscription_id
+        self.assertEqual(subscription.state, "running")
+        [template] = self.templates()
+        self.assertEqual(
+            [line["Description"] for line in template["LineItems"]],
+            ["Care", saw_line.name],
+            "the section before the recurring line, not the one-off lines' one",
+        )
+        saw_line.xero_recurring = False
+        self.run_until_settled()
+        self.assertEqual(subscription.state, "ended")
+        self.assertEqual(self.templates(), [])
+
     def test_a_save_that_changes_nothing_recurring_keeps_the_template(self):
         order = self.subscribe()
         order.write({"note": "Thanks"})
