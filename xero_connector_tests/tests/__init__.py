@@ -29,6 +29,7 @@ from . import (
     test_products,
     test_queue_resilience,
     test_screenshots,
+    test_subscription_tour,
     test_subscriptions,
     test_sync_access,
     test_sync_faults,
