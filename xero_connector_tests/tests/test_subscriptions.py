@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
 
@@ -600,3 +600,52 @@ class TestSummariesWithoutTemplate(SubscriptionCase, TransactionCase):
             if c["path"] == "/api.xro/2.0/Invoices" and "ids" in (c.get("query") or {})
         ]
         self.assertTrue(reads, "read whole by their ids")
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriptionAccess(SubscriptionCase, TransactionCase):
+    def test_a_salesperson_runs_their_subscription_without_seeing_xero_figures(self):
+        seller = self.env["res.users"].create(
+            {
+                "name": "Sally Sales",
+                "login": "sally-sales",
+                "group_ids": [Command.link(self.env.ref("sales_team.group_sale_salesman").id)],
+            }
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(seller)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [Command.create({"product_id": self.plan.id})],
+                }
+            )
+        )
+        self.assertTrue(order.order_line.xero_recurring, "the product's default")
+        order.action_confirm()
+        self.run_until_settled()
+        self.poll()
+        self.assertEqual(order.xero_subscription_state, "running")
+        self.assertEqual(order.xero_next_invoice_date, self.today + relativedelta(months=1))
+        self.assertEqual(order.xero_subscription_invoices, 1)
+        with self.assertRaises(AccessError):
+            self.env["xero.subscription"].with_user(seller).search([])
+        with self.assertRaises(AccessError):
+            order.xero_subscription_id.with_user(seller).read(["mrr"])
+        order.action_xero_pause_subscription()
+        self.run_until_settled()
+        self.assertEqual(order.xero_subscription_state, "paused")
+        # another salesperson's order: not theirs to change
+        other = self.subscribe([(self.plan, 1)])
+        other.user_id = self.env.ref("base.user_admin")
+        self.env["ir.rule"].sudo().create(
+            {
+                "name": "own orders only (test)",
+                "model_id": self.env.ref("sale.model_sale_order").id,
+                "domain_force": "[('user_id', '=', user.id)]",
+                "groups": [Command.link(self.env.ref("sales_team.group_sale_salesman").id)],
+            }
+        )
+        with self.assertRaises(AccessError):
+            other.with_user(seller).action_xero_pause_subscription()
