@@ -360,12 +360,16 @@ class SaleOrder(models.Model):
         for order in self:
             dates = order._xero_back_dates(today)
             order.xero_recurring_back_count = len(dates)
-            order.xero_recurring_back_note = dates and self.env._(
-                "The first invoice is in the past: Xero generates %(count)s invoice(s) at "
-                "once, dated %(first)s to %(last)s.",
-                count=len(dates),
-                first=dates[0],
-                last=dates[-1],
+            order.xero_recurring_back_note = (
+                self.env._(
+                    "The first invoice is in the past: Xero generates %(count)s invoice(s) "
+                    "at once, dated %(first)s to %(last)s.",
+                    count=len(dates),
+                    first=dates[0],
+                    last=dates[-1],
+                )
+                if dates
+                else False
             )
 
     # ------------------------------------------------------------------ constraints

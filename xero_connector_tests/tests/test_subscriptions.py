@@ -301,6 +301,9 @@ class TestSubscriptionStart(SubscriptionCase, TransactionCase):
 
     def test_a_future_start_generates_nothing_until_its_day(self):
         start = self.today + timedelta(days=10)
+        quotation = self.order([(self.plan, 1)], confirm=False, xero_recurring_start=start)
+        self.assertFalse(quotation.xero_recurring_back_note, "nothing in the past to warn of")
+        self.assertFalse(self.order([(self.drill, 1)], confirm=False).xero_recurring_back_note)
         self.subscribe([(self.plan, 1)], xero_recurring_start=start)
         self.assertEqual(self.generated(), [])
         self.months_pass()

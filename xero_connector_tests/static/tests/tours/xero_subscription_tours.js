@@ -116,7 +116,7 @@ tours.add("xero_connector_tests.xero_subscription_quote", {
         {
             content: "The schedule reads: every 1 month, from that date, nothing in the past",
             trigger:
-                ".o_form_view:not(:has(.o_xero_back_dated:visible:contains('in the past'))) .o_field_widget[name='xero_recurring_interval'] input",
+                ".o_form_view:not(:has(.o_xero_back_dated:visible)) .o_field_widget[name='xero_recurring_interval'] input",
             run: () => {
                 const every = document.querySelector(
                     ".o_form_view .o_field_widget[name='xero_recurring_interval'] input",
