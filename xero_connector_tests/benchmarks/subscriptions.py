@@ -206,7 +206,12 @@ class SubscriptionBench(InvoiceBench):
             env = self.env(cr)
             company = env.company
             connection = env["xero.connection"].browse(self.ids["connection"])
-            partners = self.ids["partners"]
+            # a customer in five has two subscriptions
+            partners = (
+                env["res.partner"]
+                .create([{"name": f"MRR customer {index:05d}"} for index in range(count * 4 // 5)])
+                .ids
+            )
             orders = env["sale.order"].create(
                 [{"partner_id": partners[i % len(partners)]} for i in range(count)]
             )
