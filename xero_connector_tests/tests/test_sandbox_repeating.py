@@ -33,20 +33,8 @@ from .test_sandbox_webhooks import receiver, subscribe  # noqa: F401
 MUST_DELETE = "Repeating invoice status must be set to DELETED"
 SENDING_DRAFT = "Only AUTHORISED repeating invoices may have ApprovedForSending updated."
 SYSTEM = "System Generated"
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# English month names, as Xero's placeholders write them (the C locale's)
+MONTH_NAMES = tuple(calendar.month_name[1:])
 
 
 # ------------------------------------------------------------------ helpers
