@@ -58,6 +58,30 @@ class TestLayoutAt1440(ProductCase, HttpCase):
             login="admin",
         )
 
+    def test_a_confirmed_subscriptions_recurring_discount_and_amount_stay_in_view(self):
+        plan = self.product("LAY-SUP", "Support plan", 100.0)
+        plan.product_tmpl_id.xero_recurring = True
+        saw = self.product("LAY-SAW", "Panel saw", 45.5)
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Ridgeway Builders Ltd"}).id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": product.id, "product_uom_qty": qty, "discount": discount}
+                    )
+                    for product, qty, discount in ((plan, 12, 12.5), (saw, 3, 10.0))
+                ],
+            }
+        )
+        order.order_line[0].name = "Support plan: phone, e-mail and on-site visits, 8 to 6"
+        order.action_confirm()
+        self.assertTrue(order.xero_recurring)
+        self.start_tour(
+            f"/odoo/action-sale.action_orders/{order.id}",
+            "xero_connector_tests.layout_subscription_lines_in_view",
+            login="admin",
+        )
+
     def test_the_tax_map_headings_are_not_cut_off(self):
         self.sale_tax("Export 0%", 0)
         self.sale_tax("GST 15% included", 15, price_include_override="tax_included")

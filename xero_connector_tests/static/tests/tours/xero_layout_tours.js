@@ -116,6 +116,26 @@ registry.category("web_tour.tours").add("xero_connector_tests.layout_order_lines
     ],
 });
 
+registry.category("web_tour.tours").add("xero_connector_tests.layout_subscription_lines_in_view", {
+    steps: () => [
+        {
+            content: "The confirmed subscription's lines say which recur",
+            trigger:
+                ".o_field_one2many[name='order_line'] .o_data_row td[name='xero_recurring'] input:checked",
+        },
+        {
+            content: "The discount and the amount stay in view, no heading cut off",
+            trigger: ".o_field_one2many[name='order_line'] th[data-name='discount']",
+            run() {
+                assertColumnInView("xero_recurring");
+                assertColumnInView("discount");
+                assertColumnInView("price_subtotal");
+                assertHeadingsWhole(".o_field_one2many[name='order_line']");
+            },
+        },
+    ],
+});
+
 registry.category("web_tour.tours").add("xero_connector_tests.layout_tax_map_headings_whole", {
     steps: () => [
         {
