@@ -109,6 +109,13 @@ class XeroOrderInvoice(models.Model):
         ondelete="set null",
     )
 
+    # ------------------------------------------------------------------ constraints
+
+    _generated_once = models.UniqueIndex(
+        "(xero_invoice_id) WHERE subscription_id IS NOT NULL",
+        "An invoice Xero generated for a subscription is an invoice of its order once.",
+    )
+
     # ------------------------------------------------------------------ compute
 
     @api.depends("number", "order_id.name")

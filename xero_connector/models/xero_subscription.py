@@ -344,6 +344,8 @@ class XeroSubscription(models.Model):
             if link.res_id in templates.ids
         }
         invoices = self.env["xero.order.invoice"].sudo()
+        # a webhook's read and the poll linking the same invoice at once: the second
+        # waits for the first on the mirror's row and is retried (a unique index backs it)
         known = set(invoices.search([("xero_invoice_id", "in", generated.ids)]).xero_invoice_id.ids)
         new = generated.filtered(
             lambda m: m.id not in known and m.repeating_xero_id in by_xero_id

@@ -66,6 +66,10 @@ def forget_orders(env, connection, order_ids):
     orders = env["sale.order"].browse(order_ids)
     env["xero.order.credit.note"].search([("order_id", "in", orders.ids)]).unlink()
     env["xero.order.invoice"].search([("order_id", "in", orders.ids)]).unlink()
+    subscriptions = env["xero.subscription"].search([("order_id", "in", orders.ids)])
+    subscriptions.template_ids.unlink()
+    orders.xero_subscription_id = False
+    subscriptions.unlink()
     env["xero.invoice"].search([("connection_id", "=", connection.id)]).unlink()
     orders._action_cancel()
     orders.unlink()
