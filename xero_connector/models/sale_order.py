@@ -903,17 +903,14 @@ class SaleOrder(models.Model):
     def _xero_start_subscriptions(self):
         """Confirmed recurring orders of companies that invoice in Xero: their
         subscription starts, its repeating invoice queued for Xero."""
-        orders = self.filtered(
-            lambda o: (
-                o.xero_recurring
-                and not o.xero_subscription_id
-                and o.company_id.sudo()._xero_connection().sync_invoices
-            )
-        )
-        subscriptions = self.env["xero.subscription"].sudo()._xero_start(orders)
-        for subscription in subscriptions:
-            subscription.order_id.sudo().xero_subscription_id = subscription
-        return subscriptions
+        orders = self.filtered(lambda o: o.xero_recurring and not o.xero_subscription_id)
+        invoicing = {
+            company: connection
+            for company in orders.company_id
+            if (connection := company.sudo()._xero_connection()).sync_invoices
+        }
+        orders = orders.filtered(lambda o: o.company_id in invoicing)
+        return self.env["xero.subscription"].sudo()._xero_start(orders, invoicing)
 
     # ------------------------------------------------------------------ business: credit hold
 

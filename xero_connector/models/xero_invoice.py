@@ -150,6 +150,12 @@ class XeroInvoice(models.Model):
             return "awaiting"
         return "submitted" if counting.filtered(lambda m: m.status == "SUBMITTED") else "draft"
 
+    @api.model
+    def _xero_status_label(self, status):
+        """Xero's status in the user's words ("Awaiting payment")."""
+        labels = dict(self._fields["status"]._description_selection(self.env))
+        return labels.get(status, status)
+
     def _xero_is_overdue(self, today):
         self.ensure_one()
         return bool(self.filtered_domain(self._xero_overdue_domain(today)))

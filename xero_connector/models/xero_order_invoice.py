@@ -223,19 +223,19 @@ class XeroOrderInvoice(models.Model):
         """ "Xero generated INV-0042 for the subscription: $ 115.00, due on 2027-01-14." """
         self.ensure_one()
         mirror = self.xero_invoice_id
-        statuses = dict(self.env["xero.invoice"]._fields["status"]._description_selection(self.env))
+        status = mirror._xero_status_label(mirror.status)
         if not figures:
             return self.env._(
                 "Xero generated %(number)s for the subscription (%(status)s).",
                 number=mirror.number or "",
-                status=statuses.get(mirror.status, mirror.status),
+                status=status,
             )
         return self.env._(
             "Xero generated %(number)s for the subscription: %(total)s, %(status)s, due on "
             "%(due)s.",
             number=mirror.number or "",
             total=(mirror.currency_id or self.currency_id).format(mirror.total),
-            status=statuses.get(mirror.status, mirror.status),
+            status=status,
             due=mirror.due_date,
         )
 
@@ -456,13 +456,12 @@ class XeroOrderInvoice(models.Model):
                 if element.get("Status") == "VOIDED"
                 else self.env._("deleted"),
             )
-        statuses = dict(self.env["xero.invoice"]._fields["status"]._description_selection(self.env))
         note = self.env._(
             "Xero invoice %(number)s %(done)s: %(total)s, %(status)s.",
             number=number,
             done=self.env._("created") if operation == "create" else self.env._("updated"),
             total=self.currency_id.format(float(element.get("Total") or 0)),
-            status=statuses.get(element.get("Status"), element.get("Status")),
+            status=self.env["xero.invoice"]._xero_status_label(element.get("Status")),
         )
         if self.rounding_amount:
             note += " " + self._xero_rounding_note()
@@ -959,7 +958,7 @@ class XeroOrderInvoice(models.Model):
         failures = self.payment_failures + 1
         values = {"payment_failed_on": today, "payment_failures": failures}
         salesperson = self.order_id.user_id
-        if not (self.overdue_activity_id.active or not salesperson):
+        if salesperson and not self.overdue_activity_id.active:
             activity = self.env["mail.activity"].create(
                 self._xero_follow_up_activity(reason, salesperson)
             )

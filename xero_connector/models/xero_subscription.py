@@ -199,16 +199,17 @@ class XeroSubscription(models.Model):
         return self.sudo()
 
     @api.model
-    def _xero_start(self, orders):
-        """The subscriptions of these confirmed orders, each with its first version
-        queued for Xero (all made at once). A first invoice in the past is kept only when
-        the user said to bill the past periods; otherwise it is today."""
+    def _xero_start(self, orders, connections):
+        """The subscriptions of these confirmed orders (``connections``: {company: its
+        connection}), each with its first version queued for Xero (all made at once). A
+        first invoice in the past is kept only when the user said to bill the past
+        periods; otherwise it is today."""
         today = fields.Date.context_today(self)
         subscriptions = self.create(
             [
                 {
                     "order_id": order.id,
-                    "connection_id": order.company_id.sudo()._xero_connection().id,
+                    "connection_id": connections[order.company_id].id,
                     "start_date": order.xero_recurring_start
                     if order.xero_recurring_back_ok
                     else max(order.xero_recurring_start or today, today),
@@ -222,6 +223,7 @@ class XeroSubscription(models.Model):
         )
         for subscription, template in zip(subscriptions, templates, strict=True):
             subscription.template_id = template
+            subscription.order_id.xero_subscription_id = subscription
         return subscriptions
 
     def _xero_new_version(self, start):

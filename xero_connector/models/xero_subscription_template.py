@@ -245,17 +245,14 @@ class XeroSubscriptionTemplate(models.Model):
         start moves to the next date Xero has for the version they replace, read now
         (one call for the batch): Xero may have generated an invoice since Odoo last
         heard, and the new version must neither bill that period again nor skip one."""
+        replaced = {job_id: template._xero_replaced() for job_id, template in templates.items()}
+        every = self.browse([t.id for previous in replaced.values() for t in previous])
+        links = every._xero_links(connection, ids=every.ids)  # one query for the batch
         older = {}
-        for job_id, template in templates.items():
-            previous = template.subscription_id.template_ids.filtered(
-                lambda t, template=template: (
-                    t.id < template.id and t.state == "open" and not t.to_delete
-                )
-            )
-            previous_links = previous._xero_links(connection, ids=previous.ids)
-            xero_ids = [link.xero_id for link in previous_links.values() if link.xero_id]
-            if xero_ids:
-                older[job_id] = xero_ids
+        for job_id, previous in replaced.items():
+            xero_ids = [links[t.id].xero_id for t in previous if t.id in links]
+            if any(xero_ids):
+                older[job_id] = [x for x in xero_ids if x]
         if not older:
             return {}
         wanted = sorted({x for ids in older.values() for x in ids})
@@ -339,14 +336,18 @@ class XeroSubscriptionTemplate(models.Model):
         Returns {version id: what the order says}."""
         notes = {}
         for template in self:
-            older = template.subscription_id.template_ids.filtered(
-                lambda t, template=template: (
-                    t.id < template.id and t.state == "open" and not t.to_delete
-                )
-            )
+            older = template._xero_replaced()
             older._xero_delete()
             notes[template.id] = template._xero_made_note(bool(older))
         return notes
+
+    def _xero_replaced(self):
+        """The earlier versions of this one's subscription still live in Xero (or on
+        their way): those it replaces."""
+        self.ensure_one()
+        return self.subscription_id.template_ids.filtered(
+            lambda t: t.id < self.id and t.state == "open" and not t.to_delete
+        )
 
     def _xero_made_note(self, replaced):
         self.ensure_one()
