@@ -50,6 +50,22 @@ def quiet_poll(registry, sandbox):
     return before
 
 
+def timed_queue_run(registry, sandbox):
+    """One run of the queue's cron: (when it started, [(method, path, when its answer
+    left the sandbox)]), so that a run's time ends with the answer it waited for."""
+    answered = []
+    sandbox.response_checker = lambda _api, method, path, _response: answered.append(
+        (method, path, time.perf_counter())
+    )
+    started = time.perf_counter()
+    try:
+        with registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["xero.sync.job"]._cron_process_queue()
+    finally:
+        sandbox.response_checker = None
+    return started, answered
+
+
 def last_log(registry):
     """The id of the sync log's latest line: where a run's calls start."""
     with registry.cursor() as cr:

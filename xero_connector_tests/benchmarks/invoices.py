@@ -30,7 +30,15 @@ from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 
 from ..tests.common import connected_values, forget_xero_data, invoicing_on
-from ._support import last_log, odoo_benchmark, odoo_server, percentile, taxed_products, waited
+from ._support import (
+    last_log,
+    odoo_benchmark,
+    odoo_server,
+    percentile,
+    taxed_products,
+    timed_queue_run,
+    waited,
+)
 
 NEEDS_ODOO = True
 PREFIX = "BenchInvoice"
@@ -151,15 +159,8 @@ class InvoiceBench:
             order_ids = orders.ids
         puts, log_from = self.calls_to("/Invoices", "PUT"), last_log(self.registry)
         first_call = len(self.sandbox.calls)
-        # when each answer left the sandbox: the run's time is until the last PUT answer
-        answered = []
-        self.sandbox.response_checker = lambda _api, method, path, _response: answered.append(
-            (method, path, time.perf_counter())
-        )
-        started = time.perf_counter()
-        with self.registry.cursor() as cr:
-            self.env(cr)["xero.sync.job"]._cron_process_queue()
-        self.sandbox.response_checker = None
+        # the run's time is until the last PUT answer
+        started, answered = timed_queue_run(self.registry, self.sandbox)
         pushed = max(at for method, path, at in answered if path == "/Invoices" and method == "PUT")
         waited_push = waited(self.registry, log_from, "create_invoices")
         by_operation = operations(self.sandbox.calls[first_call:])

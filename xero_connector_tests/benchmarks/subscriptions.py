@@ -34,7 +34,14 @@ from datetime import timedelta
 from odoo import fields
 from odoo.fields import Command
 
-from ._support import last_log, odoo_benchmark, odoo_server, percentile, waited
+from ._support import (
+    last_log,
+    odoo_benchmark,
+    odoo_server,
+    percentile,
+    timed_queue_run,
+    waited,
+)
 from .invoices import InvoiceBench, operations
 
 NEEDS_ODOO = True
@@ -121,14 +128,7 @@ class SubscriptionBench(InvoiceBench):
             confirm = time.perf_counter() - started
             self.ids["orders"] = orders.ids
         first, log_from = len(self.sandbox.calls), last_log(self.registry)
-        answered = []
-        self.sandbox.response_checker = lambda _api, method, path, _response: answered.append(
-            (method, path, time.perf_counter())
-        )
-        started = time.perf_counter()
-        with self.registry.cursor() as cr:
-            self.env(cr)["xero.sync.job"]._cron_process_queue()
-        self.sandbox.response_checker = None
+        started, answered = timed_queue_run(self.registry, self.sandbox)
         queue = max(at for _m, _p, at in answered) - started
         calls = self.sandbox.calls[first:]
         by_operation = operations(calls)

@@ -32,24 +32,30 @@ class TestLayoutAt1440(ProductCase, HttpCase):
             login="admin",
         )
 
-    def test_a_confirmed_orders_discount_and_amount_stay_in_view(self):
-        self.poll()  # Xero's stock of its tracked items
-        drill = self.env["product.product"].search([("default_code", "=", "TOOL-DRL")])
-        self.assertTrue(drill.xero_tracked)
+    def confirmed_order(self, product, quantity, description):
+        """A confirmed order of ``quantity`` ``product`` at 12.5 % off, described at
+        length, and 3 panel saws at 10 % off."""
         saw = self.product("LAY-SAW", "Panel saw", 45.5)
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.env["res.partner"].create({"name": "Ridgeway Builders Ltd"}).id,
                 "order_line": [
-                    Command.create(
-                        {"product_id": product.id, "product_uom_qty": qty, "discount": discount}
-                    )
-                    for product, qty, discount in ((drill, 999, 12.5), (saw, 3, 10.0))
+                    Command.create({"product_id": item.id, "product_uom_qty": qty, "discount": off})
+                    for item, qty, off in ((product, quantity, 12.5), (saw, 3, 10.0))
                 ],
             }
         )
-        order.order_line[0].name = "Cordless drill 18 V, two batteries, charger and case"
+        order.order_line[0].name = description
         order.action_confirm()
+        return order
+
+    def test_a_confirmed_orders_discount_and_amount_stay_in_view(self):
+        self.poll()  # Xero's stock of its tracked items
+        drill = self.env["product.product"].search([("default_code", "=", "TOOL-DRL")])
+        self.assertTrue(drill.xero_tracked)
+        order = self.confirmed_order(
+            drill, 999, "Cordless drill 18 V, two batteries, charger and case"
+        )
         self.assertEqual(order.state, "sale")
         self.assertIn("available in Xero", order.order_line[0].xero_stock_warning)
         self.start_tour(
@@ -61,20 +67,9 @@ class TestLayoutAt1440(ProductCase, HttpCase):
     def test_a_confirmed_subscriptions_recurring_discount_and_amount_stay_in_view(self):
         plan = self.product("LAY-SUP", "Support plan", 100.0)
         plan.product_tmpl_id.xero_recurring = True
-        saw = self.product("LAY-SAW", "Panel saw", 45.5)
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.env["res.partner"].create({"name": "Ridgeway Builders Ltd"}).id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": product.id, "product_uom_qty": qty, "discount": discount}
-                    )
-                    for product, qty, discount in ((plan, 12, 12.5), (saw, 3, 10.0))
-                ],
-            }
+        order = self.confirmed_order(
+            plan, 12, "Support plan: phone, e-mail and on-site visits, 8 to 6"
         )
-        order.order_line[0].name = "Support plan: phone, e-mail and on-site visits, 8 to 6"
-        order.action_confirm()
         self.assertTrue(order.xero_recurring)
         self.start_tour(
             f"/odoo/action-sale.action_orders/{order.id}",
