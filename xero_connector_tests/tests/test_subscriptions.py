@@ -101,11 +101,15 @@ class TestSubscriptionTemplate(SubscriptionCase, TransactionCase):
             line["UnitAmount"], Decimal(str(plan_line.price_unit)).quantize(Decimal("0.01"))
         )
         self.assertEqual(line["AccountCode"], "200")
+        # item, account, tax type, quantity, unit price, discount and line amount, each
+        # against the order line (nothing left over: no rounding line)
+        self.assertEqual(self.assert_exact_lines(order, template, plan_line), [])
         self.assertEqual(
             Decimal(str(template["Total"])),
             Decimal(str(plan_line.price_total)).quantize(Decimal("0.01")),
         )
-        self.assertFalse(template["ApprovedForSending"])
+        self.assertEqual(template["LineAmountTypes"], "Exclusive")
+        self.assertEqual((template["ApprovedForSending"], template["MarkAsSent"]), (False, False))
         # the drill is invoiced once, alone
         [one_off] = [i for i in self.invoiced(order) if not i.get("RepeatingInvoiceID")]
         self.assertEqual([line["ItemCode"] for line in one_off["LineItems"]], ["INV-DRL"])
@@ -147,13 +151,38 @@ class TestSubscriptionTemplate(SubscriptionCase, TransactionCase):
         self.pay(generated[0])
         self.assertEqual(invoices[0].payment_status, "paid")
 
+    def test_an_invoice_paid_in_xero_the_second_it_is_generated_reaches_the_order_paid(self):
+        order = self.subscribe([(self.plan, 1)], xero_recurring_start=self.today + timedelta(5))
+        self.sandbox.clock.set(self.sandbox.clock.now() + timedelta(days=6))
+        self.sandbox.run_schedules()
+        [generated] = self.generated()
+        self.pay(generated, read=False)  # the customer pays before Odoo ever read it
+        self.poll()
+        self.run_until_settled()
+        [invoice] = order.sudo().xero_subscription_id.invoice_ids
+        self.assertEqual(invoice.number, generated["InvoiceNumber"])
+        self.assertEqual((invoice.status, invoice.payment_status), ("PAID", "paid"))
+        self.assertEqual(order.sudo().xero_subscription_id.amount_unpaid, 0.0)
+        self.assertTrue(order.xero_paid_on, "the order shows it paid")
+
     def test_a_change_replaces_the_template_and_no_period_is_skipped_or_doubled(self):
         order = self.subscribe()
         self.months_pass()
         [first] = self.templates()
         plan_line = order.order_line.filtered(lambda ol: ol.product_id == self.plan)
+        before = len(self.api_calls())
         order.write({"order_line": [Command.update(plan_line.id, {"product_uom_qty": 3})]})
         self.run_until_settled()
+        # every call the replacement causes: read where the old one is, make the new one,
+        # delete the old one
+        self.assertEqual(
+            [(c["method"], c["path"]) for c in self.api_calls()[before:]],
+            [
+                ("GET", "/api.xro/2.0/RepeatingInvoices"),
+                ("PUT", "/api.xro/2.0/RepeatingInvoices"),
+                ("POST", "/api.xro/2.0/RepeatingInvoices"),
+            ],
+        )
         [second] = self.templates()
         self.assertNotEqual(second["RepeatingInvoiceID"], first["RepeatingInvoiceID"])
         self.assertEqual(
