@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..const import GROUP_USER
+
 
 class CrmTeam(models.Model):
     _inherit = "crm.team"
@@ -20,6 +22,24 @@ class CrmTeam(models.Model):
         "of the Xero invoices of this team's orders: a region, a sales channel...",
     )
 
+    xero_at_risk = fields.Monetary(
+        "Revenue at risk",
+        compute="_compute_xero_at_risk",
+        groups=GROUP_USER,
+        help="What the team's open cases of revenue leakage leave unbilled or billed "
+        "differently in Xero (in the company's currency).",
+    )
+    xero_at_risk_count = fields.Integer(
+        "Cases of revenue leakage", compute="_compute_xero_at_risk", groups=GROUP_USER
+    )
+
+    # ------------------------------------------------------------------ compute
+
+    def _compute_xero_at_risk(self):
+        figures = self.env["xero.leakage.case"]._xero_at_risk("team_id", self.ids)
+        for team in self:
+            team.xero_at_risk, team.xero_at_risk_count = figures.get(team.id, (0.0, 0))
+
     # ------------------------------------------------------------------ constraints
 
     @api.constrains("xero_tracking_option_ids")
@@ -34,6 +54,17 @@ class CrmTeam(models.Model):
                         team.name,
                     )
                 )
+
+    # ------------------------------------------------------------------ actions
+
+    def action_xero_open_leakage(self):
+        """The team's open cases of revenue leakage."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_leakage_case"
+        )
+        action["domain"] = [("team_id", "=", self.id)]
+        return action
 
     # ------------------------------------------------------------------ business
 

@@ -51,6 +51,12 @@ class XeroConnection(models.Model):
         help="Days overdue after which the sales team leader gets an activity too (once); "
         "0: never.",
     )
+    leakage_days = fields.Integer(
+        "Revenue at risk after (days)",
+        default=7,
+        help="Days after which a won opportunity without a confirmed order, or a confirmed "
+        "order not fully invoiced in Xero, is a case of revenue leakage for its salesperson.",
+    )
     credit_hold = fields.Boolean(
         "Credit hold",
         help="An order of a customer whose overdue balance in Xero is above the threshold "

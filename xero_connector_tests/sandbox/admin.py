@@ -292,6 +292,38 @@ def repeating(sandbox, request, tenant_id, template_id=None, action=None):
     return _json(200, books.repeating_view(template))
 
 
+def credit_notes(sandbox, request, tenant_id, invoice_id):
+    """The accountant credits (part of) an invoice: an approved ACCRECCREDIT for its
+    contact, one line without tax on the sales account, allocated to the invoice."""
+    books = _books(sandbox, tenant_id)
+    invoice = books.invoices[invoice_id.lower()]
+    body = _body(request)
+    amount = body.get("amount")
+    credit = books.save_document(
+        "credit",
+        {
+            "Type": "ACCRECCREDIT",
+            "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
+            "Status": "AUTHORISED",
+            "CurrencyCode": invoice["CurrencyCode"],
+            "LineItems": [
+                {
+                    "Description": body.get("description") or "Credit",
+                    "Quantity": 1,
+                    "UnitAmount": amount,
+                    "AccountCode": body.get("account_code") or "200",
+                    "TaxType": "NONE",
+                }
+            ],
+        },
+        ACCOUNTANT,
+    )
+    books.allocate_credit(
+        credit, {"Amount": amount, "Invoice": {"InvoiceID": invoice["InvoiceID"]}}, ACCOUNTANT
+    )
+    return _json(200, books.document_view("credit", credit))
+
+
 def overpayments(sandbox, request, tenant_id):
     """The accountant receives more than a contact owes: a RECEIVE-OVERPAYMENT bank
     transaction, its overpayment left to allocate or refund."""
@@ -334,6 +366,7 @@ ADMIN_ROUTES = [
     (rf"tenants/{ID}/invoices", ("GET", "POST"), invoices),
     (rf"tenants/{ID}/invoices/{ID}", ("POST",), invoices),
     (rf"tenants/{ID}/invoices/{ID}/(void|approve)", ("POST",), invoices),
+    (rf"tenants/{ID}/invoices/{ID}/credit", ("POST",), credit_notes),
     (rf"tenants/{ID}/payments", ("POST",), payments),
     (rf"tenants/{ID}/payments/{ID}", ("DELETE",), payments),
     (rf"tenants/{ID}/payments/{ID}/(reconcile|batch)", ("POST",), payments),

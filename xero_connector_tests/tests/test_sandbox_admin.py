@@ -63,6 +63,22 @@ def test_accountant_records_and_deletes_a_payment(xero):
     ]
 
 
+def test_accountant_credits_an_invoice(xero):
+    overdue = invoice_of(xero, "INV-0003")
+    before = xero.api.get_invoice(xero.tenant_id, overdue["InvoiceID"]).invoices[0]
+    status, credit = xero.admin(
+        "POST",
+        f"tenants/{xero.tenant_id}/invoices/{overdue['InvoiceID']}/credit",
+        {"amount": "25.00", "description": "Goodwill"},
+    )
+    assert status == 200 and credit["Type"] == "ACCRECCREDIT" and credit["Total"] == "25.00"
+    seen = xero.api.get_invoice(xero.tenant_id, overdue["InvoiceID"]).invoices[0]
+    assert str(seen.amount_credited) == "25.00"
+    assert seen.amount_due == before.amount_due - Decimal("25.00")
+    [note] = seen.credit_notes
+    assert str(note.credit_note_id) == credit["CreditNoteID"]
+
+
 def test_accountant_voids_archives_merges_and_edits(xero):
     draft = invoice_of(xero, "INV-0004")
     status, approved = xero.admin(
