@@ -56,6 +56,7 @@ class XeroContact(models.Model):
     contact_number = fields.Char(readonly=True)
     archived = fields.Boolean(readonly=True)
     updated_at = fields.Datetime("Updated in Xero", readonly=True)
+    xero_url = fields.Char("Open in Xero", compute="_compute_xero_url")
 
     # ------------------------------------------------------------------ constraints
 
@@ -64,6 +65,14 @@ class XeroContact(models.Model):
     )
     _email_idx = models.Index("(connection_id, email) WHERE email IS NOT NULL")
     _name_idx = models.Index("(connection_id, name)")
+    # the newest change of an organisation's contacts (the health check's webhook finding)
+    _updated_idx = models.Index("(connection_id, updated_at)")
+
+    # ------------------------------------------------------------------ compute
+
+    def _compute_xero_url(self):
+        for contact in self:
+            contact.xero_url = contact.connection_id._xero_web_url("contact", contact.xero_id)
 
     # ------------------------------------------------------------------ business
 

@@ -104,6 +104,8 @@ class XeroInvoice(models.Model):
     _xero_uniq = models.UniqueIndex(
         "(connection_id, xero_id)", "An invoice is mirrored once per organisation."
     )
+    # the newest change of an organisation's invoices (the health check's webhook finding)
+    _updated_idx = models.Index("(connection_id, updated_at)")
 
     # ------------------------------------------------------------------ compute
 

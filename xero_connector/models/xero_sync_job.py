@@ -142,6 +142,8 @@ class XeroSyncJob(models.Model):
         "(dedup_key) WHERE state = 'pending'", "One pending job per record and direction."
     )
     _ready_idx = models.Index("(priority, next_attempt_at, id) WHERE state = 'pending'")
+    # the last webhook delivery of an organisation (the health check)
+    _webhook_idx = models.Index("(connection_id, create_date) WHERE payload ? 'eventType'")
 
     # ------------------------------------------------------------------ compute
 
