@@ -8,7 +8,11 @@ from ..tools.actions import reopen
 
 
 class XeroContactGolive(models.TransientModel):
-    """Going live with contact sync: a dry run, a test batch, then everything.
+    """Going live with contact sync: the data to clean, a dry run, a test batch, then
+    everything.
+
+    First the customers to merge, without a valid e-mail or an address, and the fiscal
+    positions without a Xero tax rate are counted (``xero.data.audit``).
 
     The dry run reads every Xero contact (a page of 1,000 per call) and matches them
     with the partners that sync, changing nothing: it counts and lists what would be
@@ -20,8 +24,35 @@ class XeroContactGolive(models.TransientModel):
     _name = "xero.contact.golive"
     _inherit = ["xero.golive.mixin"]
     _description = "Go live with contacts"
+    _xero_audit_kinds = ("duplicates", "emails", "addresses", "positions")
 
     # ------------------------------------------------------------------ fields
+
+    audit_duplicates = fields.Integer(
+        "Duplicate customers to merge",
+        compute="_compute_xero_audit",
+        help="Groups of customers sharing an e-mail, a name (without case, accents, "
+        "punctuation or a legal form like Ltd), a tax ID or the last 9 digits of a phone "
+        "number: in Xero each would be a contact of its own.",
+    )
+    audit_emails = fields.Integer(
+        "Customers without a valid e-mail",
+        compute="_compute_xero_audit",
+        help="Xero refuses an e-mail that is not one address, and cannot send invoices "
+        "to a customer without one.",
+    )
+    audit_addresses = fields.Integer(
+        "Customers without an address",
+        compute="_compute_xero_audit",
+        help="A street, a city and a country: the postal address Xero prints on invoices.",
+    )
+    audit_positions = fields.Integer(
+        "Fiscal positions without a Xero tax rate",
+        compute="_compute_xero_audit",
+        help="Fiscal positions that turn a sales tax in use into taxes the tax map gives "
+        "no Xero tax rate (the invoices of their customers would be refused), or only a "
+        "proposal nobody has accepted yet.",
+    )
 
     count_xero = fields.Integer("Contacts in Xero", readonly=True)
     count_left = fields.Integer(
@@ -133,7 +164,7 @@ class XeroContactGolive(models.TransientModel):
                     page += 1
         except XeroError as error:
             raise UserError(error.message) from None
-        directory = self.env["xero.contact"]
+        directory = self.env["xero.contact"].sudo()
         directory._xero_store(connection_sudo, contacts)
         directory._xero_start_at(connection_sudo, pulled_at)
         return contacts, page, pulled_at

@@ -10,12 +10,21 @@ PREVIEW = 20  # names shown per category in the dry run
 
 
 class XeroGoliveMixin(models.AbstractModel):
-    """What the go-live wizards share: a dry run that counts and lists what going live
-    would link, create in Xero, create in Odoo and leave to a person, then a test
-    batch, then everything."""
+    """What the go-live wizards share: first the data to clean (``xero.data.audit``),
+    then a dry run that counts and lists what going live would link, create in Xero,
+    create in Odoo and leave to a person, then a test batch, then everything.
+
+    Each wizard names the kinds of problems that concern it (``_xero_audit_kinds``)
+    and has a count field ``audit_<kind>`` for each. The manager may go on with
+    problems left: the sync copes with them one record at a time (a refusal is shown
+    on the record), so it is a choice, and the wizard keeps who made it and what was
+    left.
+    """
 
     _name = "xero.golive.mixin"
     _description = "Go live with Xero sync"
+
+    _xero_audit_kinds = ()  # kinds of xero.data.audit shown in the first step
 
     # ------------------------------------------------------------------ fields
 
@@ -27,12 +36,13 @@ class XeroGoliveMixin(models.AbstractModel):
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     state = fields.Selection(
         [
+            ("audit", "Clean data first"),
             ("draft", "Start"),
             ("planned", "Dry run done"),
             ("running", "Going live"),
             ("live", "Live"),
         ],
-        default="draft",
+        default="audit",
     )
     progress = fields.Integer(readonly=True)
     progress_note = fields.Char("Now", readonly=True)
@@ -45,6 +55,9 @@ class XeroGoliveMixin(models.AbstractModel):
     preview = fields.Html(readonly=True, sanitize=True)
     nothing_to_do = fields.Boolean(compute="_compute_nothing_to_do")
     result = fields.Text(readonly=True)
+    audit_clean = fields.Boolean("Nothing to clean", compute="_compute_xero_audit")
+    audit_note = fields.Text("Not cleaned", readonly=True)
+    audit_accepted_by_id = fields.Many2one("res.users", "Accepted by", readonly=True)
 
     # ------------------------------------------------------------------ compute
 
@@ -58,7 +71,63 @@ class XeroGoliveMixin(models.AbstractModel):
                 or wizard.count_review
             )
 
+    @api.depends("connection_id", "state")
+    def _compute_xero_audit(self):
+        """Counted again at each reading of the first step; nothing after it."""
+        audit = self.env["xero.data.audit"]
+        for wizard in self:
+            counts = dict.fromkeys(wizard._xero_audit_kinds, 0)
+            if wizard.state == "audit" and wizard.company_id:
+                counts = audit._xero_audit(wizard.company_id, wizard._xero_audit_kinds)
+            for kind, count in counts.items():
+                wizard[f"audit_{kind}"] = count
+            wizard.audit_clean = not any(counts.values())
+
     # ------------------------------------------------------------------ actions
+
+    def action_xero_audit_open(self):
+        """Open the records to fix of the kind of problem the button names (its context's
+        ``xero_audit``): a list, Odoo's merge wizard or the tax matrix."""
+        self.ensure_one()
+        self.env["xero.connection"]._check_xero_manager()
+        kind = self.env.context.get("xero_audit")
+        if kind not in self._xero_audit_kinds:
+            raise UserError(self.env._("This wizard does not check %s.", kind))
+        return self.env["xero.data.audit"]._xero_audit_action(self.company_id, kind)
+
+    def action_xero_audit_refresh(self):
+        """Count the problems again, after fixing some."""
+        self.ensure_one()
+        self.invalidate_recordset(["audit_clean", *self._xero_audit_fields()])
+        return reopen(self)
+
+    def action_xero_audit_continue(self):
+        """Go on to the dry run; the problems left are accepted by the manager, and the
+        wizard says which."""
+        self.ensure_one()
+        self._check_manager()
+        counts = self.env["xero.data.audit"]._xero_audit(self.company_id, self._xero_audit_kinds)
+        labels = self.fields_get(self._xero_audit_fields(), ["string"])
+        left = [
+            f"{labels[f'audit_{kind}']['string']}: {count}"
+            for kind, count in counts.items()
+            if count
+        ]
+        note = False
+        if left:
+            note = self.env._(
+                "Went on without cleaning, as %(user)s accepted: %(left)s.",
+                user=self.env.user.name,
+                left="; ".join(left),
+            )
+        self.write(
+            {
+                "state": "draft",
+                "audit_note": note,
+                "audit_accepted_by_id": self.env.uid if left else False,
+            }
+        )
+        return reopen(self)
 
     def action_go_live(self):
         """Go live in the background: reading every Xero record and linking and creating
@@ -126,6 +195,9 @@ class XeroGoliveMixin(models.AbstractModel):
             )
 
     # ------------------------------------------------------------------ business
+
+    def _xero_audit_fields(self):
+        return [f"audit_{kind}" for kind in self._xero_audit_kinds]
 
     def _check_manager(self):
         self.env["xero.connection"]._check_xero_manager()

@@ -7,7 +7,11 @@ from ..tools.actions import reopen
 
 
 class XeroProductGolive(models.TransientModel):
-    """Going live with product sync: a dry run, a test batch, then everything.
+    """Going live with product sync: the data to clean, a dry run, a test batch, then
+    everything.
+
+    First the products without an item code or with a price Xero would round, and the
+    sales taxes without a Xero tax rate are counted (``xero.data.audit``).
 
     The dry run reads every Xero item (one call: Xero does not page items) and
     matches them with the products that sync, by item code (the internal
@@ -19,8 +23,27 @@ class XeroProductGolive(models.TransientModel):
     _name = "xero.product.golive"
     _inherit = ["xero.golive.mixin"]
     _description = "Go live with products"
+    _xero_audit_kinds = ("codes", "prices", "taxes")
 
     # ------------------------------------------------------------------ fields
+
+    audit_codes = fields.Integer(
+        "Products without an internal reference",
+        compute="_compute_xero_audit",
+        help="The internal reference is the item's code in Xero: a product without one "
+        "cannot be an item.",
+    )
+    audit_prices = fields.Integer(
+        "Prices Xero would round",
+        compute="_compute_xero_audit",
+        help="Sales prices with more than the 4 decimals Xero keeps of a unit price.",
+    )
+    audit_taxes = fields.Integer(
+        "Taxes without a Xero tax rate",
+        compute="_compute_xero_audit",
+        help="Sales taxes on products or orders that the tax map gives no Xero tax rate "
+        "(their lines would be refused), or only a proposal nobody has accepted yet.",
+    )
 
     count_review = fields.Integer("To fix first", readonly=True)
     count_xero = fields.Integer("Items in Xero", readonly=True)

@@ -13,6 +13,22 @@ registry
                 trigger: ".modal:not(:has(.o_xero_already_live:visible))",
             },
             {
+                content: "First the data to clean: customers without an e-mail are counted",
+                trigger:
+                    ".modal .o_xero_audit_emails button[name='action_xero_audit_open']:contains('Open')",
+            },
+            {
+                content: "The manager goes on anyway",
+                trigger:
+                    ".modal button[name='action_xero_audit_continue']:contains('Go on anyway')",
+                run: "click",
+            },
+            {
+                content: "Confirm going on with data not clean",
+                trigger: ".modal-footer button:contains('Ok')",
+                run: "click",
+            },
+            {
                 content: "Dry run",
                 trigger: ".modal button[name='action_dry_run']",
                 run: "click",
@@ -57,6 +73,17 @@ registry
             {
                 content: "The wizard says contacts are live already",
                 trigger: ".modal .o_xero_already_live:contains('Contacts are live already')",
+            },
+            {
+                content: "The data to clean comes first: go on anyway",
+                trigger:
+                    ".modal button[name='action_xero_audit_continue']:contains('Go on anyway')",
+                run: "click",
+            },
+            {
+                content: "Confirm going on with data not clean",
+                trigger: ".modal-footer button:contains('Ok')",
+                run: "click",
             },
             {
                 content: "Dry run",
