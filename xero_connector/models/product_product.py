@@ -1,11 +1,15 @@
 import logging
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command, Domain
 
-from ..const import PRIORITY
+from ..const import GROUP_MANAGER, GROUP_USER, PRIORITY
 from ..exceptions import XeroError
 from ..tools import tax_mapping as tm
+from ..tools.actions import reopen
 from ..tools.outcomes import Done, Refused, each
 from ..tools.sync_rules import canonical, quoted
 
@@ -14,6 +18,9 @@ _logger = logging.getLogger(__name__)
 STOCK_KIND = "item.stock"
 # Xero's refusal of an item code another item has
 CODE_TAKEN = "already exists"
+# the customer of a product's preview, and the Xero contact of its test invoices (one,
+# made by Xero from the name the first time, then reused: never translated)
+TEST_CONTACT = "Odoo test sale — delete me"
 # Xero's item keys, their labels and default directions
 ITEM_KEYS = {
     "Code": ("Internal reference", "both"),
@@ -82,6 +89,15 @@ class ProductProduct(models.Model):
     )
     xero_stock_updated = fields.Datetime("Stock read from Xero", compute="_compute_xero_stock")
     xero_stock_note = fields.Char("Two stock figures", compute="_compute_xero_stock")
+    xero_line_preview = fields.Html(
+        "Xero invoice line",
+        compute="_compute_xero_line_preview",
+        sanitize=False,
+        groups=GROUP_USER,
+        help="The line one unit of the product (as saved) at its list price makes on a "
+        "Xero invoice, for customers without a fiscal position and for each fiscal "
+        "position: worked out in Odoo by the code that makes invoices, without asking Xero.",
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -97,6 +113,13 @@ class ProductProduct(models.Model):
             product.xero_quantity_on_back_order = item.quantity_on_back_order if tracked else 0.0
             product.xero_stock_updated = item.updated_at if item else False
             product.xero_stock_note = tracked and product._xero_stock_note()
+
+    @api.depends_context("company")
+    def _compute_xero_line_preview(self):
+        connection = self.env.company.sudo()._xero_connection()
+        for product in self:
+            saved = product._origin
+            product.xero_line_preview = saved._xero_preview_html(connection) if saved else False
 
     def _xero_stock_note(self):
         """With Odoo's Inventory app, both figures and which side is the master."""
@@ -122,6 +145,16 @@ class ProductProduct(models.Model):
             .search([("connection_id", "=", connection.id), ("xero_id", "in", list(by_xero))])
         )
         return {by_xero[item.xero_id]: item for item in items}
+
+    # ------------------------------------------------------------------ actions
+
+    def action_xero_test_invoice(self):
+        """Send a test invoice of the product to Xero as a draft, read back what Xero
+        made of it, delete it, and say what was sent against what Xero held."""
+        self.ensure_one()
+        if not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(self.env._("Only Xero managers can send a test invoice to Xero."))
+        return reopen(self.env["xero.product.test.invoice"]._xero_test(self))
 
     # ------------------------------------------------------------------ business: what syncs
 
@@ -738,6 +771,205 @@ class ProductProduct(models.Model):
                 note=message,
                 user_id=user.id,
             )
+
+    # ------------------------------------------------------------------ business: a first sale
+
+    def _xero_sale_preview(self, connection):
+        """What one unit of this product sold at its list price makes in Xero, for each
+        kind of customer: without a fiscal position, then with each fiscal position of the
+        company. Worked out by the code that makes an order's Xero invoice, on an order
+        and an invoice that are never saved: nothing is written, nothing asked of Xero.
+        [{"position", "name", "amount_type", "lines" (as Xero receives them), "problem"
+        (what would stop the invoice, or None), "document" (the unsaved invoice)}]"""
+        self.ensure_one()
+        positions_model = self.env["account.fiscal.position"].sudo()
+        positions = positions_model.search(
+            positions_model._check_company_domain(connection.company_id)
+        )
+        customer = (
+            self.env["res.partner"]
+            .sudo()
+            .new(
+                {
+                    "name": TEST_CONTACT,
+                    "lang": self.env.lang,
+                    "company_id": connection.company_id.id,
+                }
+            )
+        )
+        return [
+            self._xero_sale_case(connection, customer, position)
+            for position in (positions.browse(), *positions)
+        ]
+
+    def _xero_sale_case(self, connection, customer, position):
+        """One kind of customer of ``_xero_sale_preview``: an order of one unit at the
+        list price, invoiced as a confirmed order is, the order's own tax mapping (its
+        fiscal position) and sales team (the user's) included."""
+        company = connection.company_id
+        product = self.sudo().with_company(company)
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .with_company(company)
+            .new(
+                {
+                    "company_id": company.id,
+                    "partner_id": customer,
+                    "fiscal_position_id": position.id,
+                    "pricelist_id": False,  # the list price, in the company's currency
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": 1.0,
+                                "price_unit": product.lst_price,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        invoices = self.env["xero.order.invoice"].sudo().with_company(company)
+        document = invoices.new(invoices._xero_values(connection, order, {order.order_line: 1.0}))
+        amount_type, lines, _gap = document._xero_line_items(connection)
+        refusal = invoices._xero_refusals(connection, {0: (document, {"LineItems": lines})})
+        return {
+            "position": position,
+            "name": position.name or self.env._("Domestic (no fiscal position)"),
+            "amount_type": amount_type,
+            "lines": lines,
+            "problem": refusal[0].reason if refusal else None,
+            "document": document,
+        }
+
+    def _xero_item_pending(self, connection):
+        """Whether an invoice of this product would wait for its item to reach Xero (its
+        lines carry the item code once it has)."""
+        self.ensure_one()
+        if not (connection.sync_products and (self.default_code or "").strip()):
+            return False
+        link = self.sudo()._xero_links(connection, ids=self.ids).get(self.id)
+        return not (link and link.xero_id)
+
+    def _xero_test_invoice_payload(self, connection, number):
+        """The draft test invoice of this product, numbered ``number`` (Xero's own
+        sequence keeps its numbers): the lines of every kind of customer as previewed,
+        for the test contact. Returns (payload, the kinds of customer it carries, those
+        left out: Xero takes prices with or without tax for a whole invoice); raises
+        what would stop it, before any call."""
+        self.ensure_one()
+        if not connection or connection.state != "connected":
+            raise UserError(self.env._("Connect the company to Xero first."))
+        if not self.sale_ok:
+            raise UserError(self.env._("%s cannot be sold: there is no sale to test.", self.name))
+        cases = self._xero_sale_preview(connection)
+        problems = [f"{case['name']}: {case['problem']}" for case in cases if case["problem"]]
+        if problems:
+            raise UserError(
+                self.env._("Nothing was sent to Xero: fix this first.\n%s", "\n".join(problems))
+            )
+        if self._xero_item_pending(connection):
+            raise UserError(
+                self.env._(
+                    "%s is not an item in Xero yet: press Resync, then test once its sync "
+                    "shows Synced (the invoice lines carry its item code).",
+                    self.display_name,
+                )
+            )
+        sent = [case for case in cases if case["amount_type"] == cases[0]["amount_type"]]
+        payload = cases[0]["document"]._xero_common_payload(connection, "DRAFT")
+        payload |= {
+            "InvoiceNumber": number,
+            "Reference": self.env._("Odoo test of %s, deleted at once", self.display_name)[:255],
+            "DueDate": payload["Date"],
+            "LineItems": [line for case in sent for line in case["lines"]],
+        }
+        return payload, sent, [case for case in cases if case not in sent]
+
+    def _xero_preview_html(self, connection):
+        """The preview of this product's first sale, as the product's form shows it."""
+        self.ensure_one()
+        if not connection or connection.state == "draft":
+            return self._xero_preview_note(
+                self.env._("Connect the company to Xero to see the line its invoices carry.")
+            )
+        if not self.sale_ok:
+            return self._xero_preview_note(self.env._("Not sold: no invoice line."))
+        cases = self._xero_sale_preview(connection)
+        notes = [
+            self.env._(
+                "One unit at the list price, as an order of the sales team %s would go to "
+                "Xero (worked out in Odoo: Xero is not asked).",
+                cases[0]["document"].order_id.team_id.name or self.env._("(none)"),
+            )
+        ]
+        if self._xero_item_pending(connection):
+            notes.append(
+                self.env._(
+                    "Not an item in Xero yet: an invoice waits until it is, then carries "
+                    "the item code %s.",
+                    self.default_code.strip(),
+                )
+            )
+        if not connection.sync_invoices:
+            notes.append(
+                self.env._("Orders are not invoiced in Xero yet (Settings > Xero > Invoices).")
+            )
+        head = Markup("").join(self._xero_preview_note(note) for note in notes)
+        return head + self._xero_preview_table(connection, cases)
+
+    def _xero_preview_note(self, text):
+        return Markup('<p class="text-muted mb-1">%s</p>') % text
+
+    def _xero_preview_table(self, connection, cases):
+        """One row per line Xero would receive, per kind of customer; a kind of customer
+        whose invoice would be stopped says why."""
+        where = [("connection_id", "=", connection.id)]
+        rates = {r.xero_key: r for r in self.env["xero.tax.rate"].sudo().search(where)}
+        accounts = {a.code: a for a in self.env["xero.account"].sudo().search(where)}
+        headers = [
+            self.env._("Customers"),
+            self.env._("Item code"),
+            self.env._("Description"),
+            self.env._("Tax type"),
+            self.env._("Account"),
+            self.env._("Unit price"),
+            self.env._("Tracking"),
+        ]
+        rows = []
+        for case in cases:
+            for line in case["lines"]:
+                rate, account = (
+                    rates.get(line.get("TaxType")),
+                    accounts.get(line.get("AccountCode")),
+                )
+                cells = [
+                    case["name"],
+                    line.get("ItemCode", ""),
+                    line.get("Description", ""),
+                    f"{line['TaxType']} ({rate.name})" if rate else line.get("TaxType", ""),
+                    account.display_name if account else line.get("AccountCode", ""),
+                    f"{line['UnitAmount']:.4f}" if "UnitAmount" in line else "",
+                    tracking_text(line.get("Tracking")),
+                ]
+                rows.append(Markup("").join(Markup("<td>%s</td>") % cell for cell in cells))
+            if case["problem"]:
+                rows.append(
+                    Markup('<td>%s</td><td colspan="6" class="text-danger">%s</td>')
+                    % (case["name"], case["problem"])
+                )
+        head = Markup("").join(Markup("<th>%s</th>") % header for header in headers)
+        body = Markup("").join(Markup("<tr>%s</tr>") % row for row in rows)
+        return Markup(
+            '<table class="table table-sm o_xero_line_preview" style="white-space: pre-line">'
+            "<thead><tr>%s</tr></thead><tbody>%s</tbody></table>"
+        ) % (head, body)
+
+
+def tracking_text(tracking):
+    """Xero's Tracking of a line in words: "Region: North; Channel: Web"."""
+    return "; ".join(f"{t.get('Name')}: {t.get('Option')}" for t in tracking or [])
 
 
 def _details(price, account, tax_type, cogs=None):

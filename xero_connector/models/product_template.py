@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..const import GROUP_MANAGER, GROUP_USER
 from ..tools.schedule import UNITS
@@ -75,6 +75,15 @@ class ProductTemplate(models.Model):
     )
     xero_last_error = fields.Text("Xero error", compute="_compute_xero_variant", groups=GROUP_USER)
     xero_url = fields.Char("Open in Xero", compute="_compute_xero_variant", groups=GROUP_USER)
+    xero_line_preview = fields.Html(
+        "Xero invoice line",
+        compute="_compute_xero_line_preview",
+        sanitize=False,
+        groups=GROUP_USER,
+        help="The line one unit of the product (as saved) at its list price makes on a "
+        "Xero invoice, for customers without a fiscal position and for each fiscal "
+        "position: worked out in Odoo by the code that makes invoices, without asking Xero.",
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -89,6 +98,14 @@ class ProductTemplate(models.Model):
             )
             for name in VARIANT_FIELDS:
                 template[name] = variant[name] if variant and name in names else False
+
+    @api.depends_context("company")
+    def _compute_xero_line_preview(self):
+        """The single variant's preview (a product with variants shows each variant's)."""
+        for template in self:
+            saved = template._origin
+            variant = saved.product_variant_ids if saved.product_variant_count == 1 else None
+            template.xero_line_preview = variant.xero_line_preview if variant else False
 
     # ------------------------------------------------------------------ constraints
 
@@ -122,3 +139,13 @@ class ProductTemplate(models.Model):
     def action_xero_resync(self):
         """Resync the product's variants with Xero."""
         return self.product_variant_ids.action_xero_resync()
+
+    def action_xero_test_invoice(self):
+        """Send a test invoice of the product to Xero as a draft, then delete it (a
+        product with variants: from a variant's form)."""
+        self.ensure_one()
+        if self.product_variant_count != 1:
+            raise UserError(
+                self.env._("%s has variants: send the test invoice from a variant.", self.name)
+            )
+        return self.product_variant_ids.action_xero_test_invoice()

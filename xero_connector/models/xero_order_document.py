@@ -146,7 +146,7 @@ class XeroOrderDocument(models.AbstractModel):
         self.ensure_one()
         document = self.sudo()
         contact = _link(document.partner_id, connection)
-        amount_type, lines, _gap = document._xero_mapped_lines(connection)
+        amount_type, lines, _gap = document._xero_line_items(connection)
         payload = {
             "Type": self._xero_document_type,
             "Contact": {"ContactID": contact.xero_id}
@@ -157,7 +157,7 @@ class XeroOrderDocument(models.AbstractModel):
             "CurrencyCode": document.currency_id.name,
             "LineAmountTypes": amount_type,
             "Reference": document.reference or document.order_id.name,
-            "LineItems": [_xero_keys(line) for line in lines],
+            "LineItems": lines,
         }
         theme = document.order_id.team_id.xero_branding_theme_id
         if theme.connection_id != connection:  # the team's, of this organisation only
@@ -165,6 +165,14 @@ class XeroOrderDocument(models.AbstractModel):
         if theme:
             payload["BrandingThemeID"] = theme.xero_key
         return payload
+
+    def _xero_line_items(self, connection):
+        """(LineAmountTypes, the lines exactly as Xero receives them, the rounding gap):
+        what the document sends, and what a product's preview of its first sale shows
+        (of a document never saved)."""
+        self.ensure_one()
+        amount_type, lines, gap = self._xero_mapped_lines(connection)
+        return amount_type, [_xero_keys(line) for line in lines], gap
 
     def _xero_mapped_lines(self, connection):
         """(LineAmountTypes, the lines in Xero's terms with their effective ``Rate``, the
