@@ -19,7 +19,7 @@ from odoo.tests.common import get_db_name
 from odoo.tools import config
 
 ADDON = "xero_connector"
-DEPENDS = "contacts,sale_management,crm,sale_crm"
+DEPENDS = "contacts,sale_management,crm,sale_crm,web_tour"
 # Records an addon may add; after an uninstall none of its rows may be left.
 TRACKED_TABLES = (
     "ir_model",
