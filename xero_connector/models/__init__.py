@@ -14,6 +14,7 @@ from . import (
     xero_contact,
     xero_contact_candidate,
     xero_contact_review,
+    xero_data_audit,
     xero_field_rule,
     xero_item,
     xero_link,
@@ -24,6 +25,10 @@ from . import (
     xero_sync_job_live,
     xero_sync_log,
 )
+
+# isort: split
+# the guided tours "How the sync works": who may follow them, and their end
+from . import ir_http, web_tour_tour
 
 # isort: split
 # Xero's reference data (inheriting xero_reference_mixin) and the maps on it
@@ -68,3 +73,11 @@ from . import xero_order_credit_note, xero_order_invoice, xero_subscription_temp
 
 # isort: split
 from . import xero_subscription
+
+# isort: split
+# revenue leakage: cases over orders, opportunities and the mirror of invoices
+from . import xero_leakage_case
+
+# isort: split
+# the monthly health check of each organisation (reads the models above)
+from . import xero_health_check, xero_health_finding

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.fields import Domain
 
+from ..const import GROUP_MANAGER, GROUP_USER
+
 # hours of movement the Overview draws, one bar each
 GRAPH_HOURS = 24
 # failure reasons the Overview lists, most frequent first
@@ -27,6 +29,29 @@ class XeroConnection(models.Model):
     dashboard_calls_used = fields.Integer("Calls used today", compute="_compute_dashboard_queue")
     dashboard_failures = fields.Json(compute="_compute_dashboard_queue")
     dashboard_queue_age = fields.Char("Oldest waiting work", compute="_compute_dashboard_queue")
+    # revenue leakage: the open cases of the daily check
+    dashboard_at_risk = fields.Monetary(
+        "Revenue at risk",
+        compute="_compute_dashboard_at_risk",
+        currency_field="company_currency_id",
+        groups=GROUP_USER,
+    )
+    dashboard_at_risk_count = fields.Integer(
+        "Cases of revenue leakage", compute="_compute_dashboard_at_risk", groups=GROUP_USER
+    )
+    # the health check: the latest check of the organisation, its date and findings
+    health_check_id = fields.Many2one(
+        "xero.health.check",
+        "Latest health check",
+        compute="_compute_health_check",
+        groups=GROUP_MANAGER,
+    )
+    health_check_date = fields.Date(
+        "Health checked on", compute="_compute_health_check", groups=GROUP_MANAGER
+    )
+    health_finding_count = fields.Integer(
+        "Health check findings", compute="_compute_health_check", groups=GROUP_MANAGER
+    )
 
     # ------------------------------------------------------------------ compute
 
@@ -77,6 +102,22 @@ class XeroConnection(models.Model):
                     ]
                 )
 
+    def _compute_dashboard_at_risk(self):
+        figures = self.env["xero.leakage.case"]._xero_at_risk("connection_id", self.ids)
+        for connection in self:
+            amount, count = figures.get(connection.id, (0.0, 0))
+            connection.dashboard_at_risk = amount
+            connection.dashboard_at_risk_count = count
+
+    def action_xero_open_leakage(self):
+        """The open cases of revenue leakage of this organisation."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_leakage_case"
+        )
+        action["domain"] = [("connection_id", "=", self.id)]
+        return action
+
     def _compute_dashboard_queue(self):
         """Calls used today against the day's budget, failures by reason, and how long the
         oldest pending job has waited."""
@@ -111,6 +152,40 @@ class XeroConnection(models.Model):
             connection.dashboard_queue_age = (
                 _age(self.env, now - since) if since else self.env._("Nothing waiting")
             )
+
+    # ------------------------------------------------------------------ the health check
+
+    def _compute_health_check(self):
+        checks = self.env["xero.health.check"].sudo()
+        latest = dict(
+            checks._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["id:max"])
+        )
+        for connection in self:
+            check = checks.browse(latest.get(connection) or ())
+            connection.health_check_id = check
+            connection.health_check_date = check.date
+            connection.health_finding_count = check.finding_count
+
+    def action_xero_health_check(self):
+        """Check this organisation's sync now (one call to Xero): the check opens."""
+        self.ensure_one()
+        self._check_xero_manager()
+        check = self.env["xero.health.check"]._xero_run(self)
+        return self._xero_health_action(check)
+
+    def action_xero_open_health_check(self):
+        """The latest health check of this organisation, or its checks when none was made."""
+        self.ensure_one()
+        return self._xero_health_action(self.health_check_id)
+
+    def _xero_health_action(self, check):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "xero_connector.action_xero_health_check"
+        )
+        action["domain"] = [("connection_id", "=", self.id)]
+        if check:
+            action |= {"res_id": check.id, "view_mode": "form", "views": [[False, "form"]]}
+        return action
 
 
 def _age(env, delta):

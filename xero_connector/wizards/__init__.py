@@ -7,6 +7,7 @@ from . import (
     xero_contact_golive,
     xero_payment_register,
     xero_product_golive,
+    xero_product_test_invoice,
     xero_subscription_report,
     xero_tax_matrix,
 )

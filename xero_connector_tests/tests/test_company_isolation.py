@@ -2,6 +2,9 @@
 company and a record rule on it, and pausing, resuming and Sync now touch one
 organisation only."""
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -39,6 +42,21 @@ class TestCompanyIsolation(OrderPaymentCase, TransactionCase):
         self.order([(plan, 1)])
         self.run_until_settled()
         self.env["xero.subscription.report"].create({})
+        # revenue leakage: a won deal without an order, a case of the daily check
+        self.env["crm.lead"].create(
+            {
+                "name": "Isolated deal",
+                "type": "opportunity",
+                "partner_id": self.customer.id,
+                "stage_id": self.env["crm.stage"].search([("is_won", "=", True)], limit=1).id,
+                "date_closed": fields.Datetime.now() - timedelta(days=30),
+                "expected_revenue": 100.0,
+            }
+        )
+        self.env["xero.leakage.case"].sudo()._xero_check(self.connection)
+        self.env["xero.product.test.invoice"].create({"product_id": plan.id})
+        # the health check of the organisation, with its findings (webhooks not set up)
+        self.env["xero.health.check"]._xero_run(self.connection)
         # a customer whose email two Xero contacts share waits in the review list
         with self.sandbox.lock:
             for name in ("Twin One", "Twin Two"):
