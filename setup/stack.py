@@ -1012,11 +1012,16 @@ if not env["xero.leakage.case"].search_count([("connection_id", "=", connection.
     import requests
     admin = env.ref("base.user_admin")
     ago = lambda days: fields.Datetime.now() - timedelta(days=days)
-    item = env["xero.link"].search(
-        [("connection_id", "=", connection.id), ("res_model", "=", "product.product"),
-         ("state", "=", "synced")], limit=1,
-    )
-    product = env["product.product"].browse(item.res_id)
+    # a service: an item Xero does not track (selling it never runs out of stock)
+    product = env["product.product"].create({
+        "name": "Design consultation",
+        "default_code": "DEMO-DESIGN",
+        "type": "service",
+        "invoice_policy": "order",
+        "list_price": 95.0,
+    })
+    env.cr.commit()
+    env["xero.sync.job"]._xero_process_queue(seconds=60)
     trigger = connection.invoice_trigger
     connection.invoice_trigger = "manual"
     def sold(partner, days):
@@ -1040,7 +1045,7 @@ if not env["xero.leakage.case"].search_count([("connection_id", "=", connection.
     lead.date_closed = ago(9)
     changed, voided, credited = (
         sold(partner, 10)
-        for partner in ("base.res_partner_10", "base.res_partner_11", "base.res_partner_18")
+        for partner in ("base.res_partner_10", "base.res_partner_1", "base.res_partner_18")
     )
     (changed | voided | credited).action_xero_invoice()
     env.cr.commit()
@@ -1067,6 +1072,17 @@ if not env["xero.leakage.case"].search_count([("connection_id", "=", connection.
     env.ref("xero_connector.ir_cron_xero_poll").method_direct_trigger()
     env["xero.sync.job"]._xero_process_queue(seconds=120)
     env["xero.leakage.case"]._xero_check(connection)
+# the monthly health check (Xero > Health checks, the Overview's card): a first check, with
+# a customer entered twice (the same name with "Ltd", the same e-mail) among its findings
+if not env["xero.health.check"].search_count([("connection_id", "=", connection.id)]):
+    twin = env.ref("base.res_partner_2")
+    env["res.partner"].create({
+        "name": f"{twin.name} Ltd",
+        "email": twin.email,
+        "is_company": True,
+        "customer_rank": 1,
+    })
+    env["xero.health.check"]._xero_run(connection)
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)
