@@ -11,6 +11,7 @@ from .sandbox_client import checked_sandbox
 
 # what the sync leaves in the database, in an order that deletes cleanly
 XERO_DATA = (
+    "xero.leakage.case",
     "xero.sync.log",
     "xero.sync.job",
     "xero.link",
