@@ -9,6 +9,7 @@ from .faults import faulty
 from .http import Response
 from .items import MAX_ITEMS
 from .limits import RateLimited
+from .reports import executive_summary
 from .where import WhereError, compile_order, compile_where
 from .xerojson import ms_date, parse_date, parse_datetime
 
@@ -37,6 +38,7 @@ BANK_TRANSACTIONS = {
     "accounting.banktransactions.read",
 }
 ITEMS = SETTINGS | INVOICES
+REPORTS = {"accounting.reports.read"}
 ID = r"([^/]+)"
 
 
@@ -899,6 +901,7 @@ ROUTES = [
     ("GET|PUT|POST", r"/RepeatingInvoices", repeating_invoices, INVOICES),
     ("GET|POST", rf"/RepeatingInvoices/{ID}", repeating_invoices, INVOICES),
     ("GET|PUT", rf"/RepeatingInvoices/{ID}/(History)", repeating_invoices, INVOICES),
+    ("GET", r"/Reports/ExecutiveSummary", executive_summary, REPORTS),
 ]
 _COMPILED = [
     (set(methods.split("|")), re.compile(f"^{pattern}$", re.IGNORECASE), handler, scopes)
