@@ -271,19 +271,17 @@ class XeroHealthCheck(models.Model):
         partners = self.env["res.partner"].sudo().with_context(active_test=False)
         names = {p.id: p.display_name for p in partners.browse(sorted(all_ids))}
         return [
-            {
-                "kind": "duplicate_odoo",
-                "key": " / ".join(key for _reason, key in found),
-                "reason": self._xero_reasons(found),
-                "name": self.env._(
+            self._xero_duplicate_finding(
+                "duplicate_odoo",
+                "res.partner",
+                ids,
+                found,
+                lambda reasons, ids=ids: self.env._(
                     "%(names)s look like one customer (%(reasons)s)",
                     names=", ".join(names.get(pid, str(pid)) for pid in ids),
-                    reasons=self._xero_reasons(found),
+                    reasons=reasons,
                 ),
-                "count": len(ids),
-                "res_model": "res.partner",
-                "res_ids": list(ids),
-            }
+            )
             for ids, found in merged.items()
         ]
 
@@ -312,21 +310,34 @@ class XeroHealthCheck(models.Model):
         for reason, key, ids, names in rows:
             merged.setdefault(tuple(ids), (names, []))[1].append((reason, key))
         return [
-            {
-                "kind": "duplicate_xero",
-                "key": " / ".join(key for _reason, key in found),
-                "reason": self._xero_reasons(found),
-                "name": self.env._(
+            self._xero_duplicate_finding(
+                "duplicate_xero",
+                "xero.contact",
+                ids,
+                found,
+                lambda reasons, names=names: self.env._(
                     "%(names)s in Xero look like one contact (%(reasons)s)",
                     names=", ".join(name or "?" for name in names),
-                    reasons=self._xero_reasons(found),
+                    reasons=reasons,
                 ),
-                "count": len(ids),
-                "res_model": "xero.contact",
-                "res_ids": list(ids),
-            }
+            )
             for ids, (names, found) in merged.items()
         ]
+
+    @api.model
+    def _xero_duplicate_finding(self, kind, model, ids, found, describe):
+        """The finding of records of ``model`` that look like one, for the reasons
+        ``found`` ([(reason, shared value)]); ``describe(reasons)`` names them."""
+        reasons = self._xero_reasons(found)
+        return {
+            "kind": kind,
+            "key": " / ".join(key for _reason, key in found),
+            "reason": reasons,
+            "name": describe(reasons),
+            "count": len(ids),
+            "res_model": model,
+            "res_ids": list(ids),
+        }
 
     @api.model
     def _xero_reasons(self, found):

@@ -330,6 +330,16 @@ class XeroLeakageCase(models.Model):
         return [dict(zip(names, row, strict=True)) for row in self.env.cr.fetchall()]
 
     @api.model
+    def _xero_cases(self, kind, prefix, column, rows, detail):
+        """{key: values} of a case per row, keyed by ``prefix`` and the row's ``column``
+        (the document that makes the case); ``detail(row)`` says what is wrong."""
+        cases = {}
+        for row in rows:
+            key = f"{prefix}:{row[column]}"
+            cases[key] = self._xero_case(kind, key, row, detail(row))
+        return cases
+
+    @api.model
     def _xero_case(self, kind, key, row, detail):
         return {
             "key": key,
@@ -362,15 +372,15 @@ class XeroLeakageCase(models.Model):
             """,
             params,
         )
-        return {
-            f"won:{row['lead_id']}": self._xero_case(
-                "won_no_order",
-                f"won:{row['lead_id']}",
-                row,
-                self.env._("Won on %s: no confirmed order, nothing invoiced.", row["since"]),
-            )
-            for row in rows
-        }
+        return self._xero_cases(
+            "won_no_order",
+            "won",
+            "lead_id",
+            rows,
+            lambda row: self.env._(
+                "Won on %s: no confirmed order, nothing invoiced.", row["since"]
+            ),
+        )
 
     @api.model
     def _xero_find_voided(self, params, found):
@@ -393,19 +403,17 @@ class XeroLeakageCase(models.Model):
             """,
             params | {"gone": GONE_STATUSES},
         )
-        return {
-            f"voided:{row['order_id']}": self._xero_case(
-                "voided",
-                f"voided:{row['order_id']}",
-                row,
-                self.env._(
-                    "%(number)s was %(status)s in Xero: the order is open and nothing bills it.",
-                    number=row["number"] or "",
-                    status=(row["status"] or "").lower(),
-                ),
-            )
-            for row in rows
-        }
+        return self._xero_cases(
+            "voided",
+            "voided",
+            "order_id",
+            rows,
+            lambda row: self.env._(
+                "%(number)s was %(status)s in Xero: the order is open and nothing bills it.",
+                number=row["number"] or "",
+                status=(row["status"] or "").lower(),
+            ),
+        )
 
     @api.model
     def _xero_find_not_invoiced(self, params, found):
@@ -426,16 +434,13 @@ class XeroLeakageCase(models.Model):
             """,
             params,
         )
-        result = {
-            f"order:{row['order_id']}": self._xero_case(
-                "not_invoiced",
-                f"order:{row['order_id']}",
-                row,
-                self.env._("Confirmed on %s, not (fully) invoiced in Xero.", row["since"]),
-            )
-            for row in orders
-            if row["order_id"] not in voided
-        }
+        result = self._xero_cases(
+            "not_invoiced",
+            "order",
+            "order_id",
+            [row for row in orders if row["order_id"] not in voided],
+            lambda row: self.env._("Confirmed on %s, not (fully) invoiced in Xero.", row["since"]),
+        )
         unsent = self._xero_rows(
             """
             SELECT i.id AS order_invoice_id, o.id AS order_id, o.partner_id, o.user_id,
@@ -449,16 +454,13 @@ class XeroLeakageCase(models.Model):
             """,
             params,
         )
-        result |= {
-            f"unsent:{row['order_invoice_id']}": self._xero_case(
-                "not_invoiced",
-                f"unsent:{row['order_invoice_id']}",
-                row,
-                self.env._("Invoiced in Odoo on %s, never reached Xero.", row["since"]),
-            )
-            for row in unsent
-        }
-        return result
+        return result | self._xero_cases(
+            "not_invoiced",
+            "unsent",
+            "order_invoice_id",
+            unsent,
+            lambda row: self.env._("Invoiced in Odoo on %s, never reached Xero.", row["since"]),
+        )
 
     @api.model
     def _xero_find_mismatch(self, params, found):
@@ -498,27 +500,25 @@ class XeroLeakageCase(models.Model):
             """,
             params | {"gone": GONE_STATUSES},
         )
-        currencies = self.env["res.currency"].browse({row["currency_id"] for row in rows})
-        symbols = {currency.id: currency for currency in currencies}
-        result = {}
-        for row in rows:
-            currency = symbols[row["currency_id"]]
-            if row["xero_total"] != row["odoo_total"]:
-                detail = self.env._(
-                    "%(number)s totals %(xero)s in Xero, Odoo sent %(odoo)s.",
-                    number=row["number"] or "",
-                    xero=currency.format(float(row["xero_total"] or 0)),
-                    odoo=currency.format(float(row["odoo_total"] or 0)),
-                )
-            else:
-                detail = self.env._(
-                    "The order's prices changed after %s was invoiced: its lines no longer "
-                    "match the order.",
-                    row["number"] or "",
-                )
-            key = f"mismatch:{row['order_invoice_id']}"
-            result[key] = self._xero_case("mismatch", key, row, detail)
-        return result
+        return self._xero_cases(
+            "mismatch", "mismatch", "order_invoice_id", rows, self._xero_mismatch_detail
+        )
+
+    @api.model
+    def _xero_mismatch_detail(self, row):
+        if row["xero_total"] == row["odoo_total"]:
+            return self.env._(
+                "The order's prices changed after %s was invoiced: its lines no longer "
+                "match the order.",
+                row["number"] or "",
+            )
+        currency = self.env["res.currency"].browse(row["currency_id"])
+        return self.env._(
+            "%(number)s totals %(xero)s in Xero, Odoo sent %(odoo)s.",
+            number=row["number"] or "",
+            xero=currency.format(float(row["xero_total"] or 0)),
+            odoo=currency.format(float(row["odoo_total"] or 0)),
+        )
 
     @api.model
     def _xero_find_credits(self, params, found):
@@ -541,20 +541,18 @@ class XeroLeakageCase(models.Model):
             """,
             params,
         )
-        return {
-            f"credit:{row['payment_id']}": self._xero_case(
-                "credit",
-                f"credit:{row['payment_id']}",
-                row,
-                self.env._(
-                    "Credit note %(credit)s was allocated to %(number)s in Xero; Odoo did not "
-                    "ask for it.",
-                    credit=row["credit_number"] or "",
-                    number=row["number"] or "",
-                ),
-            )
-            for row in rows
-        }
+        return self._xero_cases(
+            "credit",
+            "credit",
+            "payment_id",
+            rows,
+            lambda row: self.env._(
+                "Credit note %(credit)s was allocated to %(number)s in Xero; Odoo did not "
+                "ask for it.",
+                credit=row["credit_number"] or "",
+                number=row["number"] or "",
+            ),
+        )
 
     # ------------------------------------------------------------------ business: figures
 
