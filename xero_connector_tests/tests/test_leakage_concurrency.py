@@ -4,14 +4,11 @@ commits: the case is recorded once and its salesperson gets one activity."""
 import threading
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.fields import Command
 
 from .common import committed_connection, forget_orders
-
-
-def environment(cr):
-    return api.Environment(cr, SUPERUSER_ID, {})
+from .test_subscription_concurrency import environment
 
 
 def late_order(env, connection):
@@ -53,6 +50,7 @@ def test_two_checks_at_once_record_one_case_and_one_activity(sandbox):
             connection = env.company._xero_connection().sudo()
             order = late_order(env, connection)
             order_id, connection_id = order.id, connection.id
+            partner, product = order.partner_id, order.order_line.product_id
         try:
             # the cron's check found the case; before it commits, a manager checks too
             started, done, outcome = threading.Event(), threading.Event(), {}
@@ -90,3 +88,6 @@ def test_two_checks_at_once_record_one_case_and_one_activity(sandbox):
                 connection = env["xero.connection"].browse(connection_id)
                 env["xero.leakage.case"].search([]).unlink()
                 forget_orders(env, connection, [order_id])
+                # the customer and the service leave nothing behind for later tests
+                env["res.partner"].browse(partner.id).unlink()
+                env["product.product"].browse(product.id).product_tmpl_id.unlink()

@@ -79,6 +79,7 @@ def test_a_generated_invoice_read_twice_at_once_is_linked_once(sandbox):
             connection = env.company._xero_connection().sudo()
             order = subscribed_order(env, connection)
             order_id, connection_id = order.id, connection.id
+            partner, product = order.partner_id, order.order_line.product_id
         try:
             # the webhook's job links the invoice; before it commits, the poll reads it too
             started, done, outcome = threading.Event(), threading.Event(), {}
@@ -111,3 +112,6 @@ def test_a_generated_invoice_read_twice_at_once_is_linked_once(sandbox):
                 env = environment(cr)
                 connection = env["xero.connection"].browse(connection_id)
                 forget_orders(env, connection, [order_id])
+                # the customer and the plan leave nothing behind for later tests
+                env["res.partner"].browse(partner.id).unlink()
+                env["product.product"].browse(product.id).product_tmpl_id.unlink()
