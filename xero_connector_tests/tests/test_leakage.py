@@ -111,7 +111,10 @@ class TestLeakageCases(LeakageCase, TransactionCase):
         self.credit(credited_doc, 50.0)
         self.read_back()
 
+        calls = len(self.sandbox.calls)
         cases = self.check()
+        self.cases.web_read_group([("state", "=", "open")], ["kind"], ["amount:sum"])
+        self.assertEqual(len(self.sandbox.calls), calls, "the check and the report call no one")
         got = sorted(
             (c.kind, (c.order_id or c.lead_id).display_name, c.amount, c.user_id.login)
             for c in cases
