@@ -14,6 +14,7 @@ The cache lives outside the checkout (``$XERO_CONNECTOR_CACHE``, by default
 
 import argparse
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -856,6 +857,7 @@ def command_demo(args):
     odoo_url = f"http://127.0.0.1:{args.port}"
     sandbox = start_sandbox(vpython, args.sandbox_port, sandbox_state, odoo_url)
     try:
+        plant_demo_cash(args.sandbox_port)
         connect_demo_company(vpython, config, args.db, args.sandbox_port)
         serve = odoo_cmd(vpython, config, "-d", args.db, f"--http-port={args.port}")
         say(f"starting Odoo on 127.0.0.1:{args.port}")
@@ -1083,6 +1085,83 @@ if not env["xero.health.check"].search_count([("connection_id", "=", connection.
         "customer_rank": 1,
     })
     env["xero.health.check"]._xero_run(connection)
+# money in the CRM (CRM > Reporting > Money from Xero): customers won over a year ago from
+# several sources (a trade show with its cost), six months of their invoices entered by the
+# accountant in Xero, each customer paying on time, a little late or very late (the last
+# ones still open); the pipeline is the CRM's own opportunities
+if not env["utm.campaign"].search_count([("name", "=", "Spring trade show")]):
+    import requests
+    admin = env.ref("base.user_admin")
+    today = fields.Date.context_today(admin)
+    show = env["utm.campaign"].create({"name": "Spring trade show", "xero_cost": 2500})
+    fair = env["utm.source"].create({"name": "Trade show"})
+    web, mail, referral = (
+        env.ref(f"utm.utm_source_{name}") for name in ("search_engine", "newsletter", "referral")
+    )
+    # (customer, source, campaign, days late, monthly amount); one came with no source
+    won = [
+        ("base.res_partner_1", fair, show, 0, 1200.0),
+        ("base.res_partner_3", fair, show, 45, 900.0),
+        ("base.res_partner_4", web, None, 7, 650.0),
+        ("base.res_partner_10", web, None, 20, 480.0),
+        ("base.res_partner_12", mail, None, 3, 300.0),
+        ("base.res_partner_18", referral, None, 60, 1500.0),
+        ("base.res_partner_2", None, None, 12, 250.0),
+    ]
+    trigger = connection.invoice_trigger
+    connection.invoice_trigger = "manual"  # these deals were invoiced long ago
+    stage = env["crm.stage"].search([("is_won", "=", True)], limit=1)
+    tenant = f"{URL}/admin/tenants/{connection.tenant_id}"
+    for index, (xml_id, source, campaign, late, amount) in enumerate(won):
+        partner = env.ref(xml_id)
+        if source:
+            lead = env["crm.lead"].create({
+                "name": f"First deal with {partner.name}",
+                "type": "opportunity",
+                "partner_id": partner.id,
+                "user_id": admin.id,
+                "source_id": source.id,
+                "campaign_id": campaign and campaign.id,
+                "expected_revenue": amount * 6,
+            })
+            closed = fields.Datetime.now() - timedelta(days=400)
+            lead.write({"stage_id": stage.id, "date_closed": closed})
+            env.cr.execute(
+                "UPDATE crm_lead SET create_date = %s WHERE id = %s",
+                (fields.Datetime.now() - timedelta(days=430 + 10 * index), lead.id),
+            )
+        contact = env["xero.link"].search([
+            ("connection_id", "=", connection.id),
+            ("res_model", "=", "res.partner"),
+            ("res_id", "=", partner.commercial_partner_id.id),
+        ]).xero_id
+        for month in range(6):
+            day = today - timedelta(days=180 - 30 * month)
+            due = day + timedelta(days=30)
+            invoice = requests.post(f"{tenant}/invoices", timeout=10, json={
+                "Type": "ACCREC",
+                "Contact": {"ContactID": contact},
+                "Date": day.isoformat(),
+                "DueDate": due.isoformat(),
+                "Status": "AUTHORISED",
+                "Reference": "Monthly service",
+                "LineItems": [{
+                    "Description": "Design and fit-out services",
+                    "Quantity": 1,
+                    "UnitAmount": amount,
+                    "AccountCode": "200",
+                    "TaxType": "OUTPUT2",
+                }],
+            }).json()
+            paid_on = due + timedelta(days=late)
+            if paid_on < today:
+                requests.post(f"{tenant}/payments", timeout=10, json={
+                    "invoice_id": invoice["InvoiceID"], "date": paid_on.isoformat(),
+                })
+    connection.invoice_trigger = trigger
+    env.cr.commit()
+    env.ref("xero_connector.ir_cron_xero_poll").method_direct_trigger()
+    env["xero.sync.job"]._xero_process_queue(seconds=120)
 env.ref("xero_connector.ir_cron_xero_poll")._trigger()
 env.cr.commit()
 print("XERO-DEMO", connection.state, connection.tenant_name)
@@ -1102,6 +1181,78 @@ def connect_demo_company(vpython, config, db, port):
             log.write(result.stdout + result.stderr)
         raise Stop(f"Could not connect the demo company to the Xero sandbox; details in {LOG}.")
     say(f"the demo company is connected to the sandbox organisation {line.split(' ', 2)[2]}")
+
+
+def plant_demo_cash(port):
+    """Burn and runway on the Overview: the sandbox's first organisation gets, once, the
+    owner's funds four months ago, then each month a supplier's bill paid, wages paid and
+    card sales received (bank transactions), as its accountant would enter them."""
+    admin = f"http://127.0.0.1:{port}/admin"
+
+    def call(path, body=None):
+        request = urllib.request.Request(
+            f"{admin}/{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)
+
+    state = call("state")
+    books = f"tenants/{state['describe']['tenants'][0]['tenant_id']}"
+    if any(
+        (t.get("Reference") or "").startswith("Demo") for t in call(f"{books}/bank-transactions")
+    ):
+        return
+    supplier = {
+        "ContactID": next(
+            c["ContactID"] for c in call(f"{books}/contacts") if c["Name"] == "Hamilton Timber Co"
+        )
+    }
+    # the first day of this month (the sandbox's clock) and of the months before it
+    months = [dt.date.fromisoformat(state["clock"][:10]).replace(day=1)]
+    for _month in range(4):
+        months.insert(0, (months[0] - dt.timedelta(days=1)).replace(day=1))
+
+    def bank(kind, day, amount, code, reference):
+        line = {"Description": reference, "Quantity": 1, "UnitAmount": amount, "AccountCode": code}
+        call(
+            f"{books}/bank-transactions",
+            {
+                "Type": kind,
+                "Contact": supplier,
+                "BankAccount": {"Code": "090"},
+                "Date": day.isoformat(),
+                "Reference": reference,
+                "LineItems": [line],
+            },
+        )
+
+    bank("RECEIVE", months[0], 60000, "270", "Demo: the owner's funds")
+    for number, (day, scale) in enumerate(zip(months[1:], (1.0, 1.15, 0.9, 0.5), strict=True), 1):
+        bill = call(
+            f"{books}/invoices",
+            {
+                "Type": "ACCPAY",
+                "Contact": supplier,
+                "Status": "AUTHORISED",
+                "InvoiceNumber": f"HT-DEMO-{number}",
+                "Date": day.isoformat(),
+                "DueDate": day.isoformat(),
+                "LineItems": [
+                    {
+                        "Description": "Timber",
+                        "Quantity": 1,
+                        "UnitAmount": round(2400 * scale, 2),
+                        "AccountCode": "310",
+                    }
+                ],
+            },
+        )
+        call(f"{books}/payments", {"invoice_id": bill["InvoiceID"], "date": day.isoformat()})
+        bank("SPEND", day, round(3000 * scale, 2), "429", "Demo: wages")
+        bank("RECEIVE", day, round(2500 * scale, 2), "200", "Demo: card sales")
+    say("the sandbox's organisation has a few months of bills, wages and sales (burn, runway)")
 
 
 def start_sandbox(python, port, state_file, odoo_url):

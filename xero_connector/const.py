@@ -22,8 +22,16 @@ SCOPES = (
     "accounting.settings",
     "accounting.invoices",
     "accounting.payments",
+    # the Executive Summary report (burn and runway): the granular scope of that report
+    # (the broad accounting.reports.read is refused to apps created since March 2026)
+    "accounting.reports.executivesummary.read",
 )
-CUSTOM_CONNECTION_SCOPES = SCOPES[1:]
+# a token holding one of these may read the Executive Summary (older apps' broad scope too)
+REPORT_SCOPES = ("accounting.reports.executivesummary.read", "accounting.reports.read")
+# a Custom Connection is granted its scopes in Xero's developer portal, and asking for one
+# it was not granted fails the whole token: it asks for the sync's scopes only (burn and
+# runway say the report's scope is missing)
+CUSTOM_CONNECTION_SCOPES = tuple(scope for scope in SCOPES[1:] if scope not in REPORT_SCOPES)
 # seconds before expiry when an access token is renewed
 TOKEN_MARGIN = 120
 # (connect, read) seconds for every HTTP call to Xero

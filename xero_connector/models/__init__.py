@@ -65,6 +65,7 @@ from . import (
     xero_invoice_payment,
     xero_order_document,
     xero_order_payment,
+    xero_refund,
 )
 
 # isort: split
@@ -81,3 +82,11 @@ from . import xero_leakage_case
 # isort: split
 # the monthly health check of each organisation (reads the models above)
 from . import xero_health_check, xero_health_finding
+
+# isort: split
+# burn and runway: the months of Xero's Executive Summary, and the Overview's figures
+from . import xero_connection_burn, xero_executive_summary
+
+# isort: split
+# money in the CRM: a campaign's cost (the reports are in ../report)
+from . import utm_campaign, xero_connection_money

@@ -19,9 +19,10 @@ class XeroInvoice(models.Model):
     """A customer's invoice as Xero has it: a read-only mirror for sales people.
 
     It holds the sales invoices of the last years (``history_years`` of the
-    connection) and every invoice still unpaid, whatever its age. Xero's webhooks and
-    the poll keep it current; a customer's outstanding and overdue balances are
-    summed from it.
+    connection) and every invoice still unpaid, whatever its age, whoever made them,
+    with what settled them (``xero.invoice.payment``). A new connection's first poll
+    reads them whole, 1,000 a call; then Xero's webhooks and the poll keep it current;
+    a customer's outstanding and overdue balances are summed from it.
     """
 
     _name = "xero.invoice"
@@ -187,11 +188,27 @@ class XeroInvoice(models.Model):
         return {"i_ds": list(xero_ids)}
 
     @api.model
+    def _xero_poll(self, connection, cursor):
+        if not cursor.next_page:  # a sweep begins: the whole window again if it widened
+            cursor._xero_window_from(self._xero_start(connection))
+        if not cursor.modified_since:
+            # the whole window: what its invoices did to the stock is in the items'
+            # quantities, which this poll read just before (items come first)
+            invoices = self.with_context(xero_history_read=True)
+            return super(XeroInvoice, invoices)._xero_poll(connection, cursor)
+        return super()._xero_poll(connection, cursor)
+
+    @api.model
     def _xero_poll_params(self, connection, since, page):
-        return super()._xero_poll_params(connection, since, page) | {
-            "summary_only": True,
-            "where": self._xero_window(connection),
-        }
+        """What changed, as summaries (the invoices whose payments or credits changed are
+        then read whole); the first sweep (a new connection, or the history widened) reads
+        the invoices whole at once, 1,000 a page with their payments and credits, so that
+        filling the mirror costs a call per 1,000 invoices."""
+        params = super()._xero_poll_params(connection, since, page)
+        params["where"] = self._xero_window(connection)
+        if since:
+            params["summary_only"] = True
+        return params
 
     @api.model
     def _xero_start(self, connection):
@@ -341,7 +358,7 @@ class XeroInvoice(models.Model):
         self.env["xero.link"]._xero_live_changed(
             connection.company_id, "sale.order", of_orders.order_id.ids
         )
-        if changes["moved"]:
+        if changes["moved"] and not self.env.context.get("xero_history_read"):
             self.env["product.product"]._xero_stock_moved(connection)
         # the alerts of these invoices only: the scan of all of them is the cron's
         of_orders._xero_overdue_alerts_of(connection)

@@ -17,18 +17,22 @@ ON_INVOICE = {
     "overpayment": ("Overpayments", "OverpaymentID", "AppliedAmount"),
     "prepayment": ("Prepayments", "PrepaymentID", "AppliedAmount"),
 }
-# the payments of customers (Xero's payments list holds the bills' payments too)
+# the payments of customers (Xero's payments list holds the bills' payments too), and
+# the refunds to customers: payments of their credit notes, overpayments and prepayments
 SALES_PAYMENTS = 'PaymentType=="ACCRECPAYMENT"'
+REFUND_TYPES = ("ARCREDITPAYMENT", "AROVERPAYMENTPAYMENT", "ARPREPAYMENTPAYMENT")
+REFUNDS = " OR ".join(f'PaymentType=="{payment_type}"' for payment_type in REFUND_TYPES)
 
 
 class XeroInvoicePayment(models.Model):
     """What settled a customer's Xero invoice, as Xero has it: a payment, or a credit
     note, overpayment or prepayment allocated to it.
 
-    Read with the invoice (webhooks fetch invoices with what settled them) and, for
-    payments, by a poll of Xero's payments (the safety net: Xero has no payment
-    webhook). A payment deleted in Xero stays listed, marked deleted, and counts no
-    more.
+    Read with the invoice (webhooks fetch invoices with what settled them, a new
+    connection reads its invoices whole) and, for payments, by a poll of Xero's
+    payments (the safety net: Xero has no payment webhook), which also reads the
+    refunds to customers (``xero.refund``). A payment deleted in Xero stays listed,
+    marked deleted, and counts no more.
     """
 
     _name = "xero.invoice.payment"
@@ -80,6 +84,16 @@ class XeroInvoicePayment(models.Model):
                 part for part in (kinds.get(row.kind), row.number or row.reference) if part
             )
 
+    # ------------------------------------------------------------------ actions
+
+    def action_xero_view_refunds(self):
+        """The refunds Xero made to the customers of these payments (of every customer
+        when none is selected)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_connector.action_xero_refund")
+        if self:
+            action["domain"] = [("xero_contact_id", "in", self.mapped("xero_contact_id"))]
+        return action
+
     # ------------------------------------------------------------------ business: what syncs
 
     @api.model
@@ -87,8 +101,29 @@ class XeroInvoicePayment(models.Model):
         return self.env["xero.invoice"]._xero_enabled(connection)
 
     @api.model
+    def _xero_poll_since(self, connection, cursor):
+        # the first sweep reads every refund, and no payment: the invoices' first sweep
+        # read them whole, with their payments
+        return cursor.modified_since if cursor.filled_at else False
+
+    @api.model
     def _xero_poll_params(self, connection, since, page):
-        return super()._xero_poll_params(connection, since, page) | {"where": SALES_PAYMENTS}
+        where = f"{SALES_PAYMENTS} OR {REFUNDS}" if since else REFUNDS
+        return super()._xero_poll_params(connection, since, page) | {"where": where}
+
+    @api.model
+    def _xero_filled(self, connection, cursor, before):
+        """Every refund was read: the payments that changed since the invoices' sweep
+        began are read next (a payment made while the invoices were read whole may have
+        missed them), or since the sweep before this one, if earlier (a connection that
+        polled payments before it read refunds)."""
+        invoices = cursor.search(
+            [("connection_id", "=", connection.id), ("res_model", "=", "xero.invoice")]
+        )
+        cursor._xero_read_since(before)
+        if invoices:
+            cursor._xero_read_since(invoices._xero_since_sweep())
+        return super()._xero_filled(connection, cursor, before)
 
     # ------------------------------------------------------------------ business: from invoices
 
@@ -134,13 +169,15 @@ class XeroInvoicePayment(models.Model):
     @api.model
     def _xero_apply_inbound(self, connection, elements):
         """Payments read by the poll: each is kept on its invoice's mirror; an invoice
-        whose payments changed is read again (its amounts, status and credits)."""
+        whose payments changed is read again (its amounts, status and credits). Refunds
+        are kept apart (``xero.refund``)."""
+        refunds = [e for e in elements if e.get("PaymentType") in REFUND_TYPES]
+        outcomes = self.env["xero.refund"]._xero_from_payments(connection, refunds)
         by_invoice = {}
-        outcomes = {}
         for element in elements:
             payment_id = (element.get("PaymentID") or "").lower()
             invoice_id = ((element.get("Invoice") or {}).get("InvoiceID") or "").lower()
-            if not payment_id:
+            if not payment_id or element.get("PaymentType") in REFUND_TYPES:
                 continue
             outcomes[payment_id] = Done()
             if invoice_id:

@@ -27,7 +27,9 @@ class XeroPollCursor(models.Model):
     webhook, such as payments). A sweep asks for what changed since
     ``modified_since`` (If-Modified-Since), page after page; when it ends, the next
     sweep starts from the moment the last one started, in Xero's own clock, so a
-    change made while a sweep ran is read by the next one.
+    change made while a sweep ran is read by the next one. A sweep without
+    ``modified_since`` (a new connection's first) reads the whole collection:
+    ``filled_at`` says when it last did.
     """
 
     _name = "xero.poll.cursor"
@@ -48,6 +50,18 @@ class XeroPollCursor(models.Model):
     next_page = fields.Integer(help="Page the current sweep reads next; 0 between sweeps.")
     last_poll_at = fields.Datetime("Last poll", readonly=True)
     last_count = fields.Integer("Changes read by the last sweep", readonly=True)
+    filled_at = fields.Datetime(
+        "Read in full",
+        readonly=True,
+        help="When a sweep last read the whole collection (a new connection's first sweep, "
+        "or the history widened).",
+    )
+    window_start = fields.Date(
+        "Held since",
+        readonly=True,
+        help="The oldest date the mirror holds of this collection (invoices: the start of "
+        "the connection's years of history).",
+    )
 
     # ------------------------------------------------------------------ constraints
 
@@ -83,11 +97,36 @@ class XeroPollCursor(models.Model):
         started = xero_datetime(xero_now) or fields.Datetime.now()
         self.write(
             {
-                "modified_since": started.replace(microsecond=0) - timedelta(seconds=1),
+                "modified_since": _since(started),
                 "sweep_started": started,
                 "next_page": 0,
             }
         )
+
+    def _xero_read_since(self, since):
+        """The next sweep reads what changed since ``since`` too (an If-Modified-Since):
+        the earlier of it and the cursor's own is kept."""
+        self.ensure_one()
+        if since and (not self.modified_since or since < self.modified_since):
+            self.modified_since = since
+
+    def _xero_since_sweep(self):
+        """If-Modified-Since that reads again all the current (or last) sweep read."""
+        self.ensure_one()
+        return _since(self.sweep_started) if self.sweep_started else False
+
+    def _xero_window_from(self, start):
+        """A sweep of a collection the mirror holds from ``start`` on begins: when that is
+        earlier than what the mirror holds (the history widened), the sweep reads the
+        whole window again, not only what changed."""
+        self.ensure_one()
+        values = {}
+        if self.window_start and start < self.window_start and self.modified_since:
+            values["modified_since"] = False
+        if start != self.window_start:
+            values["window_start"] = start
+        if values:
+            self.write(values)
 
     def _xero_advance(self, xero_now, page, count, paged=True):
         """Move on after reading a page of ``count`` records (or the whole collection,
@@ -105,10 +144,7 @@ class XeroPollCursor(models.Model):
             # to the second, and one second earlier: what changed in the same second as
             # the start of this sweep is read again rather than missed
             started = values.get("sweep_started") or self.sweep_started
-            values |= {
-                "next_page": 0,
-                "modified_since": started.replace(microsecond=0) - timedelta(seconds=1),
-            }
+            values |= {"next_page": 0, "modified_since": _since(started)}
         self.write(values)
         return more
 
@@ -234,3 +270,9 @@ class XeroPollCursor(models.Model):
             return False
         self.invalidate_recordset()  # what the other worker wrote, read afresh
         return True
+
+
+def _since(started):
+    """If-Modified-Since of a sweep that started then: to the second, and one second
+    earlier (what changed in that second is read again rather than missed)."""
+    return started.replace(microsecond=0) - timedelta(seconds=1)

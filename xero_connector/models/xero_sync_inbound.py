@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 from ..const import PAGE_SIZE
 from ..tools.outcomes import Refused
@@ -58,21 +58,38 @@ class XeroSyncInboundMixin(models.AbstractModel):
 
         A sweep keeps one If-Modified-Since for all its pages and orders them by
         Xero's id, which changes never move, so no record slips between two pages.
-        Returns whether another page follows."""
+        A sweep without one reads the whole collection (a new connection's first):
+        ``_xero_filled`` follows its last page. Returns whether another page follows."""
         page = cursor.next_page or 1
+        since = self._xero_poll_since(connection, cursor)
         answer = connection._xero_call_json(
             f"get_{self._xero_sdk}",
             purpose="poll",
             log={"direction": "in", "res_model": self._name, "describe": self._xero_poll_words},
-            **self._xero_poll_params(connection, cursor.modified_since, page),
+            **self._xero_poll_params(connection, since, page),
             **self._xero_call_options(),
         )
         elements = answer.get(self._xero_plural) or []
         outcomes = self._xero_apply_inbound(connection, elements)
         self.env["xero.sync.job"].sudo()._xero_poll_failures(connection, self, outcomes)
-        return cursor._xero_advance(
+        before = cursor.modified_since
+        more = cursor._xero_advance(
             answer.get("DateTimeUTC"), page, len(elements), paged=self._xero_paged
         )
+        if not more and not since:
+            self._xero_filled(connection, cursor, before)
+        return more
+
+    @api.model
+    def _xero_poll_since(self, connection, cursor):
+        """If-Modified-Since of the poll's next page: the cursor's (none: all of it)."""
+        return cursor.modified_since
+
+    @api.model
+    def _xero_filled(self, connection, cursor, before):
+        """A sweep read the whole collection (``before``: the cursor's If-Modified-Since
+        before it, if any)."""
+        cursor.filled_at = fields.Datetime.now()
 
     @api.model
     def _xero_poll_words(self, count):

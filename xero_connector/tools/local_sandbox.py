@@ -8,6 +8,8 @@ without a browser — serve the one-click "Use the local sandbox".
 
 import requests
 
+from ..const import SCOPES
+
 DEFAULT_URL = "http://127.0.0.1:8070"
 
 
@@ -41,14 +43,15 @@ def describe(base, timeout):
 
 
 def consent(base, timeout):
-    """Tokens of a consent to the sandbox's first organisation, given without a browser."""
-    return _admin("POST", base, "consent", timeout)
+    """Tokens of a consent to the sandbox's first organisation, given without a browser,
+    to the scopes Connect asks for."""
+    return _admin("POST", base, "consent", timeout, {"scopes": list(SCOPES)})
 
 
-def _admin(method, base, path, timeout):
+def _admin(method, base, path, timeout, body=None):
     url = f"{(base or DEFAULT_URL).rstrip('/')}/admin/{path}"
     try:
-        answer = requests.request(method, url, json={}, timeout=timeout)
+        answer = requests.request(method, url, json=body or {}, timeout=timeout)
         answer.raise_for_status()
         return answer.json()
     except (requests.RequestException, ValueError) as error:

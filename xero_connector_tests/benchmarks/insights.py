@@ -15,7 +15,13 @@ report (its grouped list), the monthly health check (target < 2 s; its spot chec
 reads three invoices from the sandbox, which does not hold these: they are reported
 missing) and the go-live audit of the customers, against a plain ``read_group`` over
 the same mirrored invoices (their count and total by status), median and 95th
-percentile; and the Xero calls each made.
+percentile; and the Xero calls each made. Money in the CRM: each report as it first
+paints (lifetime value by source, medians and campaign return, the most profitable
+customers, the forecast and its backtest, receivables beside the pipeline, a team's
+card) over the same book, with a second payment of each invoice (2N payments), the
+customers linked to their Xero contacts, sources and deadlines on the opportunities;
+then what a new connection's first poll reads to fill the mirror of N invoices with
+2N payments (``mirror_fill``; target <= ceil(N/1000) + 10 reads).
 """
 
 # pylint: disable=print-used
@@ -29,6 +35,7 @@ from odoo.tools import SQL
 
 from ..tests.common import connected_values
 from ._support import odoo_benchmark, percentile
+from .mirror_fill import fill
 
 NEEDS_ODOO = True
 # one customer in this many shares its e-mail with another
@@ -39,6 +46,10 @@ LEAKS = {"not_invoiced": 100, "voided": 200, "mismatch": 200, "edited": 500}
 CREDITS = 100
 # one won opportunity in this many has no order
 WON_ALONE = 50
+# the lead sources of the opportunities (one in 10 without a source)
+SOURCES = 9
+# one customer in this many had a credit note refunded
+REFUNDED = 100
 
 
 class InsightsBench:
@@ -81,15 +92,35 @@ class InsightsBench:
             **{f"leak_{kind}": every for kind, every in LEAKS.items()},
             "credits": CREDITS,
             "won_alone": WON_ALONE,
+            "refunded": REFUNDED,
         }
         self.cr.execute(SQL(CUSTOMERS, **params))
+        self.cr.execute(
+            "UPDATE res_partner SET commercial_partner_id = id "
+            "WHERE name LIKE 'Bench customer %%' AND commercial_partner_id IS NULL"
+        )
         self.cr.execute("SELECT min(id) FROM res_partner WHERE name LIKE 'Bench customer %%'")
         params["first_partner"] = self.cr.fetchone()[0]
         self.cr.execute(SQL(CONTACTS, **params))
+        sources = env["utm.source"].create([{"name": f"Bench source {n}"} for n in range(SOURCES)])
+        campaign = env["utm.campaign"].create({"name": "Bench campaign", "xero_cost": 50000})
+        params |= {"first_source": min(sources.ids), "sources": SOURCES, "campaign": campaign.id}
+        env.flush_all()
         self.cr.execute(SQL(LEADS, **params))
         self.cr.execute("SELECT min(id) FROM crm_lead WHERE name LIKE 'Bench deal %%'")
         params["first_lead"] = self.cr.fetchone()[0]
-        for step in (ORDERS, LINES, MIRRORS, ORDER_INVOICES, LINKS, INVOICE_LINES, PAYMENTS):
+        for step in (
+            ORDERS,
+            LINES,
+            MIRRORS,
+            ORDER_INVOICES,
+            LINKS,
+            INVOICE_LINES,
+            PAYMENTS,
+            SECOND_PAYMENTS,
+            PARTNER_LINKS,
+            REFUNDS,
+        ):
             self.cr.execute(SQL(step, **params))
         self.cr.execute("ANALYZE")
         env.invalidate_all()
@@ -126,6 +157,64 @@ class InsightsBench:
         kinds = self.env["xero.contact.golive"]._xero_audit_kinds
         return self.env["xero.data.audit"]._xero_audit(company, kinds)
 
+    def lifetime_value(self):
+        """The pivot's first paint: customers, paid and average by source."""
+        return self.env["xero.customer.value"].formatted_read_group(
+            [], ["source_id"], ["__count", "paid:sum", "average_paid:avg", "days_to_pay:avg"]
+        )
+
+    def by_source(self):
+        """Medians and campaign return: the list, one row per source and campaign."""
+        return self.env["xero.source.value"].search_read(
+            [], ["source_id", "campaign_id", "customer_count", "median_paid", "return_percent"]
+        )
+
+    def top_customers(self):
+        """The most profitable customers: the top 50 by margin."""
+        return self.env["xero.customer.value"].search_read(
+            [("margin_rank", "<=", 50)], ["partner_id", "margin", "margin_share"]
+        )
+
+    def forecast(self):
+        """The forecast's graph: 13 weeks by series."""
+        return self.env["xero.cash.forecast"].formatted_read_group(
+            [], ["date:week", "kind"], ["amount:sum"]
+        )
+
+    def backtest(self):
+        today = fields.Date.context_today(self.connection)
+        return self.env["xero.cash.forecast"]._xero_backtest(self.connection.company_id, today)
+
+    def receivables(self):
+        """Receivables beside the pipeline, per team and salesperson."""
+        return self.env["xero.sales.money"].formatted_read_group(
+            [], ["team_id", "user_id"], ["receivable:sum", "overdue:sum", "pipeline:sum"]
+        )
+
+    def team_card(self):
+        """A sales team's card: receivables, paid this month, the month's goal."""
+        teams = self.env["crm.team"].search([("name", "=", "Bench team")])
+        return teams.read(["xero_receivable", "xero_paid_month", "xero_goal_forecast"])
+
+    def money(self, runs, base):
+        """Money in the CRM: each report as it first paints, and the calls it makes."""
+        calls = len(self.sandbox.calls)
+        customers = self.env["xero.customer.value"].search_count([])
+        print(f"Money in the CRM: {customers} customers with a lifetime value")
+        for label, load in (
+            ("lifetime value by source (pivot)", self.lifetime_value),
+            ("medians and campaign return (list)", self.by_source),
+            ("most profitable customers (top 50)", self.top_customers),
+            ("cash-flow forecast (graph)", self.forecast),
+            ("forecast backtest", self.backtest),
+            ("receivables and pipeline (pivot)", self.receivables),
+            ("a sales team's card", self.team_card),
+        ):
+            load()  # warm-up
+            summary(label, self.timed(runs, load), target=2.0, base=base)
+        print(f"  backtest: {self.backtest()}")
+        print(f"  Xero calls: {len(self.sandbox.calls) - calls}")
+
     def plain(self):
         return self.env["xero.invoice"]._read_group(
             [("connection_id", "=", self.connection.id)], ["status"], ["total:sum", "__count"]
@@ -153,12 +242,19 @@ SELECT %(connection)s, md5('bench-contact-' || n)::uuid::text, 'Bench customer '
 # a quarter of the opportunities won; most won ones have a confirmed order (below)
 LEADS = """
 INSERT INTO crm_lead (name, type, active, company_id, user_id, team_id, partner_id,
-                      stage_id, expected_revenue, probability, date_closed, create_date)
+                      stage_id, expected_revenue, probability, date_closed, won_status,
+                      prorated_revenue, date_deadline, source_id, campaign_id, create_date)
 SELECT 'Bench deal ' || n, 'opportunity', TRUE, %(company)s, %(user)s, %(team)s,
        %(first_partner)s + n %% %(partners)s,
        CASE WHEN n %% 4 = 0 THEN %(won)s ELSE %(other)s END, 1000,
        CASE WHEN n %% 4 = 0 THEN 100 ELSE 50 END,
-       CASE WHEN n %% 4 = 0 THEN now() - (n %% 300) * interval '1 day' END, now()
+       CASE WHEN n %% 4 = 0 THEN now() - (n %% 300) * interval '1 day' END,
+       CASE WHEN n %% 4 = 0 THEN 'won' ELSE 'pending' END,
+       CASE WHEN n %% 4 = 0 THEN 1000 ELSE 500 END,
+       CASE WHEN n %% 4 <> 0 THEN now()::date + n %% 120 END,
+       CASE WHEN n %% 10 <> 0 THEN %(first_source)s + n %% %(sources)s END,
+       CASE WHEN n %% 7 = 0 THEN %(campaign)s END,
+       now() - (n %% 400) * interval '1 day'
   FROM generate_series(1, %(leads)s) n
 """
 # orders: the won opportunities' (but one in WON_ALONE), then others; a few not invoiced
@@ -242,6 +338,31 @@ SELECT x.id, %(connection)s, %(company)s, x.xero_contact_id,
   FROM xero_invoice x WHERE x.connection_id = %(connection)s
 """
 
+# a second payment of each invoice: 200,000 payments for 100,000 invoices
+SECOND_PAYMENTS = """
+INSERT INTO xero_invoice_payment (invoice_id, connection_id, company_id, xero_contact_id,
+                                  kind, xero_id, date, amount, amount_base, deleted,
+                                  create_date)
+SELECT x.id, %(connection)s, %(company)s, x.xero_contact_id, 'payment',
+       'bench-payment-2-' || x.id, x.date + 40, 30, 30, FALSE, now()
+  FROM xero_invoice x WHERE x.connection_id = %(connection)s
+"""
+# each customer linked to its Xero contact
+PARTNER_LINKS = """
+INSERT INTO xero_link (connection_id, company_id, res_model, res_id, xero_id, state,
+                       create_date)
+SELECT %(connection)s, %(company)s, 'res.partner', %(first_partner)s + k,
+       'bench-contact-' || k, 'synced', now()
+  FROM generate_series(0, %(partners)s - 1) k
+"""
+REFUNDS = """
+INSERT INTO xero_refund (connection_id, company_id, xero_id, xero_contact_id, kind, date,
+                         currency_id, amount, amount_base, deleted, create_date)
+SELECT %(connection)s, %(company)s, 'bench-refund-' || k, 'bench-contact-' || k,
+       'credit_note', now()::date - k %% 200, %(currency)s, 10, 10, FALSE, now()
+  FROM generate_series(0, %(partners)s - 1, %(refunded)s) k
+"""
+
 
 def summary(label, seconds, target=None, base=None):
     median, p95 = statistics.median(seconds), percentile(seconds, 0.95)
@@ -269,7 +390,7 @@ def main():
             bench.setup(args.invoices, args.orders, args.leads, args.customers)
             made = time.perf_counter() - started
             print(
-                f"{args.invoices} mirrored invoices with a payment each, {args.orders} orders, "
+                f"{args.invoices} mirrored invoices with two payments each, {args.orders} orders, "
                 f"{args.leads} opportunities, {args.customers} customers (made in {made:.1f} s, "
                 "rolled back at the end)"
             )
@@ -308,7 +429,16 @@ def main():
             audit = bench.timed(args.runs, bench.audit)
             print(f"Go-live audit of the customers: {bench.audit()}")
             summary("counting every problem", audit, target=2.0, base=base)
+            bench.money(args.runs, base)
             cr.rollback()
+        # a new connection filling the mirror these reports read (commits; cleaned up)
+        filled = fill(registry, sandbox, invoices=args.invoices, payments_per_invoice=2)
+        print(
+            f"A new connection's mirror of {filled['invoices']} invoices with "
+            f"{filled['payments']} payments and {filled['refunds']} refunds: "
+            f"{filled['reads']} reads (target <= {filled['target']}: ceil(N/1000) + 10), "
+            f"by collection {filled['by_collection']}, first poll {filled['seconds']} s"
+        )
     finally:
         sandbox.stop()
 

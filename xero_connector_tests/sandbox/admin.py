@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from . import oauth
+from .bulk import seed_sales
 from .errors import ElementError
 from .http import Response, html
 from .repeating import schedule_text
@@ -345,6 +346,24 @@ def overpayments(sandbox, request, tenant_id):
     )
 
 
+def bank_transactions(sandbox, request, tenant_id):
+    """The accountant's bank transactions: ``GET`` lists them; ``POST`` records one (money
+    received or spent, fields named as in the API), checked with the API's rules."""
+    books = _books(sandbox, tenant_id)
+    if request.method == "GET":
+        return _json(
+            200, [books.bank_transaction_view(t) for t in books.bank_transactions.values()]
+        )
+    transaction = books.save_bank_transaction(_body(request), ACCOUNTANT)
+    return _json(200, books.bank_transaction_view(transaction))
+
+
+def bulk(sandbox, request, tenant_id):
+    """Many sales at once (tests, benchmarks): contacts, approved invoices and their
+    payments, made by the accountant through the API's rules (``bulk.seed_sales``)."""
+    return _json(200, seed_sales(_books(sandbox, tenant_id), ACCOUNTANT, **_body(request)))
+
+
 ID = r"([0-9a-fA-F-]{36})"
 ADMIN_ROUTES = [
     (r"state", ("GET",), state),
@@ -371,6 +390,8 @@ ADMIN_ROUTES = [
     (rf"tenants/{ID}/payments/{ID}", ("DELETE",), payments),
     (rf"tenants/{ID}/payments/{ID}/(reconcile|batch)", ("POST",), payments),
     (rf"tenants/{ID}/overpayments", ("GET", "POST"), overpayments),
+    (rf"tenants/{ID}/bulk", ("POST",), bulk),
+    (rf"tenants/{ID}/bank-transactions", ("GET", "POST"), bank_transactions),
     (rf"tenants/{ID}/repeating", ("GET",), repeating),
     (rf"tenants/{ID}/repeating/{ID}", ("GET", "POST"), repeating),
     (rf"tenants/{ID}/repeating/{ID}/(delete)", ("POST",), repeating),

@@ -38,7 +38,7 @@ BANK_TRANSACTIONS = {
     "accounting.banktransactions.read",
 }
 ITEMS = SETTINGS | INVOICES
-REPORTS = {"accounting.reports.read"}
+REPORTS = {"accounting.reports.read", "accounting.reports.executivesummary.read"}
 ID = r"([^/]+)"
 
 
@@ -231,17 +231,46 @@ def listing(
         # nothing to look at in the views: page first, build only the page's views
         records, pagination = _page(records, page, query)
         return context.envelope(plural, [make(r) for r in records], pagination)
-    views = [make(r) for r in records]
+    selected = _selected(context, plural, records, view, term, searchable)
+    selected, pagination = _page(selected, page, query)
+    return context.envelope(plural, [make(r) for r in selected], pagination)
+
+
+def _selected(context, plural, records, view, term, searchable):
+    """The records a search, ``where`` and ``order`` keep, in order: looked at in their
+    views without lines (``where`` reaches no line).
+
+    The next pages of a sweep ask the same again: the result is kept for them while
+    nothing of the organisation changed (no ``UpdatedDateUTC`` moved, no record made),
+    so that paging through 100,000 invoices does not filter them all again per page."""
+    query = context.query
+    tenant_id = context.tenant.tenant_id
+    key = (
+        tuple(sorted((k, v) for k, v in query.as_dict().items() if k not in ("page", "pagesize"))),
+        context.request.header("if-modified-since"),
+        len(records),
+        context.books.touches,
+    )
+    kept = context.sandbox.listings.get((tenant_id, plural))
+    if kept and kept[0] == key:
+        return kept[1]
+    rows = [(r, view(r)) for r in records]
     if term:
-        views = [
-            v for v in views if any(term in str(v.get(key) or "").lower() for key in searchable)
+        rows = [
+            (r, v)
+            for r, v in rows
+            if any(term in str(v.get(name) or "").lower() for name in searchable)
         ]
     if query.get("where"):
-        views = list(filter(compile_where(query.get("where")), views))
+        matches = compile_where(query.get("where"))
+        rows = [(r, v) for r, v in rows if matches(v)]
     if query.get("order"):
-        views = compile_order(query.get("order"))(views)
-    views, pagination = _page(views, page, query)
-    return context.envelope(plural, views, pagination)
+        of_view = {id(v): r for r, v in rows}
+        selected = [of_view[id(v)] for v in compile_order(query.get("order"))([v for _, v in rows])]
+    else:
+        selected = [r for r, _v in rows]
+    context.sandbox.listings[tenant_id, plural] = (key, selected)
+    return selected
 
 
 def _page(rows, page, query):

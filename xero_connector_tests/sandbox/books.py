@@ -51,6 +51,9 @@ class Books(
         self.repeating_invoices = {}
         self.history = {}
         self.numbers = {"ACCREC": 0, "ACCRECCREDIT": 0}  # the last automatic number used
+        self.touches = (
+            0  # UpdatedDateUTC moves so far (a listing kept for the next pages checks it)
+        )
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -72,6 +75,7 @@ class Books(
         if previous and now <= previous:
             now = previous + timedelta(milliseconds=1)
         record["UpdatedDateUTC"] = now
+        self.touches += 1
 
     def log(self, record_id, changes, details, user):
         self.history.setdefault(record_id, []).append(

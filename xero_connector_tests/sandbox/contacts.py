@@ -275,9 +275,20 @@ class ContactsMixin:
     # ------------------------------------------------------------ reading
 
     def documents_of(self, contact_id, types):
+        return [d for d in self._documents_by_contact().get(contact_id, ()) if d["Type"] in types]
+
+    def _documents_by_contact(self):
+        """{ContactID: its invoices and credit notes}: made once for a listing of many
+        contacts, again when a document was made or changed (its contact may have)."""
+        key = (len(self.invoices), len(self.credit_notes), self.touches)
+        kept = getattr(self, "_by_contact", None)
+        if kept and kept[0] == key:
+            return kept[1]
+        found = {}
         for document in (*self.invoices.values(), *self.credit_notes.values()):
-            if document["Contact"]["ContactID"] == contact_id and document["Type"] in types:
-                yield document
+            found.setdefault(document["Contact"]["ContactID"], []).append(document)
+        self._by_contact = (key, found)
+        return found
 
     def balances(self, contact_id):
         today = self.today()

@@ -135,6 +135,7 @@ class XeroSandbox:
         self.pending_consents = {}
         self.idempotency = {}
         self.calls = []
+        self.listings = {}  # (tenant, collection): the last listing's records, for its next pages
         self.response_checker = None  # set by tests: validates every JSON body
         self.server = None
         self.base_url = None

@@ -1,6 +1,7 @@
 """Invoices and credit notes: lines, tax per line, totals, numbers, statuses, edit rules."""
 
 import calendar
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -190,6 +191,9 @@ class DocumentsMixin:
 
     def document_by_number(self, kind, number, doc_type=None):
         key = KINDS[kind]["number"]
+        index = (getattr(self, "_number_index", None) or {}).get(kind)
+        if index is not None:  # many documents being made at once: no scan of them all
+            return index.get((number, doc_type))
         return next(
             (
                 d
@@ -212,6 +216,28 @@ class DocumentsMixin:
         if create_only or not values.get(meta["number"]):
             return None
         return self.document_by_number(kind, values[meta["number"]], self._sales_type(kind))
+
+    @contextmanager
+    def numbers_indexed(self):
+        """Many documents made at once (the admin's bulk seeding): their numbers are looked
+        up in an index of the documents instead of a scan of them all, each document made
+        meanwhile joining it."""
+        self._number_index = {kind: {} for kind in KINDS}
+        for kind in KINDS:
+            for document in self.store(kind).values():
+                self._index_number(kind, document)
+        try:
+            yield
+        finally:
+            self._number_index = None
+
+    def _index_number(self, kind, document):
+        """The first document of each number, of each type and of any, as a scan finds it."""
+        index = (getattr(self, "_number_index", None) or {}).get(kind)
+        number = document.get(KINDS[kind]["number"])
+        if index is not None and number:
+            index.setdefault((number, document["Type"]), document)
+            index.setdefault((number, None), document)
 
     @staticmethod
     def _sales_type(kind):
@@ -265,6 +291,7 @@ class DocumentsMixin:
         self.move_stock(document, None, allow_backorders, self._label(kind, document), user)
         self.touch(document)
         self.store(kind)[document[meta["id"]]] = document
+        self._index_number(kind, document)
         self.log(document[meta["id"]], "Created", self._describe(kind, document), user)
         if status == "AUTHORISED":
             self.log(document[meta["id"]], "Approved", self._describe(kind, document), user)

@@ -34,6 +34,8 @@ KNOWN_SCOPES = {
     "accounting.attachments",
     "accounting.attachments.read",
     "accounting.reports.read",
+    # the granular scope of the Executive Summary (apps created since March 2026)
+    "accounting.reports.executivesummary.read",
 }
 DEFAULT_SCOPES = [
     "offline_access",

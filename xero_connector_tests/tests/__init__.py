@@ -6,6 +6,7 @@
 from . import (
     test_access,
     test_adopt_not_edit,
+    test_burn_runway,
     test_company_isolation,
     test_connection_access,
     test_connection_client,
@@ -26,6 +27,8 @@ from . import (
     test_layout,
     test_leakage,
     test_live_forms,
+    test_mirror_fill,
+    test_money_reports,
     test_order_payments,
     test_overview,
     test_payment_alerts,

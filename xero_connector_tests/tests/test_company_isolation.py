@@ -31,6 +31,19 @@ class TestCompanyIsolation(OrderPaymentCase, TransactionCase):
         self.run_until_settled()  # the products are items in Xero
         self.connection.sudo().payment_account_id = self.bank
         order, document = self.invoiced_order()
+        with self.sandbox.lock:  # money paid back to the customer: a refund, read by the poll
+            overpaid = self.books.record_overpayment(
+                document["Contact"]["ContactID"], 20, "Accountant"
+            )
+            self.books.create_payment(
+                {
+                    "Overpayment": {"OverpaymentID": overpaid["OverpaymentID"]},
+                    "Account": {"Code": "090"},
+                    "Date": self.books.today().isoformat(),
+                    "Amount": 20,
+                },
+                "Accountant",
+            )
         self.pay(document, 100)  # Xero's payment of the invoice, on the mirror
         self.record_on_order(order, amount=50)  # a payment taken in Odoo, sent to Xero
         self.run_until_settled()
@@ -57,6 +70,10 @@ class TestCompanyIsolation(OrderPaymentCase, TransactionCase):
         self.env["xero.product.test.invoice"].create({"product_id": plan.id})
         # the health check of the organisation, with its findings (webhooks not set up)
         self.env["xero.health.check"]._xero_run(self.connection)
+        # burn and runway: a month of the organisation's Executive Summary, as read
+        self.env["xero.executive.summary"]._xero_keep(
+            self.connection, {fields.Date.today().replace(day=1): {"cash_spent": 100}}
+        )
         # a customer whose email two Xero contacts share waits in the review list
         with self.sandbox.lock:
             for name in ("Twin One", "Twin Two"):
