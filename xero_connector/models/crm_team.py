@@ -72,7 +72,7 @@ class CrmTeam(models.Model):
         help="Paid this month plus expected by month end, untaxed: compare it with the "
         "invoicing target (the untaxed total of paid invoices).",
     )
-    xero_goal_percent = fields.Float(
+    xero_goal_percent = fields.Integer(
         "Of the invoicing target (%)", compute="_compute_xero_money", groups=GROUP_USER
     )
 
@@ -94,7 +94,7 @@ class CrmTeam(models.Model):
             team.xero_goal_expected = expected.get(team.id, 0.0)
             team.xero_goal_forecast = team.xero_goal_paid + team.xero_goal_expected
             target = team.invoiced_target
-            team.xero_goal_percent = 100.0 * team.xero_goal_forecast / target if target else 0.0
+            team.xero_goal_percent = round(100 * team.xero_goal_forecast / target) if target else 0
 
     def _compute_xero_at_risk(self):
         figures = self.env["xero.leakage.case"]._xero_at_risk("team_id", self.ids)

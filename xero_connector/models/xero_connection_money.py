@@ -39,7 +39,7 @@ class XeroConnection(models.Model):
         currency_field="company_currency_id",
         groups=GROUP_USER,
     )
-    backtest_error = fields.Float(
+    backtest_error = fields.Integer(
         "Forecast error (%)",
         compute="_compute_forecast",
         groups=GROUP_USER,
@@ -67,7 +67,7 @@ class XeroConnection(models.Model):
             backtest = forecast._xero_backtest(company, today)
             connection.backtest_expected = backtest["expected"]
             connection.backtest_received = backtest["received"]
-            connection.backtest_error = backtest["error"] or 0.0
+            connection.backtest_error = round(backtest["error"] or 0)
 
     # ------------------------------------------------------------------ actions
 
