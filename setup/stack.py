@@ -1103,7 +1103,7 @@ if not env["utm.campaign"].search_count([("name", "=", "Spring trade show")]):
         ("base.res_partner_1", fair, show, 0, 1200.0),
         ("base.res_partner_3", fair, show, 45, 900.0),
         ("base.res_partner_4", web, None, 7, 650.0),
-        ("base.res_partner_10", web, None, 20, 480.0),
+        ("base.res_partner_10", web, None, 28, 480.0),
         ("base.res_partner_12", mail, None, 3, 300.0),
         ("base.res_partner_18", referral, None, 60, 1500.0),
         ("base.res_partner_2", None, None, 12, 250.0),
@@ -1250,7 +1250,7 @@ def plant_demo_cash(port):
             },
         )
         call(f"{books}/payments", {"invoice_id": bill["InvoiceID"], "date": day.isoformat()})
-        bank("SPEND", day, round(3000 * scale, 2), "429", "Demo: wages")
+        bank("SPEND", day, round(9000 * scale, 2), "429", "Demo: wages")
         bank("RECEIVE", day, round(2500 * scale, 2), "200", "Demo: card sales")
     say("the sandbox's organisation has a few months of bills, wages and sales (burn, runway)")
 
